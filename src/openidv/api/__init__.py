@@ -1,0 +1,1 @@
+"""The integrator API: Yoti-compatible routes, signed-request authentication, wire schemas."""

@@ -1,0 +1,146 @@
+"""Signed-request authentication of integrator calls (``shared/reference/yoti-idv-api.md`` §1.3).
+
+Order matters: malformed requests are refused before any lookup (400); an unknown sdkId is
+404 and a bad signature 401, as Yoti documents; only a correctly signed request learns that
+its application is disabled (403); and only a correctly signed request consumes a nonce, so
+nobody can burn another application's nonces. A signed request's nonce is consumed whatever
+its outcome (see api/gateway.py), so a request refused once cannot be replayed later when it
+would succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from openidv.api.apps import apps_t
+from openidv.api.errors import ApiError, malformed
+from openidv.api.models import UsedNonce
+from openidv.api.signing import load_public_key, verify
+
+nonces_t = UsedNonce.__table__
+
+# Epoch values between 2000-01-01 and 2100-01-01, in seconds and in milliseconds: anything else
+# is not wall-clock time (the Java SDK sends a monotonic clock in microseconds).
+_WALLCLOCK_SECONDS = (946_684_800, 4_102_444_800)
+_WALLCLOCK_MILLIS = (946_684_800_000, 4_102_444_800_000)
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    timestamp_window_seconds: int
+    reject_non_wallclock_timestamps: bool
+    nonce_retention_seconds: int
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    """A request as received: path relative to the API base and query, both undecoded."""
+
+    method: str
+    path: bytes
+    query: bytes
+    body: bytes
+    digest: str | None
+
+    @property
+    def path_and_query(self) -> bytes:
+        return self.path + b"?" + self.query if self.query else self.path
+
+
+def _unauthorised(message: str) -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", message)
+
+
+def _single_param(params: dict[str, list[str]], name: str, required: bool = True) -> str | None:
+    values = params.get(name)
+    if not values:
+        if required:
+            raise malformed(f"query.{name}", "must not be null or empty")
+        return None
+    if len(values) > 1:
+        raise malformed(f"query.{name}", "must be given once")
+    return values[0]
+
+
+def _check_timestamp(raw: str, policy: AuthPolicy, now: float) -> None:
+    if not raw.isdigit() or len(raw) > 20:
+        raise malformed("query.timestamp", "must be a non-negative integer")
+    value = int(raw)
+    if _WALLCLOCK_MILLIS[0] <= value < _WALLCLOCK_MILLIS[1]:
+        seconds = value / 1000
+    elif _WALLCLOCK_SECONDS[0] <= value < _WALLCLOCK_SECONDS[1]:
+        seconds = float(value)
+    else:
+        if policy.reject_non_wallclock_timestamps:
+            raise _unauthorised("The timestamp is not a wall-clock time")
+        return
+    if abs(now - seconds) > policy.timestamp_window_seconds:
+        raise _unauthorised("The timestamp is outside the accepted window")
+
+
+@dataclass(frozen=True)
+class Caller:
+    sdk_id: str
+    nonce: str
+
+
+def authenticate(
+    conn: Connection,
+    request: RawRequest,
+    policy: AuthPolicy,
+    sdk_id: str | None = None,
+) -> Caller:
+    """Verify a signed request; returns who signed it and the nonce to consume.
+
+    ``sdk_id`` is given when the path names the application (sandbox ``/apps/{sdkId}``);
+    otherwise it comes from the ``sdkId`` query parameter.
+    """
+    if not request.digest:
+        raise malformed("header.X-Yoti-Auth-Digest", "must not be null or empty")
+    try:
+        params = parse_qs(request.query.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise malformed("query", "must be UTF-8") from exc
+    nonce = _single_param(params, "nonce")
+    timestamp = _single_param(params, "timestamp")
+    query_sdk_id = _single_param(params, "sdkId", required=sdk_id is None)
+    sdk_id = sdk_id or query_sdk_id
+    assert nonce is not None and timestamp is not None and sdk_id is not None
+    if len(nonce) > 128 or not nonce.isprintable():
+        raise malformed("query.nonce", "must be at most 128 printable characters")
+    _check_timestamp(timestamp, policy, time.time())
+
+    app = conn.execute(
+        select(apps_t.c.public_key_pem, apps_t.c.disabled_at).where(apps_t.c.id == sdk_id)
+    ).first()
+    if app is None:
+        raise ApiError(404, "APP_NOT_FOUND", "No application is registered for this sdkId")
+    public_key = load_public_key(app.public_key_pem)
+    if not verify(public_key, request.digest, request.method, request.path_and_query, request.body):
+        raise _unauthorised("The request signature does not verify with the application's key")
+    if app.disabled_at is not None:
+        raise ApiError(403, "APP_DISABLED", "This application is disabled")
+    return Caller(sdk_id=sdk_id, nonce=nonce)
+
+
+def consume_nonce(conn: Connection, caller: Caller, now: dt.datetime) -> None:
+    """Record the caller's nonce; a nonce already seen from that application is a replay."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    inserted = conn.execute(
+        dialect.insert(nonces_t)
+        .values(app_id=caller.sdk_id, nonce=caller.nonce, seen_at=now)
+        .on_conflict_do_nothing()
+    )
+    if inserted.rowcount != 1:
+        raise _unauthorised("This nonce has already been used")
+
+
+def purge_old_nonces(conn: Connection, policy: AuthPolicy, now: dt.datetime) -> int:
+    cutoff = now - dt.timedelta(seconds=policy.nonce_retention_seconds)
+    return conn.execute(delete(nonces_t).where(nonces_t.c.seen_at < cutoff)).rowcount

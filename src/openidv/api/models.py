@@ -1,0 +1,36 @@
+"""Tables of the integrator API: registered applications and the nonces they have used."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openidv.store.db import Base, UTCDateTime, utcnow
+
+
+class App(Base):
+    """An integrator's application: the Yoti Hub's "SDK ID" and its public key."""
+
+    __tablename__ = "apps"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the sdkId
+    name: Mapped[str] = mapped_column(String(200))
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class UsedNonce(Base):
+    """A nonce seen in a signed request; the primary key makes a replay fail to insert."""
+
+    __tablename__ = "used_nonces"
+
+    app_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+    )
+    nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_used_nonces_seen_at", "seen_at"),)

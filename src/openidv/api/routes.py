@@ -1,0 +1,174 @@
+"""The Yoti-compatible integrator endpoints (``shared/reference/yoti-idv-api.md`` §2).
+
+Each route reads the raw request, lets the gateway authenticate it and run the handler in one
+transaction, and answers with exactly the status the official SDKs expect (201 on create, 200
+on get, 204 on delete).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path as PathParam, Query, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from openidv.api.errors import ErrorBody, payload_validation_error
+from openidv.api.gateway import Gateway, Work
+from openidv.sessions import results as out
+from openidv.sessions import service
+from openidv.sessions.catalogue import supported_documents
+from openidv.sessions.spec import SessionSpec
+from openidv.store.db import utcnow
+
+SessionId = Annotated[str, PathParam(max_length=64)]
+MediaId = Annotated[str, PathParam(max_length=64)]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in {
+        400: "Malformed request or invalid payload",
+        401: "Bad signature or replayed nonce",
+        403: "Application disabled",
+        404: "Unknown application, session or media",
+    }.items()
+}
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    gateway: Gateway
+    sessions: service.SessionContext
+    supported_documents_file: Path | None
+
+
+def _services(request: Request) -> ApiServices:
+    services: ApiServices = request.app.state.api
+    return services
+
+
+def _json(model: out.Out, status: int = 200) -> Response:
+    return Response(model.model_dump_json(exclude_none=True), status, media_type="application/json")
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(responses=_ERRORS)
+
+    @router.post(
+        "/sessions",
+        status_code=201,
+        response_model=out.CreateSessionResult,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionSpec"}}},
+            }
+        },
+    )
+    async def create_session(request: Request) -> Response:
+        api = _services(request)
+
+        def handler(work: Work) -> out.CreateSessionResult:
+            try:
+                spec = SessionSpec.model_validate_json(request_body)
+            except ValidationError as exc:
+                raise payload_validation_error(exc) from exc
+            return service.create_session(work.conn, api.sessions, work.sdk_id, spec, utcnow())
+
+        request_body = await request.body()
+        return _json(await api.gateway.call(request, handler), 201)
+
+    @router.get("/sessions/{session_id}", response_model=out.GetSessionResult)
+    async def get_session(request: Request, session_id: SessionId) -> Response:
+        api = _services(request)
+
+        def handler(work: Work) -> out.GetSessionResult:
+            return service.get_session(work.conn, api.sessions, work.sdk_id, session_id, utcnow())
+
+        return _json(await api.gateway.call(request, handler))
+
+    @router.delete("/sessions/{session_id}", status_code=204)
+    async def delete_session(request: Request, session_id: SessionId) -> Response:
+        api = _services(request)
+
+        def handler(work: Work) -> None:
+            keys = service.delete_session(
+                work.conn, api.sessions, work.sdk_id, session_id, utcnow()
+            )
+            work.after_commit.extend(_blob_deleter(api, key) for key in keys)
+
+        await api.gateway.call(request, handler)
+        return Response(status_code=204)
+
+    @router.get(
+        "/sessions/{session_id}/media/{media_id}/content",
+        responses={200: {"content": {"application/octet-stream": {}}}, 204: {}},
+    )
+    async def get_media_content(
+        request: Request, session_id: SessionId, media_id: MediaId
+    ) -> Response:
+        api = _services(request)
+
+        def handler(work: Work) -> service.MediaContent:
+            return service.read_media(work.conn, api.sessions, work.sdk_id, session_id, media_id)
+
+        media = await api.gateway.call(request, handler)
+        headers = {"Cache-Control": "no-store"}
+        if media.content is None:
+            return Response(status_code=204, headers=headers)
+        return Response(media.content, 200, media_type=media.content_type, headers=headers)
+
+    @router.delete("/sessions/{session_id}/media/{media_id}/content", status_code=204)
+    async def delete_media_content(
+        request: Request, session_id: SessionId, media_id: MediaId
+    ) -> Response:
+        api = _services(request)
+
+        def handler(work: Work) -> None:
+            key = service.delete_media_content(
+                work.conn, work.sdk_id, session_id, media_id, utcnow()
+            )
+            if key is not None:
+                work.after_commit.append(_blob_deleter(api, key))
+
+        await api.gateway.call(request, handler)
+        return Response(status_code=204)
+
+    @router.get("/sessions/{session_id}/configuration", response_model=out.SessionConfiguration)
+    async def get_session_configuration(request: Request, session_id: SessionId) -> Response:
+        api = _services(request)
+
+        def handler(work: Work) -> out.SessionConfiguration:
+            return service.session_configuration(work.conn, work.sdk_id, session_id, utcnow())
+
+        return _json(await api.gateway.call(request, handler))
+
+    @router.get("/supported-documents", response_model=out.SupportedDocumentsResponse)
+    async def get_supported_documents(
+        request: Request,
+        include_non_latin: Annotated[bool, Query(alias="includeNonLatin")] = False,
+    ) -> Response:
+        # Public, as at Yoti: the Java SDK calls it unsigned, Python and Node sign it without
+        # an sdkId, so no key could be looked up anyway.
+        data = supported_documents(_services(request).supported_documents_file)
+        if not include_non_latin:
+            data = {
+                "supported_countries": [
+                    {
+                        **country,
+                        "supported_documents": [
+                            d for d in country["supported_documents"] if d.get("is_strictly_latin", True)
+                        ],
+                    }
+                    for country in data["supported_countries"]
+                ]
+            }
+        return _json(out.SupportedDocumentsResponse.model_validate(data))
+
+    return router
+
+
+def _blob_deleter(api: ApiServices, key: str) -> Any:
+    return lambda: api.sessions.blobs.delete(key)

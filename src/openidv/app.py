@@ -1,0 +1,122 @@
+"""The application factory: builds the whole web product from a Settings object."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openidv import __version__
+from openidv.api.auth import AuthPolicy
+from openidv.api.errors import install_error_handlers
+from openidv.api.gateway import Gateway
+from openidv.api.routes import ApiServices, build_router
+from openidv.sessions.rules import SpecPolicy
+from openidv.sessions.service import SessionContext
+from openidv.sessions.spec import SessionSpec
+from openidv.settings import Settings
+from openidv.store.blobs import LocalDiskBlobStore
+from openidv.store.crypto import KeyRing, load_or_create_master_key
+from openidv.store.db import make_engine
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class ResponseHeaders:
+    """Adds a request id and security headers to every response (plain ASGI: no overhead of
+    BaseHTTPMiddleware on the hot path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex.encode()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id))
+                headers.extend(_SECURITY_HEADERS)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    keyring = KeyRing(
+        load_or_create_master_key(settings.master_key, settings.data_dir / "master.key")
+    )
+    app = FastAPI(
+        title="openidv",
+        version=__version__,
+        description="Self-hosted identity verification, wire-compatible with Yoti Doc Scan.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.api = ApiServices(
+        gateway=Gateway(
+            engine,
+            AuthPolicy(
+                timestamp_window_seconds=settings.auth_timestamp_window_seconds,
+                reject_non_wallclock_timestamps=settings.auth_reject_non_wallclock_timestamps,
+                nonce_retention_seconds=settings.auth_nonce_retention_seconds,
+            ),
+            settings.api_prefix,
+        ),
+        sessions=SessionContext(
+            keyring=keyring,
+            blobs=LocalDiskBlobStore(settings.media_dir),
+            policy=SpecPolicy(
+                default_token_ttl=settings.default_client_session_token_ttl,
+                default_resources_ttl=settings.default_resources_ttl,
+                allow_http_notifications=settings.allow_http_notification_endpoints,
+            ),
+        ),
+        supported_documents_file=settings.supported_documents_file,
+    )
+    install_error_handlers(app)
+    app.include_router(build_router(), prefix=settings.api_prefix)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    _register_spec_schema(app)
+    app.add_middleware(ResponseHeaders)
+    return app
+
+
+def _register_spec_schema(app: FastAPI) -> None:
+    """The create route reads its raw body (the signature covers the exact bytes), so FastAPI
+    cannot see the SessionSpec model: add its schema to the OpenAPI document by hand."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        defs = SessionSpec.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.pop("$defs", {}))
+        components["SessionSpec"] = defs
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn's worker processes (``--workers`` re-imports the app by name)."""
+    return create_app(Settings())

@@ -1,0 +1,184 @@
+"""The ``openidv`` command. Settings are built here, once, and passed down; ``--help`` and the
+other commands import the web stack only when they need it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from openidv.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _prepare_database(settings: Settings) -> None:
+    from openidv.store.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+@click.group()
+@click.version_option(package_name="openidv")
+def main() -> None:
+    """openidv: self-hosted identity verification, wire-compatible with Yoti Doc Scan."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Web worker processes (they share the database).",
+)
+def run(host: str, port: int, workers: int) -> None:
+    """Run the whole product in one process on the embedded default (or as configured)."""
+    settings = _settings()
+    _prepare_database(settings)
+    _serve(settings, host, port, workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+def web(host: str, port: int, workers: int) -> None:
+    """Run only the web processes (migrations are expected to be applied: openidv db upgrade)."""
+    _serve(_settings(), host, port, workers)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    click.echo(f"openidv listening on http://{host}:{port}{settings.api_prefix}", err=True)
+    if workers == 1:
+        from openidv.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    # Worker processes rebuild the app from the environment: pass the resolved settings on.
+    os.environ["OPENIDV_DATA_DIR"] = str(settings.data_dir.resolve())
+    uvicorn.run(
+        "openidv.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured database."""
+    _prepare_database(_settings())
+    click.echo("database is up to date")
+
+
+@main.group()
+def apps() -> None:
+    """Register and manage integrator applications (the Yoti Hub's job)."""
+
+
+@apps.command("create")
+@click.argument("name")
+@click.option(
+    "--key-out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the new private key (PEM, mode 0600). Only its public half is kept.",
+)
+def apps_create(name: str, key_out: Path) -> None:
+    """Create an application with a new 2048-bit RSA key; prints the SDK ID last."""
+    from openidv.api.apps import generate_key_pair, private_key_pem
+
+    settings = _settings()
+    _prepare_database(settings)
+    private_key, public_pem = generate_key_pair()
+    try:
+        fd = os.open(key_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{key_out} exists; refusing to overwrite a key") from exc
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(private_key_pem(private_key))
+    sdk_id = _register(settings, name, public_pem)
+    click.echo(f"private key written to {key_out}", err=True)
+    click.echo(sdk_id)
+
+
+@apps.command("import-key")
+@click.argument("name")
+@click.argument("public_key", type=click.File("r"))
+def apps_import_key(name: str, public_key: click.utils.LazyFile) -> None:
+    """Register an application for an existing public key (PEM or base64 DER); prints its SDK ID."""
+    settings = _settings()
+    _prepare_database(settings)
+    try:
+        sdk_id = _register(settings, name, public_key.read())
+    except ValueError as exc:
+        raise click.ClickException(f"not a usable public key: {exc}") from exc
+    click.echo(sdk_id)
+
+
+def _register(settings: Settings, name: str, public_pem: str) -> str:
+    from openidv.api.apps import register_app
+    from openidv.store.db import make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    with engine.begin() as conn:
+        sdk_id = register_app(conn, name, public_pem)
+    engine.dispose()
+    return sdk_id
+
+
+@apps.command("list")
+def apps_list() -> None:
+    """List applications: SDK ID, state, created, name."""
+    from openidv.api.apps import list_apps
+    from openidv.store.db import make_engine
+
+    settings = _settings()
+    _prepare_database(settings)
+    engine = make_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        for app in list_apps(conn):
+            state = "disabled" if app.disabled_at else "active"
+            click.echo(f"{app.sdk_id}\t{state}\t{app.created_at:%Y-%m-%dT%H:%M:%SZ}\t{app.name}")
+    engine.dispose()
+
+
+@apps.command("disable")
+@click.argument("sdk_id")
+def apps_disable(sdk_id: str) -> None:
+    """Disable an application: its signed requests are refused with 403 from now on."""
+    from openidv.api.apps import AppNotFound, disable_app
+    from openidv.store.db import make_engine
+
+    settings = _settings()
+    _prepare_database(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as conn:
+            disable_app(conn, sdk_id)
+    except AppNotFound as exc:
+        raise click.ClickException(f"no application {sdk_id}") from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{sdk_id} disabled")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

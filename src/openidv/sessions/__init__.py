@@ -1,0 +1,1 @@
+"""Sessions: spec validation, state, TTLs, media, and the assembly of results."""

@@ -1,0 +1,420 @@
+"""Creating, reading and deleting sessions, scoped to the application that owns them.
+
+Every function takes an open database connection inside a transaction that the caller commits:
+the request (or task) is the unit of work. A session another application owns is reported as
+not found, never as forbidden, so session ids leak nothing across applications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from openidv.sessions import results as out
+from openidv.sessions import spec as wire
+from openidv.sessions.catalogue import supported_documents
+from openidv.sessions.models import Check, Media, Session
+from openidv.sessions.rules import SessionPlan, SpecPolicy, plan_session
+from openidv.store.blobs import BlobStore
+from openidv.store.crypto import KeyRing, seal, unseal
+
+sessions_t = Session.__table__
+checks_t = Check.__table__
+media_t = Media.__table__
+
+ONGOING, COMPLETED, EXPIRED = "ONGOING", "COMPLETED", "EXPIRED"
+
+
+class SessionNotFound(Exception):
+    pass
+
+
+class MediaNotFound(Exception):
+    pass
+
+
+class SessionBusy(Exception):
+    """The session is being processed: deleting now would pull evidence from under a check."""
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """What session operations need besides the connection; built once per process."""
+
+    keyring: KeyRing
+    blobs: BlobStore
+    policy: SpecPolicy
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _token_aad(session_id: str) -> bytes:
+    return b"client-token:" + session_id.encode()
+
+
+def _remaining(expires_at: dt.datetime, now: dt.datetime) -> int:
+    return max(0, math.floor((expires_at - now).total_seconds()))
+
+
+def create_session(
+    conn: Connection,
+    ctx: SessionContext,
+    app_id: str,
+    spec: wire.SessionSpec,
+    now: dt.datetime,
+) -> out.CreateSessionResult:
+    plan: SessionPlan = plan_session(spec, ctx.policy, now)
+    session_id = str(uuid.uuid4())
+    token = secrets.token_urlsafe(32)
+    data_key, wrapped_key = ctx.keyring.new_data_key(session_id)
+    conn.execute(
+        insert(sessions_t),
+        {
+            "id": session_id,
+            "app_id": app_id,
+            "state": ONGOING,
+            "spec": spec.model_dump(mode="json", exclude_none=True),
+            "requirements": plan.requirements,
+            "user_tracking_id": spec.user_tracking_id,
+            "client_token_hash": hash_token(token),
+            "client_token_sealed": seal(data_key, token.encode(), _token_aad(session_id)),
+            "client_token_expires_at": plan.token_expires_at,
+            "resources_expire_at": plan.resources_expire_at,
+            "wrapped_data_key": wrapped_key,
+            "created_at": now,
+            "last_updated": now,
+        },
+    )
+    check_rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "session_id": session_id,
+            "position": position,
+            "type": check.type,
+            "config": check.config.model_dump(mode="json", exclude_none=True),
+            "state": "CREATED",
+            "resources_used": [],
+            "generated_media": [],
+            "created_at": now,
+            "last_updated": now,
+        }
+        for position, check in enumerate(spec.requested_checks)
+    ]
+    if check_rows:
+        conn.execute(insert(checks_t), check_rows)
+    return out.CreateSessionResult(
+        client_session_token_ttl=_remaining(plan.token_expires_at, now),
+        client_session_token=token,
+        session_id=session_id,
+        session_deadline=spec.session_deadline,
+    )
+
+
+def _load(conn: Connection, app_id: str, session_id: str) -> RowMapping:
+    row = (
+        conn.execute(
+            select(sessions_t).where(
+                sessions_t.c.id == session_id,
+                sessions_t.c.app_id == app_id,
+                sessions_t.c.deleted_at.is_(None),
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        raise SessionNotFound(session_id)
+    return row
+
+
+def _live_token(ctx: SessionContext, row: RowMapping, now: dt.datetime) -> str | None:
+    if (
+        row["state"] != ONGOING
+        or row["client_token_sealed"] is None
+        or row["wrapped_data_key"] is None
+        or row["client_token_expires_at"] <= now
+    ):
+        return None
+    data_key = ctx.keyring.unwrap(row["wrapped_data_key"], row["id"])
+    return unseal(data_key, row["client_token_sealed"], _token_aad(row["id"])).decode()
+
+
+def _check_results(rows: Iterable[RowMapping]) -> list[out.CheckResult]:
+    return [
+        out.CheckResult(
+            type=row["type"],
+            id=row["id"],
+            state=row["state"],
+            resources_used=row["resources_used"] or [],
+            generated_media=[out.GeneratedMedia(**m) for m in row["generated_media"] or []],
+            report=out.Report.model_validate(row["report"]) if row["report"] else None,
+            created=row["created_at"],
+            last_updated=row["last_updated"],
+        )
+        for row in rows
+    ]
+
+
+def get_session(
+    conn: Connection, ctx: SessionContext, app_id: str, session_id: str, now: dt.datetime
+) -> out.GetSessionResult:
+    row = _load(conn, app_id, session_id)
+    checks = conn.execute(
+        select(checks_t).where(checks_t.c.session_id == session_id).order_by(checks_t.c.position)
+    ).mappings()
+    token = _live_token(ctx, row, now)
+    return out.GetSessionResult(
+        session_id=row["id"],
+        state=row["state"],
+        client_session_token_ttl=_remaining(row["client_token_expires_at"], now) if token else 0,
+        client_session_token=token,
+        user_tracking_id=row["user_tracking_id"],
+        biometric_consent=row["biometric_consent_at"],
+        resources=out.ResourceContainer(),
+        checks=_check_results(checks),
+    )
+
+
+def delete_session(
+    conn: Connection, ctx: SessionContext, app_id: str, session_id: str, now: dt.datetime
+) -> list[str]:
+    """Tombstone the session and shred its data key; returns the blob keys to remove.
+
+    The caller removes the blobs after commit: they are unreadable from the moment the wrapped
+    key is gone, so a crash between the two leaves only ciphertext for the purge job.
+    """
+    _load(conn, app_id, session_id)
+    pending = conn.execute(
+        select(checks_t.c.id).where(
+            checks_t.c.session_id == session_id, checks_t.c.state == "PENDING"
+        )
+    ).first()
+    if pending is not None:
+        raise SessionBusy(session_id)
+    conn.execute(
+        update(sessions_t)
+        .where(sessions_t.c.id == session_id)
+        .values(
+            deleted_at=now,
+            last_updated=now,
+            wrapped_data_key=None,
+            client_token_hash=None,
+            client_token_sealed=None,
+        )
+    )
+    blob_keys = list(
+        conn.execute(
+            select(media_t.c.blob_key).where(
+                media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None)
+            )
+        ).scalars()
+    )
+    conn.execute(
+        update(media_t)
+        .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))
+        .values(content_deleted_at=now, last_updated=now)
+    )
+    return blob_keys
+
+
+# ------------------------------------------------------------------------------------ media
+
+
+def _media_aad(session_id: str, media_id: str) -> bytes:
+    return f"media:{session_id}:{media_id}".encode()
+
+
+def store_media(
+    conn: Connection,
+    ctx: SessionContext,
+    session_id: str,
+    content: bytes,
+    content_type: str,
+    media_type: str,
+    now: dt.datetime,
+) -> str:
+    """Encrypt and store one piece of media for a session; returns its media id.
+
+    The blob is written before the row is inserted: if the transaction then fails, an orphan
+    ciphertext remains (removed by the purge job), never a row pointing at nothing.
+    """
+    wrapped = conn.execute(
+        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
+    ).scalar_one()
+    if wrapped is None:
+        raise SessionNotFound(session_id)
+    media_id = str(uuid.uuid4())
+    data_key = ctx.keyring.unwrap(wrapped, session_id)
+    blob_key = f"{session_id}/{media_id}"
+    ctx.blobs.put(blob_key, seal(data_key, content, _media_aad(session_id, media_id)))
+    conn.execute(
+        insert(media_t),
+        {
+            "id": media_id,
+            "session_id": session_id,
+            "type": media_type,
+            "content_type": content_type,
+            "blob_key": blob_key,
+            "size": len(content),
+            "created_at": now,
+            "last_updated": now,
+        },
+    )
+    return media_id
+
+
+@dataclass(frozen=True)
+class MediaContent:
+    content_type: str
+    content: bytes | None  # None: the media existed but its content has been deleted
+
+
+def _load_media(conn: Connection, session_id: str, media_id: str) -> RowMapping:
+    row = (
+        conn.execute(
+            select(media_t).where(media_t.c.id == media_id, media_t.c.session_id == session_id)
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        raise MediaNotFound(media_id)
+    return row
+
+
+def read_media(
+    conn: Connection, ctx: SessionContext, app_id: str, session_id: str, media_id: str
+) -> MediaContent:
+    session = _load(conn, app_id, session_id)
+    media = _load_media(conn, session_id, media_id)
+    if media["content_deleted_at"] is not None or session["wrapped_data_key"] is None:
+        return MediaContent(media["content_type"], None)
+    data_key = ctx.keyring.unwrap(session["wrapped_data_key"], session_id)
+    sealed = ctx.blobs.get(media["blob_key"])
+    return MediaContent(
+        media["content_type"], unseal(data_key, sealed, _media_aad(session_id, media_id))
+    )
+
+
+def delete_media_content(
+    conn: Connection, app_id: str, session_id: str, media_id: str, now: dt.datetime
+) -> str | None:
+    """Mark the content deleted; returns the blob key to remove after commit (None if gone)."""
+    session = _load(conn, app_id, session_id)
+    media = _load_media(conn, session_id, media_id)
+    if session["state"] == ONGOING:
+        raise SessionBusy(session_id)
+    if media["content_deleted_at"] is not None:
+        return None
+    conn.execute(
+        update(media_t)
+        .where(media_t.c.id == media_id)
+        .values(content_deleted_at=now, last_updated=now)
+    )
+    blob_key: str = media["blob_key"]
+    return blob_key
+
+
+# ------------------------------------------------------------------------ configuration
+
+
+def _filtered_countries(filter_: dict[str, Any] | None) -> list[out.SupportedCountry]:
+    catalogue = supported_documents()["supported_countries"]
+    countries = []
+    for country in catalogue:
+        kinds = [
+            d["type"]
+            for d in country["supported_documents"]
+            if document_allowed(filter_, country["code"], d["type"])
+        ]
+        if kinds:
+            countries.append(
+                out.SupportedCountry(
+                    code=country["code"],
+                    supported_documents=[out.SupportedDocument(type=k) for k in kinds],
+                )
+            )
+    return countries
+
+
+def document_allowed(filter_: dict[str, Any] | None, country: str, kind: str) -> bool:
+    """Whether a required-document filter lets the user present this document."""
+    if filter_ is None:
+        return True
+    if filter_["type"] == "DOCUMENT_RESTRICTIONS":
+        matches = any(
+            country in (d.get("country_codes") or [country])
+            and kind in (d.get("document_types") or [kind])
+            for d in filter_["documents"]
+        )
+        return matches if filter_["inclusion"] == "WHITELIST" else not matches
+    allowed = True
+    if restriction := filter_.get("country_restriction"):
+        listed = country in restriction["country_codes"]
+        allowed &= listed if restriction["inclusion"] == "WHITELIST" else not listed
+    if restriction := filter_.get("type_restriction"):
+        listed = kind in restriction["document_types"]
+        allowed &= listed if restriction["inclusion"] == "WHITELIST" else not listed
+    return allowed
+
+
+def session_configuration(
+    conn: Connection, app_id: str, session_id: str, now: dt.datetime
+) -> out.SessionConfiguration:
+    row = _load(conn, app_id, session_id)
+    spec = row["spec"]
+    check_types = [c["type"] for c in spec.get("requested_checks", [])]
+    biometric = any(t in ("LIVENESS", "ID_DOCUMENT_FACE_MATCH") for t in check_types)
+    if row["biometric_consent_at"] is not None:
+        consent = "CONSENTED"
+    elif biometric and not spec.get("block_biometric_consent"):
+        consent = "REQUIRED"
+    else:
+        consent = "NOT_REQUIRED"
+    resources = []
+    for req in row["requirements"]:
+        common = {"id": req["id"], "state": "REQUIRED", "type": req["type"]}
+        if req["type"] == "ID_DOCUMENT":
+            resources.append(
+                out.RequiredResource(
+                    **common,
+                    requested_tasks=[
+                        out.RequiredTask(type=t, state="REQUIRED") for t in req["requested_tasks"]
+                    ],
+                    supported_countries=_filtered_countries(req["filter"]),
+                    allowed_capture_methods=req["allowed_capture_methods"],
+                    attempts_remaining=req["attempts"],
+                )
+            )
+        elif req["type"] == "SUPPLEMENTARY_DOCUMENT":
+            resources.append(
+                out.RequiredResource(
+                    **common,
+                    requested_tasks=[
+                        out.RequiredTask(type=t, state="REQUIRED") for t in req["requested_tasks"]
+                    ],
+                    document_types=req["document_types"],
+                    country_codes=req["country_codes"],
+                    objective=req["objective"],
+                )
+            )
+        else:
+            resources.append(out.RequiredResource(**common, liveness_type=req["liveness_type"]))
+    return out.SessionConfiguration(
+        session_id=row["id"],
+        client_session_token_ttl=_remaining(row["client_token_expires_at"], now),
+        requested_checks=check_types,
+        capture=out.Capture(biometric_consent=consent, required_resources=resources),
+        sdk_config=spec.get("sdk_config", {}),
+    )

@@ -1,0 +1,77 @@
+"""Runtime settings, read once from ``OPENIDV_*`` environment variables at the entry point.
+
+Nothing in openidv reads the environment anywhere else: the CLI builds a :class:`Settings` and
+passes it down, so tests can build as many differently-configured apps as they like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENIDV_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./data"),
+        description="All embedded state (SQLite database, media, master key) lives here.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is SQLite in data_dir. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    master_key: str | None = Field(
+        default=None,
+        description="Base64 of 32 bytes: the key-encryption key for media. Default: generated "
+        "once into data_dir/master.key (mode 0600).",
+    )
+    api_prefix: str = "/idverify/v1"
+
+    # Signed-request authentication (see api/auth.py for the rules).
+    auth_timestamp_window_seconds: int = Field(
+        default=600,
+        gt=0,
+        description="A timestamp that looks like wall-clock time (epoch ms or s) must be this "
+        "close to now. Timestamps that are not wall-clock (Java's monotonic clock) are "
+        "accepted and protected by the nonce alone.",
+    )
+    auth_reject_non_wallclock_timestamps: bool = False
+    auth_nonce_retention_seconds: int = Field(
+        default=86400,
+        description="A nonce is refused when seen again from the same app within this time.",
+    )
+
+    # Session rules that are ours to choose (Yoti documents defaults, not limits).
+    default_client_session_token_ttl: int = 600
+    default_resources_ttl: int = 604800
+    allow_http_notification_endpoints: bool = Field(
+        default=False, description="Yoti only calls https endpoints; allow http for local dev."
+    )
+    supported_documents_file: Path | None = Field(
+        default=None,
+        description="JSON file replacing the built-in supported-documents list.",
+    )
+
+    @model_validator(mode="after")
+    def _nonce_outlives_timestamp_window(self) -> Settings:
+        # A replayed request must hit the nonce table for as long as its timestamp is fresh.
+        if self.auth_nonce_retention_seconds < 2 * self.auth_timestamp_window_seconds:
+            raise ValueError(
+                "auth_nonce_retention_seconds must be at least twice "
+                "auth_timestamp_window_seconds"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openidv.sqlite3').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"

@@ -1,0 +1,1 @@
+"""Persistence: database engine and migrations, blob stores, envelope encryption."""
