@@ -53,7 +53,7 @@ class ResponseHeaders:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.prepare_data_dir()
     engine = make_engine(settings.resolved_database_url)
     keyring = KeyRing(
         load_or_create_master_key(settings.master_key, settings.data_dir / "master.key")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -19,7 +20,7 @@ def _settings() -> Settings:
 def _prepare_database(settings: Settings) -> None:
     from openidv.store.migrate import upgrade
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.prepare_data_dir()
     upgrade(settings.resolved_database_url)
 
 
@@ -122,7 +123,7 @@ def apps_create(name: str, key_out: Path) -> None:
 @apps.command("import-key")
 @click.argument("name")
 @click.argument("public_key", type=click.File("r"))
-def apps_import_key(name: str, public_key: click.utils.LazyFile) -> None:
+def apps_import_key(name: str, public_key: TextIO) -> None:
     """Register an application for an existing public key (PEM or base64 DER); prints its SDK ID."""
     settings = _settings()
     _prepare_database(settings)

@@ -61,8 +61,7 @@ class Settings(BaseSettings):
         # A replayed request must hit the nonce table for as long as its timestamp is fresh.
         if self.auth_nonce_retention_seconds < 2 * self.auth_timestamp_window_seconds:
             raise ValueError(
-                "auth_nonce_retention_seconds must be at least twice "
-                "auth_timestamp_window_seconds"
+                "auth_nonce_retention_seconds must be at least twice auth_timestamp_window_seconds"
             )
         return self
 
@@ -71,6 +70,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'openidv.sqlite3').resolve()}"
+
+    def prepare_data_dir(self) -> None:
+        """Create the data directory, readable by the service's user only."""
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
+            self.data_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
 
     @property
     def media_dir(self) -> Path:

@@ -12,9 +12,9 @@ from sqlalchemy import Connection, insert, select, update
 
 from openidv.api.models import App
 from openidv.api.signing import load_public_key, public_key_pem
-from openidv.store.db import utcnow
+from openidv.store.db import table_of, utcnow
 
-apps_t = App.__table__
+apps_t = table_of(App)
 
 
 class AppNotFound(Exception):

@@ -22,8 +22,9 @@ from openidv.api.apps import apps_t
 from openidv.api.errors import ApiError, malformed
 from openidv.api.models import UsedNonce
 from openidv.api.signing import load_public_key, verify
+from openidv.store.db import table_of
 
-nonces_t = UsedNonce.__table__
+nonces_t = table_of(UsedNonce)
 
 # Epoch values between 2000-01-01 and 2100-01-01, in seconds and in milliseconds: anything else
 # is not wall-clock time (the Java SDK sends a monotonic clock in microseconds).
@@ -132,12 +133,14 @@ def authenticate(
 def consume_nonce(conn: Connection, caller: Caller, now: dt.datetime) -> None:
     """Record the caller's nonce; a nonce already seen from that application is a replay."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
     inserted = conn.execute(
         dialect.insert(nonces_t)
         .values(app_id=caller.sdk_id, nonce=caller.nonce, seen_at=now)
         .on_conflict_do_nothing()
-    )
-    if inserted.rowcount != 1:
+        .returning(nonces_t.c.nonce)
+    ).first()
+    if inserted is None:
         raise _unauthorised("This nonce has already been used")
 
 

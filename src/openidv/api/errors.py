@@ -129,7 +129,9 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             PropertyError(property=property_path(e["loc"]), message=e["msg"]) for e in exc.errors()
         ]
-        body = ErrorBody(code="MALFORMED_REQUEST", message="The request is malformed", errors=errors)
+        body = ErrorBody(
+            code="MALFORMED_REQUEST", message="The request is malformed", errors=errors
+        )
         return error_response(400, body)
 
     app.add_exception_handler(ApiError, on_api_error)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path as PathParam, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -63,7 +64,9 @@ def build_router() -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionSpec"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/SessionSpec"}}
+                },
             }
         },
     )
@@ -159,7 +162,9 @@ def build_router() -> APIRouter:
                     {
                         **country,
                         "supported_documents": [
-                            d for d in country["supported_documents"] if d.get("is_strictly_latin", True)
+                            d
+                            for d in country["supported_documents"]
+                            if d.get("is_strictly_latin", True)
                         ],
                     }
                     for country in data["supported_countries"]

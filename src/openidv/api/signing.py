@@ -25,7 +25,9 @@ def message(method: str, path_and_query: bytes, body: bytes | None) -> bytes:
     return msg
 
 
-def sign(private_key: rsa.RSAPrivateKey, method: str, path_and_query: str, body: bytes | None) -> str:
+def sign(
+    private_key: rsa.RSAPrivateKey, method: str, path_and_query: str, body: bytes | None
+) -> str:
     msg = message(method, path_and_query.encode("utf-8"), body)
     signature = private_key.sign(msg, padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(signature).decode("ascii")

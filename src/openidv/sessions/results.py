@@ -195,7 +195,7 @@ class SupportedDocumentsResponse(Out):
     supported_countries: list[SupportedCountry] = []
 
 
-# ------------------------------------------------------------------ GET /sessions/{id}/configuration
+# ------------------------------------------------------------- GET /sessions/{id}/configuration
 
 
 class AllowedSource(Out):

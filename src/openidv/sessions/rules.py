@@ -136,10 +136,12 @@ def _evidence_errors(spec: wire.SessionSpec) -> list[tuple[str, str]]:
 def _requirements(spec: wire.SessionSpec) -> list[dict[str, Any]]:
     """The evidence the end user must provide, each with a stable id for the capture client."""
     sdk = spec.sdk_config or wire.SdkConfig()
-    attempts = dict(DEFAULT_ATTEMPTS)
-    if sdk.attempts_configuration:
-        attempts.update(sdk.attempts_configuration.get("ID_DOCUMENT_TEXT_DATA_EXTRACTION", {}))
-    id_tasks = [t.type for t in spec.requested_tasks if t.type == "ID_DOCUMENT_TEXT_DATA_EXTRACTION"]
+    configured = (sdk.attempts_configuration or {}).get("ID_DOCUMENT_TEXT_DATA_EXTRACTION", {})
+    attempts: dict[str, int] = {**DEFAULT_ATTEMPTS}
+    attempts.update(configured.items())
+    id_tasks = [
+        t.type for t in spec.requested_tasks if t.type == "ID_DOCUMENT_TEXT_DATA_EXTRACTION"
+    ]
     supplementary_tasks = [
         t.type for t in spec.requested_tasks if t.type != "ID_DOCUMENT_TEXT_DATA_EXTRACTION"
     ]
@@ -158,7 +160,11 @@ def _requirements(spec: wire.SessionSpec) -> list[dict[str, Any]]:
 
     for document in spec.required_documents:
         if isinstance(document, wire.RequiredIdDocument):
-            filter_ = document.filter.model_dump(mode="json", exclude_none=True) if document.filter else None
+            filter_ = (
+                document.filter.model_dump(mode="json", exclude_none=True)
+                if document.filter
+                else None
+            )
             requirements.append(id_document(filter_))
         else:
             requirements.append(

@@ -26,10 +26,11 @@ from openidv.sessions.models import Check, Media, Session
 from openidv.sessions.rules import SessionPlan, SpecPolicy, plan_session
 from openidv.store.blobs import BlobStore
 from openidv.store.crypto import KeyRing, seal, unseal
+from openidv.store.db import table_of
 
-sessions_t = Session.__table__
-checks_t = Check.__table__
-media_t = Media.__table__
+sessions_t = table_of(Session)
+checks_t = table_of(Check)
+media_t = table_of(Media)
 
 ONGOING, COMPLETED, EXPIRED = "ONGOING", "COMPLETED", "EXPIRED"
 
@@ -96,7 +97,7 @@ def create_session(
             "last_updated": now,
         },
     )
-    check_rows = [
+    check_rows: list[dict[str, Any]] = [
         {
             "id": str(uuid.uuid4()),
             "session_id": session_id,
@@ -239,6 +240,7 @@ def store_media(
     conn: Connection,
     ctx: SessionContext,
     session_id: str,
+    *,
     content: bytes,
     content_type: str,
     media_type: str,

@@ -66,7 +66,9 @@ Inclusion = Annotated[
 def _known_country(code: str) -> str:
     if code not in COUNTRY_CODES:
         raise PydanticCustomError(
-            "country_code", "must be an ISO 3166-1 alpha-3 country code, got '{code}'", {"code": code}
+            "country_code",
+            "must be an ISO 3166-1 alpha-3 country code, got '{code}'",
+            {"code": code},
         )
     return code
 
@@ -273,7 +275,11 @@ class Notifications(WireModel):
     # Creation uses upper case, Yoti's own docs show lower case: both are accepted.
     topics: Annotated[
         list[NotificationTopic] | None,
-        BeforeValidator(lambda v: [t.upper() if isinstance(t, str) else t for t in v] if isinstance(v, list) else v),
+        BeforeValidator(
+            lambda v: (
+                [t.upper() if isinstance(t, str) else t for t in v] if isinstance(v, list) else v
+            )
+        ),
     ] = None
     auth_token: Annotated[str, Field(max_length=4096)] | None = None
     auth_type: Literal["BASIC", "BEARER"] | None = None
@@ -357,9 +363,9 @@ class SessionSpec(WireModel):
     advanced_identity_profile_requirements: Annotated[
         Any, _unsupported("advanced identity profiles")
     ] = None
-    create_identity_profile_preview: Annotated[
-        Any, _unsupported("identity profile previews")
-    ] = None
+    create_identity_profile_preview: Annotated[Any, _unsupported("identity profile previews")] = (
+        None
+    )
     resources: Annotated[Any, _unsupported("applicant profile resources (in-branch)")] = None
 
     @field_validator("session_deadline")
