@@ -88,7 +88,6 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("data"),
         database_url=database_url,
-        _env_file=None,  # type: ignore[call-arg]
     )
     upgrade(database_url)
     app = create_app(settings)

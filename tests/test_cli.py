@@ -136,3 +136,9 @@ def test_import_key_accepts_base64_der(tmp_path: Path) -> None:
     (tmp_path / "der.txt").write_text(der_b64)
     result = openidv(tmp_path / "data", "apps", "import-key", "Der", str(tmp_path / "der.txt"))
     assert len(result.stdout.strip().splitlines()[-1]) == 36
+
+
+def test_several_workers_need_postgresql(tmp_path: Path) -> None:
+    result = openidv(tmp_path / "data", "run", "--workers", "2", check=False)
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr

@@ -59,6 +59,14 @@ def web(host: str, port: int, workers: int) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        # Measured: two processes contending for SQLite's single write lock serve fewer creates
+        # than one, with second-long tail latencies (benchmarks/create_sessions.py --workers 2).
+        raise click.UsageError(
+            "SQLite has a single writer: run one worker, or set OPENIDV_DATABASE_URL to a "
+            "PostgreSQL database to run several"
+        )
+
     click.echo(f"openidv listening on http://{host}:{port}{settings.api_prefix}", err=True)
     if workers == 1:
         from openidv.app import create_app

@@ -22,7 +22,7 @@ from yoti_python_sdk.doc_scan.exception import DocScanException
 from openidv.api.apps import generate_key_pair, private_key_pem, register_app
 from openidv.sessions.models import Session
 from openidv.sessions.service import store_media
-from openidv.store.db import utcnow
+from openidv.store.db import table_of, utcnow
 from tests.api.payloads import seed
 from tests.conftest import Integrator, Server
 from tests.signing import SignedClient
@@ -151,8 +151,8 @@ def test_media_content_round_trip_and_deletion(server: Server, client: DocScanCl
 
     with server.app.state.engine.begin() as conn:
         conn.execute(
-            update(Session.__table__)
-            .where(Session.__table__.c.id == created.session_id)
+            update(table_of(Session))
+            .where(table_of(Session).c.id == created.session_id)
             .values(state="COMPLETED")
         )
     client.delete_media_content(created.session_id, media_id)

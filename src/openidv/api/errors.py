@@ -134,6 +134,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return error_response(400, body)
 
+    async def on_unexpected(_request: Request, _exc: Exception) -> Response:
+        # The traceback goes to the server log (it never carries request bodies); the client
+        # gets Yoti's shape and nothing about the internals.
+        body = ErrorBody(code="INTERNAL_ERROR", message="The server could not complete the request")
+        return error_response(500, body)
+
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_request_validation)

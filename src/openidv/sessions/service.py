@@ -26,13 +26,30 @@ from openidv.sessions.models import Check, Media, Session
 from openidv.sessions.rules import SessionPlan, SpecPolicy, plan_session
 from openidv.store.blobs import BlobStore
 from openidv.store.crypto import KeyRing, seal, unseal
-from openidv.store.db import table_of
+from openidv.store.db import FastStatement, table_of
 
 sessions_t = table_of(Session)
 checks_t = table_of(Check)
 media_t = table_of(Media)
 
 ONGOING, COMPLETED, EXPIRED = "ONGOING", "COMPLETED", "EXPIRED"
+
+# The create path's statements, compiled once (see store.db.FastStatement).
+_INSERT_SESSION = FastStatement(
+    insert(sessions_t),
+    [
+        "id", "app_id", "state", "spec", "requirements", "user_tracking_id",
+        "client_token_hash", "client_token_sealed", "client_token_expires_at",
+        "resources_expire_at", "wrapped_data_key", "created_at", "last_updated",
+    ],
+)  # fmt: skip
+_INSERT_CHECK = FastStatement(
+    insert(checks_t),
+    [
+        "id", "session_id", "position", "type", "config", "state",
+        "resources_used", "generated_media", "created_at", "last_updated",
+    ],
+)  # fmt: skip
 
 
 class SessionNotFound(Exception):
@@ -79,8 +96,8 @@ def create_session(
     session_id = str(uuid.uuid4())
     token = secrets.token_urlsafe(32)
     data_key, wrapped_key = ctx.keyring.new_data_key(session_id)
-    conn.execute(
-        insert(sessions_t),
+    _INSERT_SESSION.run(
+        conn,
         {
             "id": session_id,
             "app_id": app_id,
@@ -113,7 +130,7 @@ def create_session(
         for position, check in enumerate(spec.requested_checks)
     ]
     if check_rows:
-        conn.execute(insert(checks_t), check_rows)
+        _INSERT_CHECK.run(conn, *check_rows)
     return out.CreateSessionResult(
         client_session_token_ttl=_remaining(plan.token_expires_at, now),
         client_session_token=token,
