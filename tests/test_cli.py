@@ -139,6 +139,8 @@ def test_import_key_accepts_base64_der(tmp_path: Path) -> None:
 
 
 def test_several_workers_need_postgresql(tmp_path: Path) -> None:
-    result = openidv(tmp_path / "data", "run", "--workers", "2", check=False)
+    result = openidv(tmp_path / "data", "web", "--workers", "2", check=False)
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
+    single = openidv(tmp_path / "data", "run", "--workers", "2", check=False)
+    assert single.returncode != 0 and "openidv web --workers" in single.stderr

@@ -13,13 +13,12 @@ from openidv.api.auth import AuthPolicy
 from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
 from openidv.api.routes import ApiServices, build_router
-from openidv.sessions.rules import SpecPolicy
-from openidv.sessions.service import SessionContext
+from openidv.capture.client_api import CaptureServices, build_client_router
+from openidv.runtime import Runtime, session_context
 from openidv.sessions.spec import SessionSpec
 from openidv.settings import Settings
-from openidv.store.blobs import LocalDiskBlobStore
-from openidv.store.crypto import KeyRing, load_or_create_master_key
 from openidv.store.db import make_engine
+from openidv.store.units import Units
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -52,12 +51,13 @@ class ResponseHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    settings.prepare_data_dir()
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The web product. ``runtime`` is the background half when it runs in the same process
+    (``openidv run``); otherwise one is built here, only to enqueue work by name."""
+    runtime = runtime or Runtime(settings)
     engine = make_engine(settings.resolved_database_url)
-    keyring = KeyRing(
-        load_or_create_master_key(settings.master_key, settings.data_dir / "master.key")
-    )
+    sessions = session_context(settings)
+    units = Units(engine)
     app = FastAPI(
         title="openidv",
         version=__version__,
@@ -66,9 +66,10 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
+    app.state.runtime = runtime
     app.state.api = ApiServices(
         gateway=Gateway(
-            engine,
+            units,
             AuthPolicy(
                 timestamp_window_seconds=settings.auth_timestamp_window_seconds,
                 reject_non_wallclock_timestamps=settings.auth_reject_non_wallclock_timestamps,
@@ -76,19 +77,13 @@ def create_app(settings: Settings) -> FastAPI:
             ),
             settings.api_prefix,
         ),
-        sessions=SessionContext(
-            keyring=keyring,
-            blobs=LocalDiskBlobStore(settings.media_dir),
-            policy=SpecPolicy(
-                default_token_ttl=settings.default_client_session_token_ttl,
-                default_resources_ttl=settings.default_resources_ttl,
-                allow_http_notifications=settings.allow_http_notification_endpoints,
-            ),
-        ),
+        sessions=sessions,
         supported_documents_file=settings.supported_documents_file,
     )
+    app.state.capture = CaptureServices(units=units, sessions=sessions, jobs=runtime.jobs)
     install_error_handlers(app)
     app.include_router(build_router(), prefix=settings.api_prefix)
+    app.include_router(build_client_router(), prefix=f"{settings.api_prefix}/client")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
+from sqlalchemy.exc import NoResultFound
 
 from openidv.settings import Settings
+
+if TYPE_CHECKING:
+    from huey.consumer import Consumer
+
+    from openidv.runtime import Runtime
 
 
 def _settings() -> Settings:
@@ -41,10 +49,25 @@ def main() -> None:
     help="Web worker processes (they share the database).",
 )
 def run(host: str, port: int, workers: int) -> None:
-    """Run the whole product in one process on the embedded default (or as configured)."""
+    """Run the whole product: web, job consumer and scheduler, migrations applied first."""
+    from openidv.runtime import Runtime, Scheduler
+
     settings = _settings()
     _prepare_database(settings)
-    _serve(settings, host, port, workers)
+    if workers > 1:
+        raise click.UsageError("openidv run is one web process; use openidv web --workers N")
+    runtime = Runtime(settings)
+    consumer = _consumer(runtime)
+    consumer.start()  # forks the worker processes first: nothing else is running yet
+    supervisor = _supervise(consumer)
+    scheduler = Scheduler(runtime)
+    scheduler.start()
+    try:
+        _serve(settings, host, port, 1, runtime)
+    finally:
+        scheduler.stop()
+        supervisor.set()
+        consumer.stop(graceful=True)
 
 
 @main.command()
@@ -56,7 +79,69 @@ def web(host: str, port: int, workers: int) -> None:
     _serve(_settings(), host, port, workers)
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _consumer(runtime: Runtime) -> Consumer:
+    settings = runtime.settings
+    return runtime.jobs.huey.create_consumer(
+        workers=settings.worker_processes,
+        worker_type=settings.worker_type,
+        periodic=False,  # our scheduler reconciles; Huey's periodic tasks are not used
+        check_worker_health=True,
+        initial_delay=0.05,
+        max_delay=1.0,
+    )
+
+
+def _supervise(consumer: Consumer) -> threading.Event:
+    """Huey's consumer restarts dead workers in its run() loop, which wants the main thread
+    (signals); inside openidv run the web server has it, so the same loop runs here."""
+    stopped = threading.Event()
+
+    def loop() -> None:
+        from huey.consumer import ConsumerStopped
+
+        checked = time.monotonic()
+        while not stopped.is_set():
+            try:
+                checked = consumer.loop(checked)
+            except ConsumerStopped:
+                return
+
+    threading.Thread(target=loop, name="openidv-consumer", daemon=True).start()
+    return stopped
+
+
+@main.command()
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True)
+def worker(scheduler: bool) -> None:
+    """Run the job consumer (and the scheduler: only one runs it at a time, by lease)."""
+    from huey.consumer import ConsumerStopped
+
+    from openidv.runtime import Runtime, Scheduler
+
+    settings = _settings()
+    runtime = Runtime(settings)
+    consumer = _consumer(runtime)
+    consumer.start()  # forks first: the scheduler thread must not exist in the children
+    reconciler = Scheduler(runtime) if scheduler else None
+    if reconciler:
+        reconciler.start()
+    click.echo(
+        f"openidv worker: {settings.worker_processes} {settings.worker_type} worker(s)", err=True
+    )
+    checked = time.monotonic()
+    while True:  # Huey's own run() loop, after our start(): health checks and signals
+        try:
+            checked = consumer.loop(checked)
+        except ConsumerStopped:
+            break
+    consumer.huey.notify_interrupted_tasks()
+    if reconciler:
+        reconciler.stop()
+
+
+def _serve(
+    settings: Settings, host: str, port: int, workers: int, runtime: Runtime | None = None
+) -> None:
     import uvicorn
 
     if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
@@ -71,7 +156,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers == 1:
         from openidv.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings, runtime), host=host, port=port, log_level="warning")
         return
     # Worker processes rebuild the app from the environment: pass the resolved settings on.
     os.environ["OPENIDV_DATA_DIR"] = str(settings.data_dir.resolve())
@@ -167,6 +252,37 @@ def apps_list() -> None:
             state = "disabled" if app.disabled_at else "active"
             click.echo(f"{app.sdk_id}\t{state}\t{app.created_at:%Y-%m-%dT%H:%M:%SZ}\t{app.name}")
     engine.dispose()
+
+
+@apps.command("webhook-secret")
+@click.argument("sdk_id")
+@click.option("--rotate", is_flag=True, help="Start a rotation: a new secret, the old still signs.")
+@click.option("--finish-rotation", is_flag=True, help="Stop signing with the previous secret.")
+def apps_webhook_secret(sdk_id: str, rotate: bool, finish_rotation: bool) -> None:
+    """Print the application's webhook signing secrets (hex), newest first."""
+    from openidv.notifications.secrets import finish_rotation as finish
+    from openidv.notifications.secrets import rotate as start_rotation
+    from openidv.notifications.secrets import signing_secrets
+    from openidv.runtime import session_context
+    from openidv.store.db import make_engine
+
+    settings = _settings()
+    _prepare_database(settings)
+    keyring = session_context(settings).keyring
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as conn:
+            if rotate:
+                start_rotation(conn, keyring, sdk_id)
+            if finish_rotation:
+                finish(conn, sdk_id)
+            secrets = signing_secrets(conn, keyring, sdk_id)
+    except NoResultFound as exc:
+        raise click.ClickException(f"no application {sdk_id}") from exc
+    finally:
+        engine.dispose()
+    for secret in secrets:
+        click.echo(secret.hex())
 
 
 @apps.command("disable")

@@ -7,6 +7,7 @@ passes it down, so tests can build as many differently-configured apps as they l
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,32 @@ class Settings(BaseSettings):
         default=None,
         description="JSON file replacing the built-in supported-documents list.",
     )
+
+    # Background work (jobs/, checks/, notifications/, retention/).
+    queue_url: str | None = Field(
+        default=None, description="redis://host:6379/0 to share the queue between machines."
+    )
+    queue_name: str = Field(default="openidv", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    worker_processes: int = Field(default=2, ge=1, description="Consumer workers (CPU work).")
+    worker_type: Literal["process", "thread"] = "process"
+    engines: str | None = Field(
+        default=None,
+        description="Check/task engines: TYPE=module:attribute, comma-separated.",
+    )
+    processing_lease_seconds: float = Field(default=300.0, gt=0)
+    processing_max_attempts: int = Field(default=3, ge=1)
+    scheduler_interval_seconds: float = Field(default=5.0, gt=0)
+    reconcile_grace_seconds: float = Field(
+        default=30.0, ge=0, description="How overdue work must be before it is re-enqueued."
+    )
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Private networks webhooks may reach anyway (CIDR, comma-separated).",
+    )
+    webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_give_up_after_seconds: float = Field(default=80 * 3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _nonce_outlives_timestamp_window(self) -> Settings:

@@ -4,27 +4,18 @@ Authentication, the nonce and the handler's reads and writes share one transacti
 handler refuses the request, its writes are rolled back to a savepoint but the nonce stays and
 is committed, so a refused request cannot be replayed later when it would succeed.
 
-Two ways of committing, chosen by the database:
-
-* PostgreSQL: one transaction per request, on the thread pool (network round trips must not
-  block the event loop, and PostgreSQL handles concurrent writers itself).
-* SQLite: group commit on the event loop. SQLite has a single writer and a commit costs more
-  than everything else a create does, so the requests the loop handles in one burst share one
-  write transaction, each inside its own savepoint, and each answers only after the shared
-  commit: as durable as one commit per request, at a fraction of the cost.
+How the transaction is run and committed (group commit on SQLite) is store.units' business.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from fastapi import Request
-from sqlalchemy import Connection, Engine
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 
 from openidv.api.auth import (
     AuthPolicy,
@@ -36,7 +27,8 @@ from openidv.api.auth import (
 from openidv.api.errors import ApiError, PropertyError, not_found
 from openidv.sessions.rules import SpecRuleError
 from openidv.sessions.service import MediaNotFound, SessionBusy, SessionNotFound
-from openidv.store.db import SQLITE_IMMEDIATE, Savepoint, utcnow
+from openidv.store.db import Savepoint, utcnow
+from openidv.store.units import Units
 
 T = TypeVar("T")
 _NONCE_PURGE_INTERVAL = 60.0
@@ -84,11 +76,10 @@ def _domain_error(exc: Exception) -> ApiError:
 
 
 class Gateway:
-    def __init__(self, engine: Engine, policy: AuthPolicy, api_prefix: str) -> None:
-        self._engine = engine
+    def __init__(self, units: Units, policy: AuthPolicy, api_prefix: str) -> None:
         self._policy = policy
         self._prefix = api_prefix.rstrip("/").encode("ascii")
-        self._group = GroupCommit(engine) if engine.dialect.name == "sqlite" else None
+        self._units = units
         self._next_purge = 0.0
 
     def raw_request(self, request: Request, body: bytes) -> RawRequest:
@@ -111,10 +102,7 @@ class Gateway:
         def attempt(conn: Connection) -> Outcome[T]:
             return self._attempt(conn, raw, handler, sdk_id)
 
-        if self._group is not None:
-            outcome = await self._group.run(attempt)
-        else:
-            outcome = await run_in_threadpool(self._in_own_transaction, attempt)
+        outcome = await self._units.run(attempt)
         return outcome.unwrap()
 
     def _attempt(
@@ -139,10 +127,6 @@ class Gateway:
         savepoint.release()
         return Outcome(result=result, after_commit=work.after_commit)
 
-    def _in_own_transaction(self, attempt: Callable[[Connection], Outcome[T]]) -> Outcome[T]:
-        with self._engine.begin() as conn:
-            return attempt(conn)
-
     def _maybe_purge_nonces(self, conn: Connection) -> None:
         # In the request's own transaction: on SQLite a second connection would wait for the
         # write lock that this process's group transaction holds.
@@ -150,61 +134,3 @@ class Gateway:
         if now >= self._next_purge:
             self._next_purge = now + _NONCE_PURGE_INTERVAL
             purge_old_nonces(conn, self._policy, utcnow())
-
-
-class GroupCommit:
-    """One SQLite write transaction shared by the requests of one event-loop burst.
-
-    Runs on the event loop thread only, so it needs no lock. Each unit of work runs in its own
-    savepoint (an unexpected error undoes only its own writes); the commit is scheduled with
-    ``call_soon``, after every callback already ready in this loop iteration, which is what
-    gathers the concurrent requests into one transaction.
-
-    Every write the web process makes to SQLite must go through here: a second connection of
-    the same process would wait for the write lock this transaction holds.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._conn: Connection | None = None
-        self._waiters: list[asyncio.Future[None]] = []
-
-    def _connection(self) -> Connection:
-        if self._conn is None:
-            conn = self._engine.connect().execution_options(**{SQLITE_IMMEDIATE: True})
-            conn.begin()
-            self._conn = conn
-        return self._conn
-
-    async def run(self, unit: Callable[[Connection], T]) -> T:
-        conn = self._connection()
-        savepoint = Savepoint(conn, "unit")
-        try:
-            result = unit(conn)
-        except BaseException:
-            savepoint.rollback()
-            raise
-        savepoint.release()
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        if len(self._waiters) == 1:
-            asyncio.get_running_loop().call_soon(self._commit)
-        await waiter
-        return result
-
-    def _commit(self) -> None:
-        conn, waiters = self._conn, self._waiters
-        self._conn, self._waiters = None, []
-        assert conn is not None
-        try:
-            conn.commit()
-        except Exception as exc:  # disk full, I/O error: every request of the batch fails
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
-        else:
-            for waiter in waiters:
-                if not waiter.done():  # a client that went away cancelled its waiter
-                    waiter.set_result(None)
-        finally:
-            conn.close()  # rolls back whatever a failed commit left open

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.store.db import Base, UTCDateTime, utcnow
@@ -20,6 +20,10 @@ class App(Base):
     public_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Webhook signing secrets, sealed with the master key; the previous one stays valid (and
+    # is signed with too) until the rotation is finished.
+    webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    previous_webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class UsedNonce(Base):

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from openidv.api.errors import ErrorBody, payload_validation_error
 from openidv.api.gateway import Gateway, Work
+from openidv.retention.service import SESSION_DELETED, purge_session
 from openidv.sessions import results as out
 from openidv.sessions import service
 from openidv.sessions.catalogue import supported_documents
@@ -97,9 +98,10 @@ def build_router() -> APIRouter:
         api = _services(request)
 
         def handler(work: Work) -> None:
-            keys = service.delete_session(
-                work.conn, api.sessions, work.sdk_id, session_id, utcnow()
-            )
+            keys = service.prepare_deletion(work.conn, work.sdk_id, session_id)
+            purge_session(work.conn, session_id, SESSION_DELETED, utcnow())
+            # The key is gone at commit; removing the blobs then is prompt, not essential
+            # (the retention job removes whatever this misses).
             work.after_commit.extend(_blob_deleter(api, key) for key in keys)
 
         await api.gateway.call(request, handler)

@@ -35,26 +35,89 @@ class Session(Base):
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Deleted sessions keep a tombstone row (for audit and receipts) but answer 404.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The end user finished the journey: evidence is complete and processing may start.
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Personal data destroyed (resources_ttl or deletion); the row stays as a tombstone.
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Check(Base):
+class WorkItemColumns:
+    """What checks and tasks share: their processing state, lease and review routing."""
+
+    state: Mapped[str] = mapped_column(String(16))  # CREATED | PENDING | DONE | INTERNAL_ERROR
+    manual_check: Mapped[str] = mapped_column(String(16), default="NEVER")
+    # A worker owns the item until lease_until; past it, the reconciler hands it to another.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The machine's own result, kept beside the final one when a human decides.
+    machine_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # NULL: no human needed | QUEUED: waiting for a reviewer | DONE: decided by a reviewer.
+    review_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Check(WorkItemColumns, Base):
     __tablename__ = "checks"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     session_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("sessions.id", ondelete="CASCADE")
     )
-    position: Mapped[int] = mapped_column(Integer)  # order of requested_checks
+    position: Mapped[int] = mapped_column(Integer)  # order of requested_checks, then retries
     type: Mapped[str] = mapped_column(String(64))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(16))  # CREATED | PENDING | DONE | INTERNAL_ERROR
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     resources_used: Mapped[list[str]] = mapped_column(JSON, default=list)
     generated_media: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (
+        Index("ix_checks_session_id_position", "session_id", "position"),
+        Index("ix_checks_state_lease_until", "state", "lease_until"),
+    )
+
+
+class Resource(Base):
+    """Evidence the end user provided for one requirement: a document or a liveness capture.
+
+    Pages, frames and images are media ids kept in ``content`` (their bytes are in ``media``).
+    """
+
+    __tablename__ = "resources"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    requirement_id: Mapped[str] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(32))  # ID_DOCUMENT | SUPPLEMENTARY_DOCUMENT | LIVENESS
+    document_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    issuing_country: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    liveness_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_checks_session_id_position", "session_id", "position"),)
+
+class Task(WorkItemColumns, Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    resource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("resources.id", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(String(64))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recommendation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    generated_media: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    generated_checks: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (Index("ix_tasks_state_lease_until", "state", "lease_until"),)
 
 
 class Media(Base):
@@ -73,3 +136,5 @@ class Media(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set once the blob is gone from the store; until then the purge job keeps deleting it.
+    blob_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import RowMapping
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
 from openidv.sessions.catalogue import supported_documents
-from openidv.sessions.models import Check, Media, Session
+from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.rules import SessionPlan, SpecPolicy, plan_session
 from openidv.store.blobs import BlobStore
 from openidv.store.crypto import KeyRing, seal, unseal
@@ -31,6 +31,8 @@ from openidv.store.db import FastStatement, table_of
 sessions_t = table_of(Session)
 checks_t = table_of(Check)
 media_t = table_of(Media)
+resources_t = table_of(Resource)
+tasks_t = table_of(Task)
 
 ONGOING, COMPLETED, EXPIRED = "ONGOING", "COMPLETED", "EXPIRED"
 
@@ -46,8 +48,8 @@ _INSERT_SESSION = FastStatement(
 _INSERT_CHECK = FastStatement(
     insert(checks_t),
     [
-        "id", "session_id", "position", "type", "config", "state",
-        "resources_used", "generated_media", "created_at", "last_updated",
+        "id", "session_id", "position", "type", "config", "state", "manual_check",
+        "attempts", "resources_used", "generated_media", "created_at", "last_updated",
     ],
 )  # fmt: skip
 
@@ -122,6 +124,8 @@ def create_session(
             "type": check.type,
             "config": check.config.model_dump(mode="json", exclude_none=True),
             "state": "CREATED",
+            "manual_check": getattr(check.config, "manual_check", None) or "NEVER",
+            "attempts": 0,
             "resources_used": [],
             "generated_media": [],
             "created_at": now,
@@ -199,57 +203,117 @@ def get_session(
         client_session_token=token,
         user_tracking_id=row["user_tracking_id"],
         biometric_consent=row["biometric_consent_at"],
-        resources=out.ResourceContainer(),
+        resources=_resources(conn, session_id),
         checks=_check_results(checks),
     )
 
 
-def delete_session(
-    conn: Connection, ctx: SessionContext, app_id: str, session_id: str, now: dt.datetime
-) -> list[str]:
-    """Tombstone the session and shred its data key; returns the blob keys to remove.
-
-    The caller removes the blobs after commit: they are unreadable from the moment the wrapped
-    key is gone, so a crash between the two leaves only ciphertext for the purge job.
-    """
-    _load(conn, app_id, session_id)
-    pending = conn.execute(
-        select(checks_t.c.id).where(
-            checks_t.c.session_id == session_id, checks_t.c.state == "PENDING"
-        )
-    ).first()
-    if pending is not None:
-        raise SessionBusy(session_id)
-    conn.execute(
-        update(sessions_t)
-        .where(sessions_t.c.id == session_id)
-        .values(
-            deleted_at=now,
-            last_updated=now,
-            wrapped_data_key=None,
-            client_token_hash=None,
-            client_token_sealed=None,
-        )
+def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
+    resources = list(
+        conn.execute(
+            select(resources_t)
+            .where(resources_t.c.session_id == session_id)
+            .order_by(resources_t.c.created_at)
+        ).mappings()
     )
-    blob_keys = list(
+    if not resources:
+        return out.ResourceContainer()
+    media = {
+        m["id"]: out.MediaRef(
+            id=m["id"], type=m["type"], created=m["created_at"], last_updated=m["last_updated"]
+        )
+        for m in conn.execute(select(media_t).where(media_t.c.session_id == session_id)).mappings()
+    }
+    tasks_by_resource: dict[str, list[out.Task]] = {}
+    for task in conn.execute(
+        select(tasks_t).where(tasks_t.c.session_id == session_id).order_by(tasks_t.c.created_at)
+    ).mappings():
+        tasks_by_resource.setdefault(task["resource_id"], []).append(
+            out.Task(
+                type=task["type"],
+                id=task["id"],
+                state=task["state"],
+                created=task["created_at"],
+                last_updated=task["last_updated"],
+                generated_checks=[out.GeneratedCheck(**c) for c in task["generated_checks"]],
+                generated_media=[out.GeneratedMedia(**m) for m in task["generated_media"]],
+                recommendation=task["recommendation"],
+            )
+        )
+
+    def holder(media_id: str | None) -> out.MediaHolder | None:
+        return out.MediaHolder(media=media[media_id]) if media_id in media else None
+
+    documents, supplementary, liveness = [], [], []
+    for r in resources:
+        common: dict[str, Any] = {
+            "id": r["id"],
+            "tasks": tasks_by_resource.get(r["id"], []),
+            "created_at": r["created_at"],
+            "last_updated": r["last_updated"],
+        }
+        content = r["content"]
+        if r["type"] == "LIVENESS":
+            frames = [out.Frame(media=media[f]) for f in content.get("frames", []) if f in media]
+            static = r["liveness_type"] == "STATIC"
+            liveness.append(
+                out.LivenessCapture(
+                    **common,
+                    liveness_type=r["liveness_type"],
+                    frames=[] if static else frames,
+                    image=holder(content["frames"][0])
+                    if static and content.get("frames")
+                    else None,
+                )
+            )
+            continue
+        pages = [
+            out.Page(capture_method=p["capture_method"], media=media.get(p["media_id"]))
+            for p in content.get("pages", [])
+        ]
+        document: dict[str, Any] = {
+            **common,
+            "document_type": r["document_type"],
+            "issuing_country": r["issuing_country"],
+            "pages": pages,
+            "document_fields": holder(content.get("document_fields")),
+        }
+        if r["type"] == "ID_DOCUMENT":
+            documents.append(
+                out.IdDocument(
+                    **document, document_id_photo=holder(content.get("document_id_photo"))
+                )
+            )
+        else:
+            supplementary.append(out.SupplementaryDocument(**document))
+    return out.ResourceContainer(
+        id_documents=documents, supplementary_documents=supplementary, liveness_capture=liveness
+    )
+
+
+def prepare_deletion(conn: Connection, app_id: str, session_id: str) -> list[str]:
+    """Check the session may be deleted now; returns the blob keys its purge will free.
+
+    A session whose evidence is being processed answers 409 (Yoti: "checks are not finished"):
+    its checks are reading that evidence. The caller purges (``retention.purge_session``) in the
+    same transaction and removes the blobs after commit.
+    """
+    session = _load(conn, app_id, session_id)
+    if session["state"] == ONGOING and session["submitted_at"] is not None:
+        raise SessionBusy(session_id)
+    return list(
         conn.execute(
             select(media_t.c.blob_key).where(
                 media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None)
             )
         ).scalars()
     )
-    conn.execute(
-        update(media_t)
-        .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))
-        .values(content_deleted_at=now, last_updated=now)
-    )
-    return blob_keys
 
 
 # ------------------------------------------------------------------------------------ media
 
 
-def _media_aad(session_id: str, media_id: str) -> bytes:
+def media_aad(session_id: str, media_id: str) -> bytes:
     return f"media:{session_id}:{media_id}".encode()
 
 
@@ -276,7 +340,7 @@ def store_media(
     media_id = str(uuid.uuid4())
     data_key = ctx.keyring.unwrap(wrapped, session_id)
     blob_key = f"{session_id}/{media_id}"
-    ctx.blobs.put(blob_key, seal(data_key, content, _media_aad(session_id, media_id)))
+    ctx.blobs.put(blob_key, seal(data_key, content, media_aad(session_id, media_id)))
     conn.execute(
         insert(media_t),
         {
@@ -322,7 +386,7 @@ def read_media(
     data_key = ctx.keyring.unwrap(session["wrapped_data_key"], session_id)
     sealed = ctx.blobs.get(media["blob_key"])
     return MediaContent(
-        media["content_type"], unseal(data_key, sealed, _media_aad(session_id, media_id))
+        media["content_type"], unseal(data_key, sealed, media_aad(session_id, media_id))
     )
 
 
@@ -332,7 +396,7 @@ def delete_media_content(
     """Mark the content deleted; returns the blob key to remove after commit (None if gone)."""
     session = _load(conn, app_id, session_id)
     media = _load_media(conn, session_id, media_id)
-    if session["state"] == ONGOING:
+    if session["state"] == ONGOING:  # its checks may still need the evidence
         raise SessionBusy(session_id)
     if media["content_deleted_at"] is not None:
         return None

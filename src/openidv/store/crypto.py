@@ -54,6 +54,13 @@ class KeyRing:
     def unwrap(self, wrapped: bytes, owner_id: str) -> bytes:
         return unseal(self._kek, wrapped, b"dek:" + owner_id.encode())
 
+    def seal_secret(self, secret: bytes, purpose: str) -> bytes:
+        """Seal a small server-side secret (e.g. a webhook signing key) under the master key."""
+        return seal(self._kek, secret, b"secret:" + purpose.encode())
+
+    def unseal_secret(self, sealed: bytes, purpose: str) -> bytes:
+        return unseal(self._kek, sealed, b"secret:" + purpose.encode())
+
 
 def load_or_create_master_key(configured: str | None, key_file: Path) -> bytes:
     """The configured base64 key, else the one in ``key_file``, created (0600) on first use."""

@@ -54,9 +54,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# Execution option for SQLite connections that will write: take the write lock at BEGIN, so a
-# transaction that reads first never fails to upgrade its lock when another process wrote.
-SQLITE_IMMEDIATE = "openidv_sqlite_immediate"
+# SQLite transactions take the write lock at BEGIN (IMMEDIATE): a deferred transaction that
+# reads first and then writes fails at once with "database is locked" when another process
+# committed in between (WAL snapshots cannot be upgraded), where an immediate one just waits
+# its turn. Read-only work can opt out with this execution option.
+SQLITE_READ_ONLY = "openidv_sqlite_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -142,8 +144,8 @@ class Savepoint:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    read_only = conn.get_execution_options().get(SQLITE_READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
+# Importing the models registers every area's tables on Base.metadata.
 import openidv.api.models
-import openidv.sessions.models  # noqa: F401  (registers the tables on Base.metadata)
+import openidv.jobs.models
+import openidv.notifications.models
+import openidv.retention.models
+import openidv.sessions.models  # noqa: F401
 from openidv.store.db import Base, make_engine
 
 config = context.config

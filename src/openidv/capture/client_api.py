@@ -1,0 +1,221 @@
+"""The client API the capture page uses: our own design (Yoti does not publish theirs).
+
+Every call carries the client session token in ``X-Yoti-Auth-Token`` and names its session in
+the path; the token opens that session only, only while it lives (TTL or session_deadline),
+and only until the journey is submitted, when it is deleted. Errors use Yoti's shapes
+(``BAD_TOKEN`` for a refused token, as Yoti's client API answers).
+
+    GET  /client/sessions/{id}/configuration            what to capture (requirement ids)
+    POST /client/sessions/{id}/resources                 start the evidence for a requirement
+    PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
+    POST /client/sessions/{id}/submit                    done: hand the session to processing
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal, TypeVar
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection, select
+from starlette.responses import Response
+
+from openidv.api.errors import ApiError, malformed, payload_validation_error
+from openidv.jobs.queue import Jobs
+from openidv.notifications.service import notify
+from openidv.runtime import hand_over
+from openidv.sessions import evidence, service
+from openidv.sessions.models import Session
+from openidv.sessions.results import Out
+from openidv.store.db import table_of, utcnow
+from openidv.store.units import Units
+
+T = TypeVar("T")
+sessions_t = table_of(Session)
+TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
+# Yoti's upload limit is not published; phones produce 3-8 MB photos, so refuse only beyond.
+MAX_MEDIA_BYTES = 15 * 1024 * 1024
+IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp"}
+
+SessionId = Annotated[str, Path(max_length=64)]
+
+
+@dataclass(frozen=True)
+class CaptureServices:
+    units: Units
+    sessions: service.SessionContext
+    jobs: Jobs
+
+
+class NewResource(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    requirement_id: str = Field(max_length=64)
+    document_type: str | None = Field(default=None, max_length=64)
+    issuing_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+
+class Created(Out):
+    id: str
+
+
+_REFUSALS = {
+    "SESSION_NOT_FOUND": 404,
+    "SESSION_SUBMITTED": 409,
+    "SESSION_EXPIRED": 401,
+    "UNKNOWN_REQUIREMENT": 404,
+    "UNKNOWN_RESOURCE": 404,
+    "DOCUMENT_UNSPECIFIED": 400,
+    "EVIDENCE_MISSING": 409,
+}
+
+
+def _bad_token() -> ApiError:
+    return ApiError(
+        401, "BAD_TOKEN", "Cannot authorize your request for the session with the given token"
+    )
+
+
+def _authorise(conn: Connection, session_id: str, token: str | None, now: dt.datetime) -> None:
+    if not token:
+        raise malformed("header.X-Yoti-Auth-Token", "must not be null or empty")
+    row = conn.execute(
+        select(sessions_t.c.id, sessions_t.c.client_token_expires_at).where(
+            sessions_t.c.client_token_hash == service.hash_token(token)
+        )
+    ).first()
+    # Same answer whether the token is unknown, expired, or for another session.
+    if row is None or row.id != session_id or row.client_token_expires_at <= now:
+        raise _bad_token()
+
+
+def _services(request: Request) -> CaptureServices:
+    services: CaptureServices = request.app.state.capture
+    return services
+
+
+async def _run(
+    request: Request, session_id: str, unit: Callable[[Connection, dt.datetime], T]
+) -> T:
+    token = request.headers.get(TOKEN_HEADER)
+
+    def authorised(conn: Connection) -> T:
+        now = utcnow()
+        _authorise(conn, session_id, token, now)
+        try:
+            return unit(conn, now)
+        except evidence.EvidenceRefused as exc:
+            raise ApiError(_REFUSALS.get(exc.code, 400), exc.code, str(exc)) from exc
+
+    return await _services(request).units.run(authorised)
+
+
+def _resource_update(
+    conn: Connection, session_id: str, resource_id: str, now: dt.datetime, event: str = "created"
+) -> str | None:
+    spec = conn.execute(select(sessions_t.c.spec).where(sessions_t.c.id == session_id)).scalar_one()
+    return notify(
+        conn,
+        session_id,
+        spec,
+        "resource_update",
+        now,
+        subject_id=resource_id,
+        event_key=f"{session_id}:resource_update:{resource_id}:{event}",
+    )
+
+
+def _send(request: Request, delivery: str | None) -> None:
+    if delivery is not None:
+        _services(request).jobs.enqueue("deliver", delivery)
+
+
+def build_client_router() -> APIRouter:
+    router = APIRouter(tags=["capture client"])
+
+    @router.get("/sessions/{session_id}/configuration")
+    async def configuration(request: Request, session_id: SessionId) -> Response:
+        def unit(conn: Connection, now: dt.datetime) -> Out:
+            app_id = conn.execute(
+                select(sessions_t.c.app_id).where(sessions_t.c.id == session_id)
+            ).scalar_one()
+            return service.session_configuration(conn, app_id, session_id, now)
+
+        result = await _run(request, session_id, unit)
+        return Response(result.model_dump_json(exclude_none=True), media_type="application/json")
+
+    @router.post("/sessions/{session_id}/resources", status_code=201)
+    async def create_resource(request: Request, session_id: SessionId) -> Response:
+        try:
+            body = NewResource.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise payload_validation_error(exc) from exc
+
+        def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
+            resource_id = evidence.add_resource(
+                conn,
+                session_id,
+                body.requirement_id,
+                now,
+                document_type=body.document_type,
+                issuing_country=body.issuing_country,
+            )
+            return Created(id=resource_id), _resource_update(conn, session_id, resource_id, now)
+
+        result, delivery = await _run(request, session_id, unit)
+        _send(request, delivery)
+        return Response(result.model_dump_json(), 201, media_type="application/json")
+
+    @router.put("/sessions/{session_id}/resources/{resource_id}/media", status_code=201)
+    async def upload_media(
+        request: Request,
+        session_id: SessionId,
+        resource_id: Annotated[str, Path(max_length=64)],
+        capture_method: Annotated[Literal["CAMERA", "UPLOAD"], Query()] = "CAMERA",
+    ) -> Response:
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type not in IMAGE_TYPES:
+            raise malformed("header.Content-Type", f"must be one of {sorted(IMAGE_TYPES)}")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
+            raise ApiError(413, "MEDIA_TOO_LARGE", f"Media must be at most {MAX_MEDIA_BYTES} bytes")
+        content = await request.body()
+        if not content or len(content) > MAX_MEDIA_BYTES:
+            raise malformed("body", f"must be an image of 1 to {MAX_MEDIA_BYTES} bytes")
+        services = _services(request)
+
+        def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
+            media_id = evidence.add_media(
+                conn,
+                services.sessions,
+                session_id,
+                resource_id,
+                now,
+                content=content,
+                content_type="image/jpeg" if content_type == "image/jpg" else content_type,
+                capture_method=capture_method,
+            )
+            delivery = _resource_update(conn, session_id, resource_id, now, event=media_id)
+            return Created(id=media_id), delivery
+
+        result, delivery = await _run(request, session_id, unit)
+        _send(request, delivery)
+        return Response(result.model_dump_json(), 201, media_type="application/json")
+
+    @router.post("/sessions/{session_id}/submit", status_code=202)
+    async def submit(request: Request, session_id: SessionId) -> Response:
+        def unit(conn: Connection, now: dt.datetime) -> tuple[evidence.Submitted, list[str]]:
+            submitted = evidence.submit(conn, session_id, now)
+            spec = conn.execute(
+                select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
+            ).scalar_one()
+            notice = notify(conn, session_id, spec, "client_session_token_deleted", now)
+            return submitted, [notice] if notice else []
+
+        submitted, deliveries = await _run(request, session_id, unit)
+        hand_over(_services(request).jobs, submitted, deliveries)
+        return Response(status_code=202)
+
+    return router

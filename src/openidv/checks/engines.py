@@ -1,0 +1,107 @@
+"""Check and task engines: what turns evidence into a machine result.
+
+An engine is any object with ``run(evidence) -> MachineResult``. Engines are chosen per check or
+task type by name, so an operator can add or replace one without forking:
+``OPENIDV_ENGINES="LIVENESS=mypkg.liveness:Engine,ID_DOCUMENT_AUTHENTICITY=..."`` names a
+``module:attribute`` (a class, instantiated once per process, or a factory). A type with no
+engine configured gets :class:`NoEngine`, which says plainly that no machine result exists, so
+the item goes to human review (FALLBACK, ALWAYS) or ends NOT_AVAILABLE (NEVER).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    media_id: str
+    content_type: str
+    load: Callable[[], bytes]  # decrypts on demand: engines read only what they use
+
+
+@dataclass(frozen=True)
+class EvidenceResource:
+    id: str
+    type: str  # ID_DOCUMENT | SUPPLEMENTARY_DOCUMENT | LIVENESS
+    document_type: str | None
+    issuing_country: str | None
+    liveness_type: str | None
+    pages: list[MediaItem] = field(default_factory=list)  # document sides, in order
+    frames: list[MediaItem] = field(default_factory=list)  # liveness frames, in order
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything one check or task may look at, without database access."""
+
+    session_id: str
+    item_type: str
+    config: Mapping[str, Any]
+    resources: list[EvidenceResource]
+
+
+@dataclass(frozen=True)
+class GeneratedMedia:
+    media_type: str  # JSON | IMAGE | ...
+    content_type: str
+    content: bytes
+    role: str  # e.g. "document_fields", "document_id_photo"
+
+
+@dataclass(frozen=True)
+class MachineResult:
+    """A check's ``report`` or a task's ``recommendation``, in Yoti's shapes, and whether the
+    machine could decide at all (FALLBACK routes undecided results to a human)."""
+
+    decided: bool
+    report: dict[str, Any] | None = None  # checks
+    recommendation: dict[str, Any] | None = None  # tasks
+    media: list[GeneratedMedia] = field(default_factory=list)
+
+
+class Engine(Protocol):
+    def run(self, evidence: Evidence) -> MachineResult: ...
+
+
+class NoEngine:
+    """The honest default: no automated engine is installed for this type."""
+
+    def run(self, evidence: Evidence) -> MachineResult:
+        if evidence.item_type.endswith("TEXT_DATA_EXTRACTION"):
+            return MachineResult(
+                decided=False,
+                recommendation={
+                    "value": "MUST_TRY_AGAIN",
+                    "reason": {"value": "QUALITY", "detail": "no automated extraction available"},
+                },
+            )
+        return MachineResult(
+            decided=False,
+            report={"recommendation": {"value": "NOT_AVAILABLE"}, "breakdown": []},
+        )
+
+
+class EngineRegistry:
+    def __init__(self, engines: Mapping[str, Engine] | None = None) -> None:
+        self._engines = dict(engines or {})
+        self._default = NoEngine()
+
+    def for_type(self, item_type: str) -> Engine:
+        return self._engines.get(item_type, self._default)
+
+    @classmethod
+    def from_spec(cls, spec: str | None) -> EngineRegistry:
+        """Parse ``TYPE=module:attribute,...`` (the OPENIDV_ENGINES setting)."""
+        engines: dict[str, Engine] = {}
+        for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
+            item_type, _, target = entry.partition("=")
+            module_name, _, attribute = target.partition(":")
+            if not (item_type and module_name and attribute):
+                raise ValueError(f"engine entry {entry!r} is not TYPE=module:attribute")
+            factory = getattr(importlib.import_module(module_name), attribute)
+            engines[item_type.strip()] = factory()
+        return cls(engines)

@@ -1,0 +1,1 @@
+"""Background work on Huey: task entry points (ids only), the reconciler and the scheduler."""

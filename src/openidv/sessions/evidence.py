@@ -1,0 +1,234 @@
+"""The end user's evidence: resources for the session's requirements, their media, and the
+submission that hands the session to processing.
+
+Called by the capture client's API (scoped by the client session token) and by the sandbox;
+these functions check the session's state themselves, so no caller can add evidence to a
+submitted, expired or deleted session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from openidv.sessions import states
+from openidv.sessions.models import Check, Resource, Session, Task
+from openidv.sessions.service import SessionContext, store_media
+from openidv.store.db import table_of
+
+sessions_t = table_of(Session)
+resources_t = table_of(Resource)
+tasks_t = table_of(Task)
+checks_t = table_of(Check)
+
+# Which resources each check reads (Yoti: "resources_used").
+_CHECK_READS = {
+    "ID_DOCUMENT_AUTHENTICITY": ("ID_DOCUMENT",),
+    "ID_DOCUMENT_COMPARISON": ("ID_DOCUMENT",),
+    "ID_DOCUMENT_FACE_MATCH": ("ID_DOCUMENT", "LIVENESS"),
+    "LIVENESS": ("LIVENESS",),
+}
+
+
+class EvidenceRefused(Exception):
+    """The evidence cannot be taken: wrong state, unknown requirement, incomplete journey."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Submitted:
+    """What became runnable: to enqueue once the transaction has committed."""
+
+    checks: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+
+
+def _open_session(conn: Connection, session_id: str, now: dt.datetime) -> RowMapping:
+    row = (
+        conn.execute(select(sessions_t).where(sessions_t.c.id == session_id))
+        .mappings()
+        .one_or_none()
+    )
+    if row is None or row["deleted_at"] is not None:
+        raise EvidenceRefused("SESSION_NOT_FOUND", "The session does not exist")
+    if row["submitted_at"] is not None:
+        raise EvidenceRefused("SESSION_SUBMITTED", "The session's evidence was already submitted")
+    if row["state"] != states.ONGOING or row["client_token_expires_at"] <= now:
+        raise EvidenceRefused("SESSION_EXPIRED", "The session has expired")
+    return row
+
+
+def _requirement(session: RowMapping, requirement_id: str) -> dict[str, Any]:
+    for requirement in session["requirements"]:
+        if requirement["id"] == requirement_id:
+            found: dict[str, Any] = requirement
+            return found
+    raise EvidenceRefused("UNKNOWN_REQUIREMENT", "The session has no such requirement")
+
+
+def add_resource(
+    conn: Connection,
+    session_id: str,
+    requirement_id: str,
+    now: dt.datetime,
+    *,
+    document_type: str | None = None,
+    issuing_country: str | None = None,
+) -> str:
+    """Start the resource that satisfies one requirement (a second call replaces the first:
+    the user chose another document)."""
+    session = _open_session(conn, session_id, now)
+    requirement = _requirement(session, requirement_id)
+    kind = requirement["type"]
+    if kind in ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT") and not (
+        document_type and issuing_country
+    ):
+        raise EvidenceRefused("DOCUMENT_UNSPECIFIED", "A document needs its type and country")
+    conn.execute(
+        resources_t.delete().where(
+            resources_t.c.session_id == session_id,
+            resources_t.c.requirement_id == requirement_id,
+        )
+    )
+    resource_id = str(uuid.uuid4())
+    conn.execute(
+        insert(resources_t),
+        {
+            "id": resource_id,
+            "session_id": session_id,
+            "requirement_id": requirement_id,
+            "type": kind,
+            "document_type": document_type,
+            "issuing_country": issuing_country,
+            "liveness_type": requirement.get("liveness_type"),
+            "content": {"pages": []} if kind != "LIVENESS" else {"frames": []},
+            "created_at": now,
+            "last_updated": now,
+        },
+    )
+    return resource_id
+
+
+def add_media(
+    conn: Connection,
+    ctx: SessionContext,
+    session_id: str,
+    resource_id: str,
+    now: dt.datetime,
+    *,
+    content: bytes,
+    content_type: str,
+    capture_method: str = "CAMERA",
+) -> str:
+    """Store one page of a document, or one frame of a liveness capture; returns the media id."""
+    _open_session(conn, session_id, now)
+    resource = (
+        conn.execute(
+            select(resources_t).where(
+                resources_t.c.id == resource_id, resources_t.c.session_id == session_id
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if resource is None:
+        raise EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such resource")
+    media_id = store_media(
+        conn,
+        ctx,
+        session_id,
+        content=content,
+        content_type=content_type,
+        media_type="IMAGE",
+        now=now,
+    )
+    content_json = dict(resource["content"])
+    if resource["type"] == "LIVENESS":
+        content_json["frames"] = [*content_json.get("frames", []), media_id]
+    else:
+        page = {"capture_method": capture_method, "media_id": media_id}
+        content_json["pages"] = [*content_json.get("pages", []), page]
+    conn.execute(
+        update(resources_t)
+        .where(resources_t.c.id == resource_id)
+        .values(content=content_json, last_updated=now)
+    )
+    return media_id
+
+
+def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
+    """The end user is done: check the evidence is complete, end the client token, create the
+    tasks, tell each check what it reads, and hand everything to processing."""
+    session = _open_session(conn, session_id, now)
+    resources = list(
+        conn.execute(select(resources_t).where(resources_t.c.session_id == session_id)).mappings()
+    )
+    by_requirement = {r["requirement_id"]: r for r in resources}
+    for requirement in session["requirements"]:
+        resource = by_requirement.get(requirement["id"])
+        media = resource and (resource["content"].get("pages") or resource["content"].get("frames"))
+        if not media:
+            raise EvidenceRefused(
+                "EVIDENCE_MISSING", f"The {requirement['type']} requirement has no evidence yet"
+            )
+
+    submitted = Submitted()
+    spec_tasks = {
+        t["type"]: t.get("config", {}) for t in session["spec"].get("requested_tasks", [])
+    }
+    for requirement in session["requirements"]:
+        resource = by_requirement[requirement["id"]]
+        for task_type in requirement.get("requested_tasks", []):
+            config = spec_tasks.get(task_type, {})
+            task_id = str(uuid.uuid4())
+            conn.execute(
+                insert(tasks_t),
+                {
+                    "id": task_id,
+                    "session_id": session_id,
+                    "resource_id": resource["id"],
+                    "type": task_type,
+                    "config": config,
+                    "state": states.CREATED,
+                    "manual_check": config.get("manual_check") or "NEVER",
+                    "attempts": 0,
+                    "generated_media": [],
+                    "generated_checks": [],
+                    "created_at": now,
+                    "last_updated": now,
+                },
+            )
+            submitted.tasks.append(task_id)
+
+    checks = conn.execute(
+        select(checks_t.c.id, checks_t.c.type).where(checks_t.c.session_id == session_id)
+    ).all()
+    for check_id, check_type in checks:
+        reads = _CHECK_READS.get(check_type, ())
+        used = [r["id"] for r in resources if r["type"] in reads]
+        conn.execute(
+            update(checks_t)
+            .where(checks_t.c.id == check_id)
+            .values(resources_used=used, last_updated=now)
+        )
+        submitted.checks.append(check_id)
+
+    conn.execute(
+        update(sessions_t)
+        .where(sessions_t.c.id == session_id)
+        .values(
+            submitted_at=now,
+            last_updated=now,
+            client_token_hash=None,
+            client_token_sealed=None,
+        )
+    )
+    return submitted
