@@ -27,6 +27,7 @@ from openidv.api.apps import generate_key_pair, private_key_pem, register_app
 from openidv.app import create_app
 from openidv.settings import Settings
 from openidv.store.migrate import upgrade
+from tests.s3server import seaweedfs
 from tests.signing import SignedClient
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -122,3 +123,9 @@ def integrator(server: Server, tmp_path: Path) -> Integrator:
 def api(server: Server, integrator: Integrator) -> Iterator[SignedClient]:
     with SignedClient(server.base_url, integrator.sdk_id, integrator.key) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as endpoint:
+        yield endpoint

@@ -42,7 +42,7 @@ from openidv.sessions.models import Check, Session, Task
 from openidv.sessions.rules import SpecPolicy
 from openidv.sessions.service import SessionContext
 from openidv.settings import Settings
-from openidv.store.blobs import LocalDiskBlobStore
+from openidv.store.blobs import make_blob_store
 from openidv.store.crypto import KeyRing, load_or_create_master_key
 from openidv.store.db import make_engine as make_db_engine
 from openidv.store.db import table_of, utcnow
@@ -62,7 +62,7 @@ def session_context(settings: Settings) -> SessionContext:
         keyring=KeyRing(
             load_or_create_master_key(settings.master_key, settings.data_dir / "master.key")
         ),
-        blobs=LocalDiskBlobStore(settings.media_dir),
+        blobs=make_blob_store(settings.storage_url, settings.media_dir, settings.s3_endpoint_url),
         policy=SpecPolicy(
             default_token_ttl=settings.default_client_session_token_ttl,
             default_resources_ttl=settings.default_resources_ttl,

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         description="Base64 of 32 bytes: the key-encryption key for media. Default: generated "
         "once into data_dir/master.key (mode 0600).",
     )
+    storage_url: str | None = Field(
+        default=None, description="s3://bucket/prefix to keep media in S3; default: data_dir/media."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="For S3-compatible stores other than AWS (MinIO, SeaweedFS...)."
+    )
     api_prefix: str = "/idverify/v1"
 
     # Signed-request authentication (see api/auth.py for the rules).

@@ -28,10 +28,12 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from yoti_python_sdk.doc_scan import DocScanClient
 
+from openidv.store.blobs import BlobStore, make_blob_store
 from tests.conftest import POSTGRES_ADMIN_URL, free_port
+from tests.s3server import S3_ENV
 
 REDIS_URL = os.environ.get("OPENIDV_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-BACKENDS = os.environ.get("OPENIDV_TEST_DEPLOYMENTS", "embedded,postgresql+redis").split(",")
+BACKENDS = os.environ.get("OPENIDV_TEST_DEPLOYMENTS", "embedded,postgresql+redis+s3").split(",")
 ENGINES = ",".join(
     f"{kind}=tests.engines:Approve"
     for kind in (
@@ -160,6 +162,15 @@ class Deployment:
                 process.kill()
                 process.wait()
 
+    def blobs(self) -> BlobStore:
+        """The media store the deployment uses, as the tests' own client."""
+        os.environ.update({k: v for k, v in self.env.items() if k.startswith("AWS_")})
+        return make_blob_store(
+            self.env.get("OPENIDV_STORAGE_URL"),
+            self.root / "data" / "media",
+            self.env.get("OPENIDV_S3_ENDPOINT_URL"),
+        )
+
     def db(self) -> Engine:
         url = self.database_url or f"sqlite:///{self.root / 'data' / 'openidv.sqlite3'}"
         return create_engine(url)
@@ -194,7 +205,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
     database_url = None
     admin_dsn = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql").render_as_string(False)
     db_name = f"openidv_jobs_{uuid.uuid4().hex[:10]}"
-    if request.param == "postgresql+redis":
+    if request.param == "postgresql+redis+s3":
         with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{db_name}"')
         database_url = (
@@ -202,6 +213,9 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         )
         env["OPENIDV_DATABASE_URL"] = database_url
         env["OPENIDV_QUEUE_URL"] = REDIS_URL
+        env["OPENIDV_STORAGE_URL"] = f"s3://openidv/{uuid.uuid4().hex[:10]}"
+        env["OPENIDV_S3_ENDPOINT_URL"] = request.getfixturevalue("s3_endpoint")
+        env.update(S3_ENV)
     deployment = Deployment(tmp_path, env, free_port(), database_url)
     deployment.openidv("db", "upgrade")
     try:

@@ -1,4 +1,5 @@
-"""Blob stores: where (already encrypted) media bytes live. Local disk by default."""
+"""Blob stores: where (already encrypted) media bytes live. Local disk by default, any
+S3-compatible object store at scale (``OPENIDV_STORAGE_URL=s3://bucket/prefix``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -58,3 +60,52 @@ class LocalDiskBlobStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+
+class S3BlobStore:
+    """Blobs as objects in one bucket, under a key prefix. Credentials and region come from
+    the standard AWS chain (environment, config files, instance role)."""
+
+    def __init__(self, url: str, endpoint_url: str | None = None) -> None:
+        import boto3  # noqa: PLC0415 (only S3 deployments pay for importing boto3)
+        from botocore.config import Config  # noqa: PLC0415
+
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ValueError("the storage URL must look like s3://bucket/prefix")
+        self._bucket = parts.netloc
+        self._prefix = parts.path.strip("/")
+        self._client: Any = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+        )
+        self._missing: type[Exception] = self._client.exceptions.NoSuchKey
+
+    def _key(self, key: str) -> str:
+        if not _SAFE_KEY.match(key) or ".." in key:
+            raise ValueError(f"unsafe blob key {key!r}")
+        return f"{self._prefix}/{key}" if self._prefix else key
+
+    def put(self, key: str, data: bytes) -> None:
+        self._client.put_object(Bucket=self._bucket, Key=self._key(key), Body=data)
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self._client.get_object(Bucket=self._bucket, Key=self._key(key))
+        except self._missing as exc:
+            raise BlobNotFound(key) from exc
+        body: bytes = response["Body"].read()
+        return body
+
+    def delete(self, key: str) -> None:
+        # S3's DELETE succeeds for a missing key, which is what a retried purge needs.
+        self._client.delete_object(Bucket=self._bucket, Key=self._key(key))
+
+
+def make_blob_store(
+    storage_url: str | None, media_dir: Path, endpoint_url: str | None
+) -> BlobStore:
+    if storage_url:
+        return S3BlobStore(storage_url, endpoint_url)
+    return LocalDiskBlobStore(media_dir)
