@@ -305,5 +305,53 @@ def apps_disable(sdk_id: str) -> None:
     click.echo(f"{sdk_id} disabled")
 
 
+@main.group()
+def notifications() -> None:
+    """The webhook delivery log, and manual replay."""
+
+
+@notifications.command("log")
+@click.argument("session_id")
+def notifications_log(session_id: str) -> None:
+    """Every notification of a session and each attempt to deliver it."""
+    from openidv.notifications.service import delivery_log
+    from openidv.store.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    with engine.connect() as conn:
+        for delivery in delivery_log(conn, session_id):
+            click.echo(
+                f"{delivery['id']}\t{delivery['topic']}\t{delivery['state']}\t"
+                f"attempts={delivery['attempts']}"
+            )
+            for attempt in delivery["attempt_log"]:
+                outcome = attempt["status_code"] or attempt["error"]
+                click.echo(
+                    f"    {attempt['attempted_at']:%Y-%m-%dT%H:%M:%S}Z\t{outcome}\t"
+                    f"{attempt['latency_ms']} ms"
+                )
+    engine.dispose()
+
+
+@notifications.command("replay")
+@click.argument("delivery_id")
+def notifications_replay(delivery_id: str) -> None:
+    """Deliver a notification again, now."""
+    from openidv.notifications.service import replay
+    from openidv.runtime import Runtime
+    from openidv.store.db import make_engine, utcnow
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    with engine.begin() as conn:
+        found = replay(conn, delivery_id, utcnow())
+    engine.dispose()
+    if not found:
+        raise click.ClickException(f"no delivery {delivery_id}")
+    Runtime(settings).jobs.enqueue("deliver", delivery_id)
+    click.echo(f"{delivery_id} queued for delivery")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -195,6 +195,13 @@ def test_webhook_failing_three_times_is_delivered_once(
     assert [status for status, _ in log] == [500, 500, 500, 204]
     assert all(latency >= 0 for _, latency in log)
 
+    # The operator reads the log and replays the delivery by hand.
+    printed = deployment.openidv("notifications", "log", created.session_id)
+    assert f"{delivery['id']}\tsession_completion\tDELIVERED\tattempts=4" in printed
+    assert printed.count("\t500\t") == 3 and printed.count("\t204\t") == 1
+    deployment.openidv("notifications", "replay", delivery["id"])
+    receiver.wait_for(lambda got: len(got) == 2)
+
 
 def test_private_targets_are_refused_without_an_allow_list(
     deployment: Deployment, receiver: Receiver

@@ -13,13 +13,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from openidv.notifications.models import Delivery
+from openidv.notifications.models import Attempt, Delivery
 from openidv.store.db import table_of
 
 deliveries_t = table_of(Delivery)
+attempts_t = table_of(Attempt)
 
 # The id each topic's body carries besides session_id and topic (reference §5).
 _SUBJECT_KEY = {
@@ -75,3 +76,38 @@ def notify(
         )
     ).first()
     return None if row is None else str(row[0])
+
+
+def delivery_log(conn: Connection, session_id: str) -> list[dict[str, Any]]:
+    """Every notification of a session with its attempts, oldest first (operator's view)."""
+    deliveries = conn.execute(
+        select(deliveries_t)
+        .where(deliveries_t.c.session_id == session_id)
+        .order_by(deliveries_t.c.created_at)
+    ).mappings()
+    log = []
+    for delivery in deliveries:
+        attempts = conn.execute(
+            select(
+                attempts_t.c.attempted_at,
+                attempts_t.c.status_code,
+                attempts_t.c.latency_ms,
+                attempts_t.c.error,
+            )
+            .where(attempts_t.c.delivery_id == delivery["id"])
+            .order_by(attempts_t.c.id)
+        ).mappings()
+        log.append({**delivery, "attempt_log": [dict(a) for a in attempts]})
+    return log
+
+
+def replay(conn: Connection, delivery_id: str, now: dt.datetime) -> bool:
+    """Send a delivery again (delivered, failed or pending): it is due now, with a fresh
+    give-up window. Returns False when there is no such delivery."""
+    return bool(
+        conn.execute(
+            update(deliveries_t)
+            .where(deliveries_t.c.id == delivery_id)
+            .values(state="PENDING", next_attempt_at=now, lease_until=None, created_at=now)
+        ).rowcount
+    )
