@@ -87,7 +87,7 @@ def _consumer(runtime: Runtime) -> Consumer:
         periodic=False,  # our scheduler reconciles; Huey's periodic tasks are not used
         check_worker_health=True,
         initial_delay=0.05,
-        max_delay=1.0,
+        max_delay=0.25,  # an idle worker notices new work within a quarter of a second
     )
 
 

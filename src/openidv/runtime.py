@@ -160,7 +160,8 @@ def build_jobs(settings: Settings, runtime: Runtime) -> Jobs:
 
     jobs.register("run_check", run_check)
     jobs.register("run_task", run_task)
-    jobs.register("deliver", deliver_notification)
+    # Notifications jump the queue: a webhook should not wait behind other sessions' checks.
+    jobs.register("deliver", deliver_notification, priority=10)
     return jobs
 
 
