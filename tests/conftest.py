@@ -29,6 +29,7 @@ from openidv.settings import Settings
 from openidv.store.migrate import upgrade
 from tests.s3server import seaweedfs
 from tests.signing import SignedClient
+from tests.vision.conftest import face_images_dir, face_photos  # noqa: F401  (shared fixtures)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "OPENIDV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -259,9 +259,16 @@ def spec(
 
 
 def capture_journey(
-    deployment: Deployment, session_id: str, token: str, submit: bool = True
+    deployment: Deployment,
+    session_id: str,
+    token: str,
+    *,
+    submit: bool = True,
+    document: bytes = PNG,
+    frames: list[bytes] | None = None,
 ) -> None:
     """What the capture page does: one passport page, three liveness frames, submit."""
+    frames = frames or [PNG] * 3
     base = f"{deployment.api}/client/sessions/{session_id}"
     headers = {"X-Yoti-Auth-Token": token}
     with httpx.Client(headers=headers, timeout=30) as http:
@@ -274,8 +281,10 @@ def capture_journey(
             resource = http.post(f"{base}/resources", json=body)
             assert resource.status_code == 201, resource.text
             media_url = f"{base}/resources/{resource.json()['id']}/media"
-            for _ in range(3 if requirement["type"] == "LIVENESS" else 1):
-                upload = http.put(media_url, content=PNG, headers={"Content-Type": "image/png"})
+            images = frames if requirement["type"] == "LIVENESS" else [document]
+            for image in images:
+                kind = "image/png" if image.startswith(b"\x89PNG") else "image/jpeg"
+                upload = http.put(media_url, content=image, headers={"Content-Type": kind})
                 assert upload.status_code == 201, upload.text
         if submit:
             done = http.post(f"{base}/submit")

@@ -29,6 +29,7 @@ from tests.jobs.conftest import (
     spec,
     wait_state,
 )
+from tests.vision.test_face_match_engine import _card
 
 sessions_t = table_of(Session)
 checks_t = table_of(Check)
@@ -391,3 +392,33 @@ def test_two_web_processes_and_two_workers_complete_many_sessions(
         for line in Path(deployment.env["OPENIDV_TEST_ENGINE_LOG"]).read_text().splitlines()
     }
     assert len(pids) >= 2  # both workers took part
+
+
+def test_face_match_with_the_built_in_engine_on_real_faces(
+    deployment: Deployment, receiver: Receiver, face_photos: dict[str, bytes]
+) -> None:
+    """No engine override for ID_DOCUMENT_FACE_MATCH: YuNet + SFace decide on real photos."""
+    engines = ",".join(
+        entry
+        for entry in deployment.env["OPENIDV_ENGINES"].split(",")
+        if not entry.startswith("ID_DOCUMENT_FACE_MATCH=")
+    )
+    deployment.start("run", extra_env={"OPENIDV_ENGINES": engines})
+    client, _ = deployment.client()
+    card = _card(face_photos["obama"])
+    outcomes = {}
+    for who in ("obama2", "biden"):
+        created = client.create_session(spec(receiver))
+        capture_journey(
+            deployment,
+            created.session_id,
+            created.client_session_token,
+            document=card,
+            frames=[face_photos[who]] * 2,
+        )
+        session = wait_state(client, created.session_id, "COMPLETED", timeout=90)
+        match = next(c for c in session.checks if c.type == "ID_DOCUMENT_FACE_MATCH")
+        details = {d.name: d.value for d in match.report.breakdown[0].details}
+        outcomes[who] = (match.report.recommendation.value, float(details["confidence_score"]))
+    assert outcomes["obama2"][0] == "APPROVE" and outcomes["obama2"][1] >= 0.5
+    assert outcomes["biden"][0] == "REJECT" and outcomes["biden"][1] < 0.363

@@ -3,9 +3,10 @@
 An engine is any object with ``run(evidence) -> MachineResult``. Engines are chosen per check or
 task type by name, so an operator can add or replace one without forking:
 ``OPENIDV_ENGINES="LIVENESS=mypkg.liveness:Engine,ID_DOCUMENT_AUTHENTICITY=..."`` names a
-``module:attribute`` (a class, instantiated once per process, or a factory). A type with no
-engine configured gets :class:`NoEngine`, which says plainly that no machine result exists, so
-the item goes to human review (FALLBACK, ALWAYS) or ends NOT_AVAILABLE (NEVER).
+``module:attribute`` (a class, instantiated once per process, or a factory) and overrides the
+built-in engines (``BUILT_IN``). A type with no engine at all gets :class:`NoEngine`, which
+says plainly that no machine result exists, so the item goes to human review (FALLBACK,
+ALWAYS) or ends NOT_AVAILABLE (NEVER).
 """
 
 from __future__ import annotations
@@ -85,6 +86,19 @@ class NoEngine:
         )
 
 
+# The engines that ship with openidv, used unless OPENIDV_ENGINES names another for the type.
+BUILT_IN = {
+    "ID_DOCUMENT_FACE_MATCH": "openidv.checks.face_match:FaceMatchEngine",
+}
+
+
+def _load(target: str) -> Engine:
+    module_name, _, attribute = target.partition(":")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    engine: Engine = factory()
+    return engine
+
+
 class EngineRegistry:
     def __init__(self, engines: Mapping[str, Engine] | None = None) -> None:
         self._engines = dict(engines or {})
@@ -95,13 +109,11 @@ class EngineRegistry:
 
     @classmethod
     def from_spec(cls, spec: str | None) -> EngineRegistry:
-        """Parse ``TYPE=module:attribute,...`` (the OPENIDV_ENGINES setting)."""
-        engines: dict[str, Engine] = {}
+        """The built-in engines, overridden by ``TYPE=module:attribute,...`` (OPENIDV_ENGINES)."""
+        targets = dict(BUILT_IN)
         for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
             item_type, _, target = entry.partition("=")
-            module_name, _, attribute = target.partition(":")
-            if not (item_type and module_name and attribute):
+            if not (item_type and ":" in target):
                 raise ValueError(f"engine entry {entry!r} is not TYPE=module:attribute")
-            factory = getattr(importlib.import_module(module_name), attribute)
-            engines[item_type.strip()] = factory()
-        return cls(engines)
+            targets[item_type.strip()] = target.strip()
+        return cls({item_type: _load(target) for item_type, target in targets.items()})

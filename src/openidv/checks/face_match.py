@@ -1,0 +1,124 @@
+"""ID_DOCUMENT_FACE_MATCH: the document's portrait against the liveness frames.
+
+Decision bands on the median SFace cosine similarity (``openidv.vision.faces``):
+
+* ``>= APPROVE_AT`` (0.50): APPROVE, decided.
+* ``< REJECT_BELOW`` (0.363, OpenCV's published SFace threshold): REJECT, DIFFERENT_PERSON,
+  decided.
+* between the two: the grey zone. Reported as REJECT (a false accept costs more than a false
+  reject) but *undecided*, so FALLBACK sends it to a reviewer.
+* not measurable (no face, face too small, several faces): NOT_AVAILABLE with Yoti's reason,
+  undecided.
+
+The thresholds come from a sanity check on 3 identities (benchmarks/faces.py), not from a
+calibration: the breakdown carries the score and both thresholds so every decision can be
+re-judged later. Each liveness frame set disagreeing with itself (selfie_consistency below the
+reject threshold) is treated as a possible frame swap and also left undecided.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from openidv.checks.engines import Evidence, MachineResult
+from openidv.vision.faces import (
+    SFACE_COSINE_THRESHOLD,
+    STRICT_COSINE_THRESHOLD,
+    FaceEngine,
+    ImageDecodeError,
+    NotMeasurableReason,
+)
+
+APPROVE_AT = STRICT_COSINE_THRESHOLD
+REJECT_BELOW = SFACE_COSINE_THRESHOLD
+
+_REASONS = {
+    NotMeasurableReason.DOCUMENT_FACE_NOT_FOUND: "FACE_NOT_FOUND",
+    NotMeasurableReason.DOCUMENT_FACE_TOO_SMALL: "FACE_PHOTO_LOW_RESOLUTION",
+    NotMeasurableReason.SELFIE_FACE_NOT_FOUND: "FACE_NOT_FOUND",
+    NotMeasurableReason.SELFIE_FACE_TOO_SMALL: "FACE_PHOTO_LOW_RESOLUTION",
+    NotMeasurableReason.SELFIE_MULTIPLE_FACES: "MISUSE",
+}
+
+
+def _detail(name: str, value: object) -> dict[str, str]:
+    return {"name": name, "value": str(value)}
+
+
+def _not_available(reason: str, details: list[dict[str, str]]) -> MachineResult:
+    return MachineResult(
+        decided=False,
+        report={
+            "recommendation": {"value": "NOT_AVAILABLE", "reason": reason},
+            "breakdown": [{"sub_check": "ai_face_match", "result": "FAIL", "details": details}],
+        },
+    )
+
+
+class FaceMatchEngine:
+    """Loads the face models once per process, on first use (workers are forked)."""
+
+    def __init__(self) -> None:
+        self._faces: FaceEngine | None = None
+        self._lock = threading.Lock()
+
+    def _engine(self) -> FaceEngine:
+        with self._lock:
+            if self._faces is None:
+                self._faces = FaceEngine()
+            return self._faces
+
+    def run(self, evidence: Evidence) -> MachineResult:
+        documents = [r for r in evidence.resources if r.type == "ID_DOCUMENT" and r.pages]
+        liveness = [r for r in evidence.resources if r.type == "LIVENESS" and r.frames]
+        if not documents:
+            return _not_available("DOCUMENT_NOT_FOUND", [])
+        if not liveness:
+            return _not_available("FACE_NOT_FOUND", [])
+        # The portrait is on the first page captured (the data page / card front).
+        page = documents[0].pages[0].load()
+        frames = [frame.load() for frame in liveness[0].frames]
+        try:
+            measured = self._engine().match_document_to_selfie(page, frames)
+        except ImageDecodeError:
+            return _not_available("UNABLE_TO_LOAD", [])
+
+        details = [
+            _detail("model", measured.model_id),
+            _detail("frames_used", measured.frames_used),
+            _detail("approve_threshold", f"{APPROVE_AT:.3f}"),
+            _detail("reject_threshold", f"{REJECT_BELOW:.3f}"),
+        ]
+        if not measured.measurable or measured.similarity is None:
+            reasons = [r.value for r in measured.reasons]
+            details.append(_detail("not_measurable", ",".join(reasons)))
+            return _not_available(_REASONS.get(measured.reasons[0], "INVALID"), details)
+
+        score = measured.similarity
+        details.insert(0, _detail("confidence_score", f"{score:.2f}"))
+        consistent = (
+            measured.selfie_consistency is None or measured.selfie_consistency >= REJECT_BELOW
+        )
+        if consistent and score >= APPROVE_AT:
+            recommendation: dict[str, Any] = {"value": "APPROVE"}
+            decided, passed = True, True
+        else:
+            recommendation = {"value": "REJECT", "reason": "DIFFERENT_PERSON"}
+            decided, passed = consistent and score < REJECT_BELOW, False
+        if measured.selfie_consistency is not None:
+            details.append(_detail("selfie_consistency", f"{measured.selfie_consistency:.2f}"))
+        return MachineResult(
+            decided=decided,
+            report={
+                "recommendation": recommendation,
+                "breakdown": [
+                    {
+                        "sub_check": "ai_face_match",
+                        "result": "PASS" if passed else "FAIL",
+                        "details": details,
+                        "process": "AUTOMATED",
+                    }
+                ],
+            },
+        )

@@ -1,0 +1,93 @@
+"""The ID_DOCUMENT_FACE_MATCH engine on real faces: a portrait printed on a card against
+another photo of the same person, and of someone else."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+from openidv.checks.face_match import FaceMatchEngine
+
+
+def _card(photo: bytes) -> bytes:
+    """A white ID card with the photo as its portrait, a quarter of its width."""
+    portrait = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
+    assert portrait is not None
+    card = np.full((640, 1000, 3), 245, np.uint8)
+    height = int(portrait.shape[0] * 250 / portrait.shape[1])
+    card[120 : 120 + height, 60:310] = cv2.resize(portrait, (250, height))[: 640 - 120]
+    ok, encoded = cv2.imencode(".jpg", card)
+    assert ok
+    return encoded.tobytes()
+
+
+def _media(data: bytes, n: int = 0) -> MediaItem:
+    return MediaItem(media_id=f"m{n}", content_type="image/jpeg", load=lambda: data)
+
+
+def _evidence(page: bytes, frames: list[bytes]) -> Evidence:
+    return Evidence(
+        session_id="s",
+        item_type="ID_DOCUMENT_FACE_MATCH",
+        config={},
+        resources=[
+            EvidenceResource("d", "ID_DOCUMENT", "PASSPORT", "GBR", None, pages=[_media(page)]),
+            EvidenceResource(
+                "l", "LIVENESS", None, None, "ZOOM",
+                frames=[_media(f, i) for i, f in enumerate(frames)],
+            ),
+        ],
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaceMatchEngine:
+    return FaceMatchEngine()
+
+
+def _report(result: object) -> dict[str, object]:
+    report = getattr(result, "report", None)
+    assert isinstance(report, dict)
+    return report
+
+
+def test_same_person_is_approved(engine: FaceMatchEngine, face_photos: dict[str, bytes]) -> None:
+    result = engine.run(_evidence(_card(face_photos["obama"]), [face_photos["obama2"]] * 3))
+    report = _report(result)
+    assert result.decided
+    assert report["recommendation"] == {"value": "APPROVE"}
+    details = {d["name"]: d["value"] for d in report["breakdown"][0]["details"]}  # type: ignore[index]
+    assert float(details["confidence_score"]) >= 0.5
+    assert details["frames_used"] == "3"
+
+
+def test_different_person_is_rejected(
+    engine: FaceMatchEngine, face_photos: dict[str, bytes]
+) -> None:
+    result = engine.run(_evidence(_card(face_photos["obama"]), [face_photos["biden"]]))
+    report = _report(result)
+    assert result.decided
+    assert report["recommendation"] == {"value": "REJECT", "reason": "DIFFERENT_PERSON"}
+    assert report["breakdown"][0]["result"] == "FAIL"  # type: ignore[index]
+
+
+def test_no_face_is_not_available(engine: FaceMatchEngine, face_photos: dict[str, bytes]) -> None:
+    blank = cv2.imencode(".png", np.full((400, 600, 3), 200, np.uint8))[1].tobytes()
+    result = engine.run(_evidence(blank, [face_photos["obama2"]]))
+    assert not result.decided
+    assert _report(result)["recommendation"] == {
+        "value": "NOT_AVAILABLE",
+        "reason": "FACE_NOT_FOUND",
+    }
+
+
+def test_swapped_frames_are_left_to_a_human(
+    engine: FaceMatchEngine, face_photos: dict[str, bytes]
+) -> None:
+    """Frames of two different people in one liveness capture: never approved by the machine."""
+    frames = [face_photos["obama2"], face_photos["obama3"], face_photos["biden"]]
+    result = engine.run(_evidence(_card(face_photos["obama"]), frames))
+    assert not result.decided
+    assert _report(result)["recommendation"]["value"] == "REJECT"  # type: ignore[index]
