@@ -14,6 +14,8 @@ from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
+from openidv.review.routes import ConsoleServices, build_console_router
+from openidv.review.routes import static_files as console_static
 from openidv.runtime import Runtime, session_context
 from openidv.sessions.spec import SessionSpec
 from openidv.settings import Settings
@@ -84,6 +86,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_router(), prefix=settings.api_prefix)
     app.include_router(build_client_router(), prefix=f"{settings.api_prefix}/client")
+    app.state.console = ConsoleServices(
+        units=units,
+        sessions=sessions,
+        jobs=runtime.jobs,
+        four_eyes=settings.review_four_eyes,
+        secure_cookies=settings.console_secure_cookies,
+        prefix="/console",
+    )
+    app.mount("/console/static", console_static(), name="console-static")
+    app.include_router(build_console_router(), prefix="/console")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -306,6 +306,95 @@ def apps_disable(sdk_id: str) -> None:
 
 
 @main.group()
+def reviewer() -> None:
+    """Review console accounts."""
+
+
+@reviewer.command("add")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice(["reviewer", "admin"]), default="reviewer", show_default=True
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def reviewer_add(email: str, role: str, password_stdin: bool) -> None:
+    """Create a console account (password: at least 12 characters, hashed with argon2id)."""
+    from openidv.review.accounts import add_reviewer
+    from openidv.store.db import make_engine
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    _prepare_database(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as conn:
+            add_reviewer(conn, email, password, role)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{email} added as {role}")
+
+
+@reviewer.command("totp")
+@click.argument("email")
+def reviewer_totp(email: str) -> None:
+    """Require an authenticator code for this account; prints the otpauth:// URI to enrol."""
+    from openidv.review.accounts import enable_totp
+    from openidv.runtime import session_context
+    from openidv.store.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as conn:
+            uri = enable_totp(conn, session_context(settings).keyring, email)
+    except LookupError as exc:
+        raise click.ClickException(f"no reviewer {email}") from exc
+    finally:
+        engine.dispose()
+    click.echo(uri)
+
+
+@main.group()
+def audit() -> None:
+    """The review console's hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the whole chain; exits 1 and names the first bad entry if it was altered."""
+    from openidv.review.audit import verify
+    from openidv.store.db import make_engine
+
+    engine = make_engine(_settings().resolved_database_url)
+    with engine.connect() as conn:
+        ok, bad = verify(conn)
+    engine.dispose()
+    if not ok:
+        click.echo(f"audit log altered at entry {bad}", err=True)
+        sys.exit(1)
+    click.echo("audit log intact")
+
+
+@audit.command("export")
+def audit_export() -> None:
+    """Print the audit log as JSON lines (with each entry's hashes)."""
+    import json
+
+    from openidv.review.audit import entries
+    from openidv.store.db import make_engine
+
+    engine = make_engine(_settings().resolved_database_url)
+    with engine.connect() as conn:
+        for entry in entries(conn):
+            click.echo(json.dumps(entry, default=str, sort_keys=True))
+    engine.dispose()
+
+
+@main.group()
 def notifications() -> None:
     """The webhook delivery log, and manual replay."""
 

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     webhook_give_up_after_seconds: float = Field(default=80 * 3600.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Review console (review/).
+    review_four_eyes: Literal["off", "reject", "all"] = Field(
+        default="off", description="Which decisions need a second reviewer."
+    )
+    console_secure_cookies: bool = Field(
+        default=True, description="Console cookies only over https; false for local http."
+    )
+
     @model_validator(mode="after")
     def _nonce_outlives_timestamp_window(self) -> Settings:
         # A replayed request must hit the nonce table for as long as its timestamp is fresh.

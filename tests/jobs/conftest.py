@@ -122,8 +122,9 @@ class Deployment:
     def openidv(self, *args: str) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "openidv", *args],
-            env=self.env, capture_output=True, text=True, timeout=60, check=True,
+            env=self.env, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
+        assert result.returncode == 0, f"openidv {' '.join(args)} failed:\n{result.stderr}"
         return result.stdout
 
     def start(

@@ -198,7 +198,7 @@ def _give_up(ctx: ProcessingContext, kind: Kind, item_id: str, attempt: int) -> 
             )
         ).rowcount
         if done:
-            followups.deliveries += _after_final(conn, kind, row, now)
+            followups.deliveries += announce_final(conn, kind, row, now)
     return followups
 
 
@@ -255,6 +255,7 @@ def _record(
             }
             if to_review:
                 values["review_state"] = states.REVIEW_QUEUED
+                values["queued_at"] = now
             else:
                 values["state"] = states.DONE
                 values["error"] = None
@@ -276,7 +277,7 @@ def _record(
             if kind == "task" and roles:
                 _attach_to_resource(conn, row["resource_id"], roles, now)
             if not to_review:
-                followups.deliveries += _after_final(conn, kind, row, now)
+                followups.deliveries += announce_final(conn, kind, row, now)
     except _LeaseLost:
         log.warning("%s %s: lease lost before recording attempt %d", kind, item_id, attempt)
     return followups
@@ -296,7 +297,7 @@ def _attach_to_resource(
     )
 
 
-def _after_final(conn: Connection, kind: Kind, row: RowMapping, now: dt.datetime) -> list[str]:
+def announce_final(conn: Connection, kind: Kind, row: RowMapping, now: dt.datetime) -> list[str]:
     """An item became final: announce it, and complete the session if it was the last one."""
     session = conn.execute(
         select(sessions_t.c.spec).where(sessions_t.c.id == row["session_id"])

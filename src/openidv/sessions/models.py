@@ -54,6 +54,11 @@ class WorkItemColumns:
     machine_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # NULL: no human needed | QUEUED: waiting for a reviewer | DONE: decided by a reviewer.
     review_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The reviewer working on it (two reviewers never work the same item) and since when.
+    claimed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the item entered the review queue: the SLA clock.
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

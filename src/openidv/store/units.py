@@ -59,6 +59,9 @@ class GroupCommit:
             conn = self._engine.connect()
             conn.begin()
             self._conn = conn
+            # Scheduled as the transaction opens, not when a unit succeeds: a burst whose
+            # every unit failed must still end its transaction and free SQLite's write lock.
+            asyncio.get_running_loop().call_soon(self._commit)
         return self._conn
 
     async def run(self, unit: Callable[[Connection], T]) -> T:
@@ -72,8 +75,6 @@ class GroupCommit:
         savepoint.release()
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        if len(self._waiters) == 1:
-            asyncio.get_running_loop().call_soon(self._commit)
         await waiter
         return result
 

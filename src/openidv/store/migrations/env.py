@@ -9,6 +9,7 @@ import openidv.api.models
 import openidv.jobs.models
 import openidv.notifications.models
 import openidv.retention.models
+import openidv.review.models
 import openidv.sessions.models  # noqa: F401
 from openidv.store.db import Base, make_engine
 

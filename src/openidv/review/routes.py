@@ -1,0 +1,341 @@
+"""The review console's pages, under ``/console``.
+
+Server-rendered HTML, no script. Every page is ``no-store`` with a strict Content-Security-Policy
+and may not be framed; every state change is a POST carrying the session's CSRF token (login
+uses a double-submit cookie). The console is reachable only with a console login: neither an
+SDK signature nor a client session token opens it. Every view of personal data (a case, an
+image) and every decision is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Connection, select
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from openidv.jobs.queue import Jobs
+from openidv.review import accounts
+from openidv.review import queue as review
+from openidv.review.audit import append
+from openidv.review.models import Decision
+from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
+from openidv.sessions.models import Media, Resource
+from openidv.sessions.service import SessionContext, media_aad
+from openidv.store.crypto import unseal
+from openidv.store.db import table_of, utcnow
+from openidv.store.units import Units
+
+T = TypeVar("T")
+COOKIE = "openidv_console"
+LOGIN_COOKIE = "openidv_login_csrf"
+SLA_MINUTES = 60
+_HERE = Path(__file__).parent
+_templates = Environment(
+    loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"])
+)
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+decisions_t = table_of(Decision)
+resources_t = table_of(Resource)
+media_t = table_of(Media)
+
+
+@dataclass(frozen=True)
+class ConsoleServices:
+    units: Units
+    sessions: SessionContext
+    jobs: Jobs
+    four_eyes: review.FourEyes
+    secure_cookies: bool
+    prefix: str
+
+
+def _services(request: Request) -> ConsoleServices:
+    services: ConsoleServices = request.app.state.console
+    return services
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(template).render(prefix=_services(request).prefix, **context)
+    return HTMLResponse(html, status, headers=_HEADERS)
+
+
+def _age(since: dt.datetime, now: dt.datetime) -> tuple[str, int]:
+    minutes = int((now - since).total_seconds() // 60)
+    text = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+    return text, minutes
+
+
+class _NotLoggedIn(Exception):
+    pass
+
+
+async def _as_reviewer(
+    request: Request,
+    unit: Callable[[Connection, accounts.Account, str, dt.datetime], T],
+    post: bool,
+) -> T:
+    token = request.cookies.get(COOKIE)
+    form = await request.form() if post else None
+
+    def run(conn: Connection) -> T:
+        now = utcnow()
+        found = accounts.current(conn, token, now)
+        if found is None:
+            raise _NotLoggedIn
+        who, csrf = found
+        if form is not None and not hmac.compare_digest(str(form.get("csrf", "")), csrf):
+            raise review.ReviewRefused("the form expired; reload the page")
+        return unit(conn, who, csrf, now)
+
+    return await _services(request).units.run(run)
+
+
+def build_console_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/login")
+    async def login_form(request: Request) -> Response:
+        csrf = secrets.token_urlsafe(24)
+        response = _page(request, "login.html", csrf=csrf, who=None)
+        response.set_cookie(
+            LOGIN_COOKIE, csrf, httponly=True, samesite="strict",
+            secure=_services(request).secure_cookies, path=_services(request).prefix,
+        )  # fmt: skip
+        return response
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        services = _services(request)
+        form = await request.form()
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
+            return _page(request, "login.html", 400, csrf=expected, who=None,
+                         message="The form expired; try again.")  # fmt: skip
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        totp = str(form.get("totp", "")) or None
+
+        def unit(conn: Connection) -> tuple[str, str, accounts.Account] | None:
+            now = utcnow()
+            try:
+                result = accounts.login(conn, services.sessions.keyring, email, password, totp, now)
+            except accounts.LoginRefused:
+                append(conn, email[:320], "login_failed", "console", {}, now)
+                return None
+            append(conn, result[2].email, "login", "console", {}, now)
+            return result
+
+        result = await services.units.run(unit)
+        if result is None:
+            refused = "Those credentials did not work, or the account is locked."
+            return _page(request, "login.html", 401, csrf=expected, who=None, message=refused)
+        response = RedirectResponse(f"{services.prefix}/", 303, headers=_HEADERS)
+        response.set_cookie(
+            COOKIE, result[0], httponly=True, samesite="strict", secure=services.secure_cookies,
+            path=services.prefix, max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        )  # fmt: skip
+        response.delete_cookie(LOGIN_COOKIE, path=services.prefix)
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> None:
+            accounts.logout(conn, request.cookies.get(COOKIE, ""))
+            append(conn, who.email, "logout", "console", {}, now)
+
+        return await _guarded(request, unit, post=True, then="/login")
+
+    @router.get("/")
+    async def queue_page(request: Request) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            items = []
+            for item in review.queue(conn):
+                text, minutes = _age(item.queued_at, now)
+                items.append({**item.__dict__, "age": text, "age_minutes": minutes})
+            return _page(
+                request, "queue.html", items=items, who=who, csrf=csrf, sla_minutes=SLA_MINUTES
+            )
+
+        return await _guarded(request, unit)
+
+    @router.post("/items/{kind}/{item_id}/claim")
+    async def claim(request: Request, kind: str, item_id: str) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> None:
+            proposed = conn.execute(
+                select(decisions_t.c.id).where(
+                    decisions_t.c.item_id == item_id, decisions_t.c.state == "PROPOSED"
+                )
+            ).first()
+            if proposed is None:  # a proposal is only looked at, by whoever confirms it
+                review.claim(conn, who, kind, item_id, now)
+
+        return await _guarded(request, unit, post=True, then=f"/items/{kind}/{item_id}")
+
+    @router.post("/items/{kind}/{item_id}/release")
+    async def release(request: Request, kind: str, item_id: str) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> None:
+            review.release(conn, who, kind, item_id, now)
+
+        return await _guarded(request, unit, post=True, then="/")
+
+    @router.get("/items/{kind}/{item_id}")
+    async def case(request: Request, kind: str, item_id: str) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            _, row = review._item(conn, kind, item_id)
+            proposal = conn.execute(
+                select(decisions_t).where(
+                    decisions_t.c.item_id == item_id, decisions_t.c.state == "PROPOSED"
+                )
+            ).mappings().first()  # fmt: skip
+            if proposal is None and row["claimed_by"] != who.id:
+                raise review.ReviewRefused("claim the item from the queue first")
+            images = _images(conn, row["session_id"])
+            append(conn, who.email, "view_case", f"{kind}:{item_id}", {"images": len(images)}, now)
+            if kind == "task":
+                values, reasons = (
+                    list(TASK_DECISIONS),
+                    sorted({r for v in TASK_DECISIONS.values() for r in v}),
+                )
+            else:
+                table = CHECK_DECISIONS.get(
+                    row["type"], CHECK_DECISIONS["ID_DOCUMENT_AUTHENTICITY"]
+                )
+                values, reasons = list(table), sorted({r for v in table.values() for r in v})
+            machine = json.dumps(row["machine_result"], indent=2, sort_keys=True)
+            return _page(
+                request, "case.html", who=who, csrf=csrf, images=images, machine=machine,
+                proposal=proposal, values=values, reasons=reasons, fields="{}",
+                item={"kind": kind, "id": item_id, "type": row["type"],
+                      "session_id": row["session_id"]},
+            )  # fmt: skip
+
+        return await _guarded(request, unit)
+
+    @router.post("/items/{kind}/{item_id}/decide")
+    async def decide(request: Request, kind: str, item_id: str) -> Response:
+        services = _services(request)
+        form = await request.form()
+        fields_text = str(form.get("fields", "")).strip()
+
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> list[str]:
+            try:
+                fields = json.loads(fields_text) if fields_text and fields_text != "{}" else None
+            except json.JSONDecodeError as exc:
+                raise review.ReviewRefused("the document fields are not valid JSON") from exc
+            if fields is not None and not isinstance(fields, dict):
+                raise review.ReviewRefused("the document fields must be a JSON object")
+            _, deliveries = review.decide(
+                conn, services.sessions, who, kind, item_id, now,
+                value=str(form.get("value", "")), reason=str(form.get("reason", "")) or None,
+                recovery_suggestion=str(form.get("recovery_suggestion", "")) or None,
+                fields=fields, four_eyes=services.four_eyes,
+            )  # fmt: skip
+            return deliveries
+
+        return await _guarded(request, unit, post=True, then="/", deliver=True)
+
+    @router.post("/decisions/{decision_id}/confirm")
+    async def confirm(request: Request, decision_id: str) -> Response:
+        services = _services(request)
+
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> list[str]:
+            return review.confirm(conn, services.sessions, who, decision_id, now)
+
+        return await _guarded(request, unit, post=True, then="/", deliver=True)
+
+    @router.get("/media/{session_id}/{media_id}")
+    async def media(request: Request, session_id: str, media_id: str) -> Response:
+        services = _services(request)
+
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            row = conn.execute(
+                select(media_t).where(media_t.c.id == media_id, media_t.c.session_id == session_id)
+            ).mappings().one_or_none()  # fmt: skip
+            wrapped = _wrapped_key(conn, session_id)
+            if row is None or row["content_deleted_at"] is not None or wrapped is None:
+                return Response(status_code=404, headers=_HEADERS)
+            append(conn, who.email, "view_media", f"media:{media_id}", {"session": session_id}, now)
+            key = services.sessions.keyring.unwrap(wrapped, session_id)
+            content = unseal(
+                key, services.sessions.blobs.get(row["blob_key"]), media_aad(session_id, media_id)
+            )
+            return Response(content, media_type=row["content_type"], headers=_HEADERS)
+
+        return await _guarded(request, unit)
+
+    return router
+
+
+def _wrapped_key(conn: Connection, session_id: str) -> bytes | None:
+    from openidv.sessions.models import Session  # noqa: PLC0415
+
+    sessions_t = table_of(Session)
+    wrapped: bytes | None = conn.execute(
+        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
+    ).scalar_one_or_none()
+    return wrapped
+
+
+def _images(conn: Connection, session_id: str) -> list[dict[str, str]]:
+    images = []
+    query = (
+        select(resources_t)
+        .where(resources_t.c.session_id == session_id)
+        .order_by(resources_t.c.created_at)
+    )
+    for resource in conn.execute(query).mappings():
+        content = resource["content"]
+        label = resource["document_type"] or resource["type"].lower()
+        for n, page in enumerate(content.get("pages", []), 1):
+            images.append({"id": page["media_id"], "label": f"{label} page {n}"})
+        for n, frame in enumerate(content.get("frames", []), 1):
+            images.append({"id": frame, "label": f"liveness frame {n}"})
+    return images
+
+
+async def _guarded(
+    request: Request,
+    unit: Callable[[Connection, accounts.Account, str, dt.datetime], Any],
+    *,
+    post: bool = False,
+    then: str | None = None,
+    deliver: bool = False,
+) -> Response:
+    """Run a page's unit as the logged-in reviewer; a refusal is shown, not a stack trace."""
+    services = _services(request)
+    try:
+        result = await _as_reviewer(request, unit, post)
+    except _NotLoggedIn:
+        return RedirectResponse(f"{services.prefix}/login", 303, headers=_HEADERS)
+    except review.ReviewRefused as exc:
+        return HTMLResponse(
+            _templates.get_template("base.html").render(prefix=services.prefix, message=str(exc)),
+            409,
+            headers=_HEADERS,
+        )
+    if deliver:
+        for delivery_id in result:
+            services.jobs.enqueue("deliver", delivery_id)
+    if isinstance(result, Response):
+        return result
+    return RedirectResponse(f"{services.prefix}{then or '/'}", 303, headers=_HEADERS)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=_HERE / "static")
