@@ -14,6 +14,7 @@ from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
+from openidv.capture.page import build_page_router
 from openidv.review.routes import ConsoleServices, build_console_router
 from openidv.review.routes import static_files as console_static
 from openidv.runtime import Runtime, session_context
@@ -27,26 +28,34 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+# The hosted capture page is embedded by integrators in an iframe (allow="camera"); its own
+# CSP says who may frame it, so it must not also say DENY.
+_FRAMABLE_HEADERS = [h for h in _SECURITY_HEADERS if h[0] != b"x-frame-options"]
 
 
 class ResponseHeaders:
     """Adds a request id and security headers to every response (plain ASGI: no overhead of
     BaseHTTPMiddleware on the hot path)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, framable_prefix: str | None = None) -> None:
         self.app = app
+        self.framable_prefix = framable_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = uuid.uuid4().hex.encode()
+        framable = self.framable_prefix is not None and scope["path"].startswith(
+            self.framable_prefix
+        )
+        security = _FRAMABLE_HEADERS if framable else _SECURITY_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id))
-                headers.extend(_SECURITY_HEADERS)
+                headers.extend(security)
                 message["headers"] = headers
             await send(message)
 
@@ -86,6 +95,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_router(), prefix=settings.api_prefix)
     app.include_router(build_client_router(), prefix=f"{settings.api_prefix}/client")
+    app.include_router(build_page_router(), prefix=settings.api_prefix)
     app.state.console = ConsoleServices(
         units=units,
         sessions=sessions,
@@ -102,7 +112,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     _register_spec_schema(app)
-    app.add_middleware(ResponseHeaders)
+    app.add_middleware(ResponseHeaders, framable_prefix=f"{settings.api_prefix}/web/")
     return app
 
 

@@ -8,6 +8,7 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
     GET  /client/sessions/{id}/configuration            what to capture (requirement ids)
     POST /client/sessions/{id}/resources                 start the evidence for a requirement
     PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
+    POST /client/sessions/{id}/consent                   the user agreed to biometric processing
     POST /client/sessions/{id}/submit                    done: hand the session to processing
 """
 
@@ -203,6 +204,14 @@ def build_client_router() -> APIRouter:
         result, delivery = await _run(request, session_id, unit)
         _send(request, delivery)
         return Response(result.model_dump_json(), 201, media_type="application/json")
+
+    @router.post("/sessions/{session_id}/consent", status_code=202)
+    async def consent(request: Request, session_id: SessionId) -> Response:
+        def unit(conn: Connection, now: dt.datetime) -> None:
+            evidence.record_consent(conn, session_id, now)
+
+        await _run(request, session_id, unit)
+        return Response(status_code=202)
 
     @router.post("/sessions/{session_id}/submit", status_code=202)
     async def submit(request: Request, session_id: SessionId) -> Response:

@@ -164,6 +164,16 @@ def add_media(
     return media_id
 
 
+def record_consent(conn: Connection, session_id: str, now: dt.datetime) -> None:
+    """The end user agreed to the processing of their biometrics (first agreement counts)."""
+    _open_session(conn, session_id, now)
+    conn.execute(
+        update(sessions_t)
+        .where(sessions_t.c.id == session_id, sessions_t.c.biometric_consent_at.is_(None))
+        .values(biometric_consent_at=now, last_updated=now)
+    )
+
+
 def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
     """The end user is done: check the evidence is complete, end the client token, create the
     tasks, tell each check what it reads, and hand everything to processing."""

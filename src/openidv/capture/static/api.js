@@ -1,0 +1,65 @@
+// The client API (mounted next to this page under ../client). The token travels only in the
+// X-Yoti-Auth-Token header: never in a URL, so it cannot leak into logs or caches.
+
+// A failure the journey cannot recover from; `code` is Yoti's yotiErrorCode.
+export class Fatal extends Error {
+  constructor(code, cause) {
+    super(`yotiErrorCode ${code}`, { cause });
+    this.code = code;
+  }
+}
+
+// A failure worth a retry by the user (network, server busy): `code` picks the message.
+export class Retryable extends Error {
+  constructor(code, cause) {
+    super(`yotiErrorCode ${code}`, { cause });
+    this.code = code;
+  }
+}
+
+const REFUSALS = { BAD_TOKEN: 2000, SESSION_NOT_FOUND: 2001, SESSION_EXPIRED: 2002, SESSION_SUBMITTED: 2000 };
+
+export class Client {
+  constructor(sessionId, token) {
+    this.base = new URL(`../client/sessions/${encodeURIComponent(sessionId)}/`, location.href);
+    this.token = token;
+  }
+
+  async call(method, path, body, contentType) {
+    const headers = { 'X-Yoti-Auth-Token': this.token };
+    if (contentType) headers['Content-Type'] = contentType;
+    let response;
+    try {
+      response = await fetch(new URL(path, this.base), {
+        method, headers, body, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+      });
+    } catch (error) {
+      throw new Retryable(navigator.onLine === false ? 3002 : 3001, error);
+    }
+    if (response.ok) return response.status === 202 ? null : response.json();
+    let code = '';
+    try { code = (await response.json()).code; } catch { /* not our JSON: a proxy's page */ }
+    if (REFUSALS[code]) throw new Fatal(REFUSALS[code]);
+    if (response.status === 401) throw new Fatal(2000);
+    if (response.status >= 500) throw new Retryable(3000);
+    // Anything else means this page and the server disagree: not something a retry fixes.
+    throw new Fatal(5004, new Error(`${method} ${path}: ${response.status} ${code}`));
+  }
+
+  configuration() { return this.call('GET', 'configuration'); }
+
+  createResource(requirementId, documentType, issuingCountry) {
+    const body = { requirement_id: requirementId };
+    if (documentType) Object.assign(body, { document_type: documentType, issuing_country: issuingCountry });
+    return this.call('POST', 'resources', JSON.stringify(body), 'application/json');
+  }
+
+  uploadMedia(resourceId, blob, method) {
+    const path = `resources/${encodeURIComponent(resourceId)}/media?capture_method=${method}`;
+    return this.call('PUT', path, blob, blob.type);
+  }
+
+  consent() { return this.call('POST', 'consent'); }
+
+  submit() { return this.call('POST', 'submit'); }
+}

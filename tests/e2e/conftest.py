@@ -1,0 +1,235 @@
+"""End-to-end fixtures: a real ``openidv run``, a real browser (Debian's Chromium with a fake
+camera), the official SDK as the integrator's back end, and a second local site standing for
+the integrator's front end (the success/error pages and a page that frames the capture page).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from yoti_python_sdk.doc_scan import DocScanClient
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("OPENIDV_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",  # grant the camera without a prompt
+    "--use-fake-device-for-media-stream",  # a synthetic camera: a moving test pattern
+]
+# Trivial engines: these tests are about the capture journey, not about vision.
+ENGINES = ",".join(
+    f"{kind}=tests.engines:Approve"
+    for kind in (
+        "ID_DOCUMENT_AUTHENTICITY",
+        "LIVENESS",
+        "ID_DOCUMENT_FACE_MATCH",
+        "ID_DOCUMENT_TEXT_DATA_EXTRACTION",
+    )
+)
+
+
+@dataclass
+class Deployment:
+    """One ``openidv run`` process on the embedded defaults, and an integrator app on it."""
+
+    base: str  # http://127.0.0.1:port/idverify/v1
+    client: DocScanClient
+    log: Path
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def create_session(self, sdk_config: dict[str, Any], liveness: str = "ZOOM") -> Any:
+        return self.client.create_session(
+            {
+                "client_session_token_ttl": 600,
+                "resources_ttl": 90000,
+                "user_tracking_id": f"e2e-{uuid.uuid4().hex[:8]}",
+                "requested_checks": [
+                    {"type": "ID_DOCUMENT_AUTHENTICITY", "config": {}},
+                    {"type": "LIVENESS", "config": {"liveness_type": liveness, "max_retries": 3}},
+                    {"type": "ID_DOCUMENT_FACE_MATCH", "config": {"manual_check": "NEVER"}},
+                ],
+                "requested_tasks": [],
+                "required_documents": [{"type": "ID_DOCUMENT"}],
+                "sdk_config": sdk_config,
+            }
+        )
+
+    def page_url(self, session_id: str, token: str) -> str:
+        return f"{self.base}/web/index.html?" + urlencode(
+            {"sessionID": session_id, "sessionToken": token}
+        )
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    root = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    env = {
+        **os.environ,
+        "OPENIDV_DATA_DIR": str(root / "data"),
+        "OPENIDV_ENGINES": ENGINES,
+        "OPENIDV_QUEUE_NAME": f"e2e-{uuid.uuid4().hex[:10]}",
+    }
+    for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
+        env.pop(name, None)
+    log = root / "run.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.serve", "run", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"openidv did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        key = root / "app.pem"
+        created = subprocess.run(
+            [sys.executable, "-m", "openidv", "apps", "create", "e2e", "--key-out", str(key)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        sdk_id = created.stdout.split()[-1]
+        base = f"http://127.0.0.1:{port}/idverify/v1"
+        yield Deployment(base, DocScanClient(sdk_id, str(key), api_url=base), log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Site:
+    """The integrator's front end, on another origin than openidv."""
+
+    origin: str
+    hits: list[str] = field(default_factory=list)
+
+    @property
+    def success_url(self) -> str:
+        return f"{self.origin}/success"
+
+    @property
+    def error_url(self) -> str:
+        return f"{self.origin}/error"
+
+    def parent(self, src: str, init: dict[str, str] | None = None) -> str:
+        """A page framing ``src`` as integrators do; it records the messages it receives and
+        answers STARTED with ``init`` (an INIT_SESSION event) when given."""
+        return f"{self.origin}/parent.html?" + urlencode(
+            {"src": src, "init": json.dumps(init) if init else ""}
+        )
+
+
+_PARENT = """<!doctype html><meta charset="utf-8"><title>integrator</title>
+<script>
+window.received = [];
+const init = %s;
+addEventListener("message", (event) => {
+  window.received.push(event.data);
+  if (init && event.data && event.data.eventType === "STARTED") event.source.postMessage(init, "*");
+});
+</script>
+<iframe id="idv" allow="camera" width="480" height="720" src="%s"></iframe>
+"""
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    port = free_port()
+    state = Site(f"http://127.0.0.1:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            state.hits.append(self.path)
+            if url.path == "/parent.html":
+                init = query.get("init") or "null"
+                json.loads(init)  # only JSON goes into the script
+                body = _PARENT % (init.replace("<", "\\u003c"), escape(query["src"]))
+            else:
+                title = escape(url.path)
+                body = f"<!doctype html><title>{title}</title><h1>{title}</h1>"
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@dataclass
+class Tab:
+    """A browser tab, with what it did: the URLs it requested and its uncaught errors."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def tab(context: BrowserContext) -> Tab:
+    tab = Tab(context.new_page())
+    tab.page.on("request", lambda request: tab.requests.append(request.url))
+    tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+    return tab
