@@ -37,18 +37,17 @@ class ResponseHeaders:
     """Adds a request id and security headers to every response (plain ASGI: no overhead of
     BaseHTTPMiddleware on the hot path)."""
 
-    def __init__(self, app: ASGIApp, framable_prefix: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, framable_suffix: str | None = None) -> None:
         self.app = app
-        self.framable_prefix = framable_prefix
+        self.framable_suffix = framable_suffix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = uuid.uuid4().hex.encode()
-        framable = self.framable_prefix is not None and scope["path"].startswith(
-            self.framable_prefix
-        )
+        # The capture page lives under both the live and the sandbox base URLs.
+        framable = self.framable_suffix is not None and self.framable_suffix in scope["path"]
         security = _FRAMABLE_HEADERS if framable else _SECURITY_HEADERS
 
         async def send_with_headers(message: Message) -> None:
@@ -78,24 +77,23 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.runtime = runtime
+    policy = AuthPolicy(
+        timestamp_window_seconds=settings.auth_timestamp_window_seconds,
+        reject_non_wallclock_timestamps=settings.auth_reject_non_wallclock_timestamps,
+        nonce_retention_seconds=settings.auth_nonce_retention_seconds,
+    )
     app.state.api = ApiServices(
-        gateway=Gateway(
-            units,
-            AuthPolicy(
-                timestamp_window_seconds=settings.auth_timestamp_window_seconds,
-                reject_non_wallclock_timestamps=settings.auth_reject_non_wallclock_timestamps,
-                nonce_retention_seconds=settings.auth_nonce_retention_seconds,
-            ),
-            settings.api_prefix,
-        ),
+        gateway=Gateway(units, policy, settings.api_prefix),
+        sandbox_gateway=Gateway(units, policy, settings.sandbox_prefix, sandbox=True),
         sessions=sessions,
         supported_documents_file=settings.supported_documents_file,
     )
     app.state.capture = CaptureServices(units=units, sessions=sessions, jobs=runtime.jobs)
     install_error_handlers(app)
-    app.include_router(build_router(), prefix=settings.api_prefix)
-    app.include_router(build_client_router(), prefix=f"{settings.api_prefix}/client")
-    app.include_router(build_page_router(), prefix=settings.api_prefix)
+    for prefix, sandbox in ((settings.api_prefix, False), (settings.sandbox_prefix, True)):
+        app.include_router(build_router(sandbox=sandbox), prefix=prefix)
+        app.include_router(build_client_router(), prefix=f"{prefix}/client")
+        app.include_router(build_page_router(), prefix=prefix)
     app.state.console = ConsoleServices(
         units=units,
         sessions=sessions,
@@ -112,7 +110,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     _register_spec_schema(app)
-    app.add_middleware(ResponseHeaders, framable_prefix=f"{settings.api_prefix}/web/")
+    app.add_middleware(ResponseHeaders, framable_suffix="/web/")
     return app
 
 

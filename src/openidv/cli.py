@@ -195,7 +195,8 @@ def apps() -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Where to write the new private key (PEM, mode 0600). Only its public half is kept.",
 )
-def apps_create(name: str, key_out: Path) -> None:
+@click.option("--sandbox", is_flag=True, help="A sandbox application (/sandbox/idverify/v1 only).")
+def apps_create(name: str, key_out: Path, sandbox: bool) -> None:
     """Create an application with a new 2048-bit RSA key; prints the SDK ID last."""
     from openidv.api.apps import generate_key_pair, private_key_pem
 
@@ -208,7 +209,7 @@ def apps_create(name: str, key_out: Path) -> None:
         raise click.ClickException(f"{key_out} exists; refusing to overwrite a key") from exc
     with os.fdopen(fd, "wb") as fh:
         fh.write(private_key_pem(private_key))
-    sdk_id = _register(settings, name, public_pem)
+    sdk_id = _register(settings, name, public_pem, sandbox=sandbox)
     click.echo(f"private key written to {key_out}", err=True)
     click.echo(sdk_id)
 
@@ -227,13 +228,13 @@ def apps_import_key(name: str, public_key: TextIO) -> None:
     click.echo(sdk_id)
 
 
-def _register(settings: Settings, name: str, public_pem: str) -> str:
+def _register(settings: Settings, name: str, public_pem: str, *, sandbox: bool = False) -> str:
     from openidv.api.apps import register_app
     from openidv.store.db import make_engine
 
     engine = make_engine(settings.resolved_database_url)
     with engine.begin() as conn:
-        sdk_id = register_app(conn, name, public_pem)
+        sdk_id = register_app(conn, name, public_pem, sandbox=sandbox)
     engine.dispose()
     return sdk_id
 
@@ -250,6 +251,7 @@ def apps_list() -> None:
     with engine.connect() as conn:
         for app in list_apps(conn):
             state = "disabled" if app.disabled_at else "active"
+            state += "\tsandbox" if app.sandbox else "\tlive"
             click.echo(f"{app.sdk_id}\t{state}\t{app.created_at:%Y-%m-%dT%H:%M:%SZ}\t{app.name}")
     engine.dispose()
 

@@ -12,10 +12,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import os
+import signal
 import socket
+import sys
 import threading
 import uuid
 from dataclasses import dataclass
@@ -56,6 +59,20 @@ deliveries_t = table_of(Delivery)
 leases_t = table_of(Lease)
 
 
+def _die_with_parent() -> None:
+    """Forked workers exit when their parent dies, even by SIGKILL (Linux): orphaned workers
+    would otherwise keep polling the queue, and pile up across restarts."""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not glibc/musl: nothing to do
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(0)
+
+
 def session_context(settings: Settings) -> SessionContext:
     settings.prepare_data_dir()
     return SessionContext(
@@ -92,6 +109,7 @@ class Runtime:
     def _forget(self) -> None:
         self._lock = threading.Lock()
         self._state = None
+        _die_with_parent()
 
     def _current(self) -> _ProcessState:
         with self._lock:

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
         default=None, description="For S3-compatible stores other than AWS (MinIO, SeaweedFS...)."
     )
     api_prefix: str = "/idverify/v1"
+    sandbox_prefix: str = "/sandbox/idverify/v1"
 
     # Signed-request authentication (see api/auth.py for the rules).
     auth_timestamp_window_seconds: int = Field(

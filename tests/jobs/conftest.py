@@ -7,6 +7,7 @@ Each test runs on the embedded default (SQLite + SQLite queue) and on PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -134,8 +135,13 @@ class Deployment:
         if command in ("run", "web"):
             argv += ["--port", str(self.port)]
         log = open(self.root / f"{command}-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        # A session of its own: stopping the deployment stops its worker processes too.
         process = subprocess.Popen(
-            argv, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT
+            argv,
+            env={**self.env, **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.processes.append(process)
         if command in ("run", "web"):
@@ -155,13 +161,19 @@ class Deployment:
             time.sleep(0.1)
 
     def stop(self, process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+        """Signal the process; SIGKILL goes to its whole process group (its workers too)."""
         if process.poll() is None:
-            process.send_signal(sig)
+            if sig == signal.SIGKILL:
+                os.killpg(process.pid, sig)
+            else:
+                process.send_signal(sig)
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
 
     def blobs(self) -> BlobStore:
         """The media store the deployment uses, as the tests' own client."""

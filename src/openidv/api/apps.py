@@ -27,6 +27,7 @@ class AppInfo:
     name: str
     created_at: dt.datetime
     disabled_at: dt.datetime | None
+    sandbox: bool
 
 
 def generate_key_pair() -> tuple[rsa.RSAPrivateKey, str]:
@@ -44,20 +45,28 @@ def private_key_pem(private_key: rsa.RSAPrivateKey) -> bytes:
     )
 
 
-def register_app(conn: Connection, name: str, public_pem: str) -> str:
+def register_app(conn: Connection, name: str, public_pem: str, *, sandbox: bool = False) -> str:
     """Register an application by its public key; returns the new SDK id."""
     key = load_public_key(public_pem)  # refuses anything but RSA >= 2048 bits
     sdk_id = str(uuid.uuid4())
     conn.execute(
         insert(apps_t),
-        {"id": sdk_id, "name": name, "public_key_pem": public_key_pem(key), "created_at": utcnow()},
+        {
+            "id": sdk_id,
+            "name": name,
+            "public_key_pem": public_key_pem(key),
+            "created_at": utcnow(),
+            "sandbox": sandbox,
+        },
     )
     return sdk_id
 
 
 def list_apps(conn: Connection) -> list[AppInfo]:
     rows = conn.execute(select(apps_t).order_by(apps_t.c.created_at)).mappings()
-    return [AppInfo(r["id"], r["name"], r["created_at"], r["disabled_at"]) for r in rows]
+    return [
+        AppInfo(r["id"], r["name"], r["created_at"], r["disabled_at"], r["sandbox"]) for r in rows
+    ]
 
 
 def disable_app(conn: Connection, sdk_id: str) -> None:

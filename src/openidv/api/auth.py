@@ -96,6 +96,8 @@ def authenticate(
     request: RawRequest,
     policy: AuthPolicy,
     sdk_id: str | None = None,
+    *,
+    sandbox: bool = False,
 ) -> Caller:
     """Verify a signed request; returns who signed it and the nonce to consume.
 
@@ -120,10 +122,14 @@ def authenticate(
     app = _SELECT_APP.fetchone(conn, {"sdk_id": sdk_id})
     if app is None:
         raise ApiError(404, "APP_NOT_FOUND", "No application is registered for this sdkId")
-    public_key_pem, disabled_at = app
+    public_key_pem, disabled_at, is_sandbox = app
     public_key = load_public_key(public_key_pem)
     if not verify(public_key, request.digest, request.method, request.path_and_query, request.body):
         raise _unauthorised("The request signature does not verify with the application's key")
+    if bool(is_sandbox) != sandbox:
+        # A sandbox key must never create or read live sessions, nor the reverse.
+        api = "sandbox" if is_sandbox else "live"
+        raise _unauthorised(f"This application's key works only on the {api} API")
     if disabled_at is not None:
         raise ApiError(403, "APP_DISABLED", "This application is disabled")
     return Caller(sdk_id=sdk_id, nonce=nonce)
@@ -139,7 +145,9 @@ _INSERT_NONCE = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _SELECT_APP = FastStatement(
-    select(apps_t.c.public_key_pem, apps_t.c.disabled_at).where(apps_t.c.id == bindparam("sdk_id"))
+    select(apps_t.c.public_key_pem, apps_t.c.disabled_at, apps_t.c.sandbox).where(
+        apps_t.c.id == bindparam("sdk_id")
+    )
 )
 
 

@@ -39,6 +39,7 @@ _DOMAIN_ERRORS = (SessionNotFound, MediaNotFound, SessionBusy, SpecRuleError)
 class Work:
     conn: Connection
     sdk_id: str
+    sandbox: bool = False
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -76,7 +77,10 @@ def _domain_error(exc: Exception) -> ApiError:
 
 
 class Gateway:
-    def __init__(self, units: Units, policy: AuthPolicy, api_prefix: str) -> None:
+    def __init__(
+        self, units: Units, policy: AuthPolicy, api_prefix: str, *, sandbox: bool = False
+    ) -> None:
+        self.sandbox = sandbox
         self._policy = policy
         self._prefix = api_prefix.rstrip("/").encode("ascii")
         self._units = units
@@ -110,11 +114,11 @@ class Gateway:
     ) -> Outcome[T]:
         self._maybe_purge_nonces(conn)
         try:
-            caller = authenticate(conn, raw, self._policy, sdk_id)
+            caller = authenticate(conn, raw, self._policy, sdk_id, sandbox=self.sandbox)
             consume_nonce(conn, caller, utcnow())
         except ApiError as exc:
             return Outcome(error=exc)
-        work = Work(conn, caller.sdk_id)
+        work = Work(conn, caller.sdk_id, self.sandbox)
         savepoint = Savepoint(conn, "handler")
         try:
             result = handler(work)

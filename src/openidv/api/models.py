@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.store.db import Base, UTCDateTime, utcnow
@@ -20,6 +21,10 @@ class App(Base):
     public_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Sandbox applications work only on the sandbox API, and live ones only on the live API.
+    sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The app-wide sandbox ResponseConfig (PUT /apps/{sdkId}/response-config).
+    sandbox_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Webhook signing secrets, sealed with the master key; the previous one stays valid (and
     # is signed with too) until the rotation is finished.
     webhook_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from openidv.api.errors import ErrorBody, payload_validation_error
 from openidv.api.gateway import Gateway, Work
 from openidv.retention.service import SESSION_DELETED, purge_session
+from openidv.sandbox.routes import add_response_config_routes
 from openidv.sessions import results as out
 from openidv.sessions import service
 from openidv.sessions.catalogue import supported_documents
@@ -42,6 +43,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class ApiServices:
     gateway: Gateway
+    sandbox_gateway: Gateway
     sessions: service.SessionContext
     supported_documents_file: Path | None
 
@@ -55,8 +57,13 @@ def _json(model: out.Out, status: int = 200) -> Response:
     return Response(model.model_dump_json(exclude_none=True), status, media_type="application/json")
 
 
-def build_router() -> APIRouter:
+def build_router(*, sandbox: bool = False) -> APIRouter:
+    """The integrator API; built twice: live, and for the sandbox base URL (same endpoints,
+    plus the two response-config calls, each answering only to its own kind of application)."""
     router = APIRouter(responses=_ERRORS)
+
+    def gateway(api: ApiServices) -> Gateway:
+        return api.sandbox_gateway if sandbox else api.gateway
 
     @router.post(
         "/sessions",
@@ -79,10 +86,12 @@ def build_router() -> APIRouter:
                 spec = SessionSpec.model_validate_json(request_body)
             except ValidationError as exc:
                 raise payload_validation_error(exc) from exc
-            return service.create_session(work.conn, api.sessions, work.sdk_id, spec, utcnow())
+            return service.create_session(
+                work.conn, api.sessions, work.sdk_id, spec, utcnow(), sandbox=work.sandbox
+            )
 
         request_body = await request.body()
-        return _json(await api.gateway.call(request, handler), 201)
+        return _json(await gateway(api).call(request, handler), 201)
 
     @router.get("/sessions/{session_id}", response_model=out.GetSessionResult)
     async def get_session(request: Request, session_id: SessionId) -> Response:
@@ -91,7 +100,7 @@ def build_router() -> APIRouter:
         def handler(work: Work) -> out.GetSessionResult:
             return service.get_session(work.conn, api.sessions, work.sdk_id, session_id, utcnow())
 
-        return _json(await api.gateway.call(request, handler))
+        return _json(await gateway(api).call(request, handler))
 
     @router.delete("/sessions/{session_id}", status_code=204)
     async def delete_session(request: Request, session_id: SessionId) -> Response:
@@ -104,7 +113,7 @@ def build_router() -> APIRouter:
             # (the retention job removes whatever this misses).
             work.after_commit.extend(_blob_deleter(api, key) for key in keys)
 
-        await api.gateway.call(request, handler)
+        await gateway(api).call(request, handler)
         return Response(status_code=204)
 
     @router.get(
@@ -119,7 +128,7 @@ def build_router() -> APIRouter:
         def handler(work: Work) -> service.MediaContent:
             return service.read_media(work.conn, api.sessions, work.sdk_id, session_id, media_id)
 
-        media = await api.gateway.call(request, handler)
+        media = await gateway(api).call(request, handler)
         headers = {"Cache-Control": "no-store"}
         if media.content is None:
             return Response(status_code=204, headers=headers)
@@ -138,7 +147,7 @@ def build_router() -> APIRouter:
             if key is not None:
                 work.after_commit.append(_blob_deleter(api, key))
 
-        await api.gateway.call(request, handler)
+        await gateway(api).call(request, handler)
         return Response(status_code=204)
 
     @router.get("/sessions/{session_id}/configuration", response_model=out.SessionConfiguration)
@@ -148,7 +157,7 @@ def build_router() -> APIRouter:
         def handler(work: Work) -> out.SessionConfiguration:
             return service.session_configuration(work.conn, work.sdk_id, session_id, utcnow())
 
-        return _json(await api.gateway.call(request, handler))
+        return _json(await gateway(api).call(request, handler))
 
     @router.get("/supported-documents", response_model=out.SupportedDocumentsResponse)
     async def get_supported_documents(
@@ -174,6 +183,8 @@ def build_router() -> APIRouter:
             }
         return _json(out.SupportedDocumentsResponse.model_validate(data))
 
+    if sandbox:
+        add_response_config_routes(router, gateway)
     return router
 
 

@@ -10,6 +10,7 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
     PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
     POST /client/sessions/{id}/consent                   the user agreed to biometric processing
     POST /client/sessions/{id}/submit                    done: hand the session to processing
+    POST /client/sessions/{id}/sandbox-complete          sandbox only: all of the above at once
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from openidv.api.errors import ApiError, malformed, payload_validation_error
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
 from openidv.runtime import hand_over
+from openidv.sandbox.journey import complete_journey
 from openidv.sessions import evidence, service
 from openidv.sessions.models import Session
 from openidv.sessions.results import Out
@@ -70,6 +72,7 @@ _REFUSALS = {
     "UNKNOWN_RESOURCE": 404,
     "DOCUMENT_UNSPECIFIED": 400,
     "EVIDENCE_MISSING": 409,
+    "NOT_SANDBOX": 403,
 }
 
 
@@ -211,6 +214,23 @@ def build_client_router() -> APIRouter:
             evidence.record_consent(conn, session_id, now)
 
         await _run(request, session_id, unit)
+        return Response(status_code=202)
+
+    @router.post("/sessions/{session_id}/sandbox-complete", status_code=202)
+    async def sandbox_complete(request: Request, session_id: SessionId) -> Response:
+        """Sandbox sessions only: placeholder evidence for every requirement, then submit."""
+        services = _services(request)
+
+        def unit(conn: Connection, now: dt.datetime) -> tuple[evidence.Submitted, list[str]]:
+            submitted = complete_journey(conn, services.sessions, session_id, now)
+            spec = conn.execute(
+                select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
+            ).scalar_one()
+            notice = notify(conn, session_id, spec, "client_session_token_deleted", now)
+            return submitted, [notice] if notice else []
+
+        submitted, deliveries = await _run(request, session_id, unit)
+        hand_over(services.jobs, submitted, deliveries)
         return Response(status_code=202)
 
     @router.post("/sessions/{session_id}/submit", status_code=202)

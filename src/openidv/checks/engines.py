@@ -43,6 +43,8 @@ class Evidence:
     item_type: str
     config: Mapping[str, Any]
     resources: list[EvidenceResource]
+    attempt: int = 0  # how many checks of this type the session had before this one
+    sandbox_config: Mapping[str, Any] | None = None  # set only for sandbox sessions
 
 
 @dataclass(frozen=True)

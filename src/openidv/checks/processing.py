@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.engine import RowMapping
 
+from openidv.api.models import App
 from openidv.checks.engines import (
     EngineRegistry,
     Evidence,
@@ -31,6 +32,7 @@ from openidv.checks.engines import (
     MediaItem,
 )
 from openidv.notifications.service import notify
+from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import states
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.service import SessionContext, media_aad, store_media
@@ -44,6 +46,7 @@ tasks_t = table_of(Task)
 sessions_t = table_of(Session)
 resources_t = table_of(Resource)
 media_t = table_of(Media)
+apps_t = table_of(App)
 
 Kind = Literal["check", "task"]
 TABLES: dict[str, Table] = {"check": checks_t, "task": tasks_t}
@@ -78,8 +81,9 @@ def run_item(ctx: ProcessingContext, kind: Kind, item_id: str) -> Followups:
     if attempt > ctx.policy.max_attempts:
         return _give_up(ctx, kind, item_id, attempt)
     try:
-        evidence = _evidence(ctx, kind, item_id)
-        result = ctx.engines.for_type(evidence.item_type).run(evidence)
+        evidence, sandbox = _evidence(ctx, kind, item_id)
+        engine = SandboxEngine() if sandbox else ctx.engines.for_type(evidence.item_type)
+        result = engine.run(evidence)
     except Exception as exc:
         log.exception("%s %s failed on attempt %d", kind, item_id, attempt)
         _record_failure(ctx, table, item_id, attempt, f"{type(exc).__name__}: {exc}")
@@ -131,7 +135,8 @@ def _media_loader(
     return MediaItem(media_id=media_id, content_type=row["content_type"], load=load)
 
 
-def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> Evidence:
+def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidence, bool]:
+    """The item's evidence, and whether it belongs to a sandbox session."""
     table = TABLES[kind]
     with ctx.engine.connect() as conn:
         item = conn.execute(select(table).where(table.c.id == item_id)).mappings().one()
@@ -140,6 +145,25 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> Evidence:
             .mappings()
             .one()
         )
+        attempt = 0
+        if kind == "check":
+            attempt = len(
+                conn.execute(
+                    select(checks_t.c.id).where(
+                        checks_t.c.session_id == session["id"],
+                        checks_t.c.type == item["type"],
+                        checks_t.c.position < item["position"],
+                    )
+                ).all()
+            )
+        sandbox_config = None
+        if session["sandbox"]:
+            sandbox_config = (
+                session["sandbox_config"]
+                or conn.execute(
+                    select(apps_t.c.sandbox_config).where(apps_t.c.id == session["app_id"])
+                ).scalar_one()
+            )
         wanted = [item["resource_id"]] if kind == "task" else list(item["resources_used"])
         rows = conn.execute(select(resources_t).where(resources_t.c.id.in_(wanted))).mappings()
         resource_rows = sorted(rows, key=lambda r: wanted.index(r["id"]))
@@ -166,9 +190,15 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> Evidence:
         )
         for r in resource_rows
     ]
-    return Evidence(
-        session_id=session["id"], item_type=item["type"], config=item["config"], resources=resources
+    evidence = Evidence(
+        session_id=session["id"],
+        item_type=item["type"],
+        config=item["config"],
+        resources=resources,
+        attempt=attempt,
+        sandbox_config=sandbox_config,
     )
+    return evidence, bool(session["sandbox"])
 
 
 def _record_failure(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.store.db import Base, UTCDateTime, utcnow
@@ -40,6 +40,9 @@ class Session(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Personal data destroyed (resources_ttl or deletion); the row stays as a tombstone.
     purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Created through the sandbox API: results come from the ResponseConfig, no model runs.
+    sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sandbox_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class WorkItemColumns:

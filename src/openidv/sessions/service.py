@@ -42,7 +42,7 @@ _INSERT_SESSION = FastStatement(
     [
         "id", "app_id", "state", "spec", "requirements", "user_tracking_id",
         "client_token_hash", "client_token_sealed", "client_token_expires_at",
-        "resources_expire_at", "wrapped_data_key", "created_at", "last_updated",
+        "resources_expire_at", "wrapped_data_key", "created_at", "last_updated", "sandbox",
     ],
 )  # fmt: skip
 _INSERT_CHECK = FastStatement(
@@ -93,6 +93,8 @@ def create_session(
     app_id: str,
     spec: wire.SessionSpec,
     now: dt.datetime,
+    *,
+    sandbox: bool = False,
 ) -> out.CreateSessionResult:
     plan: SessionPlan = plan_session(spec, ctx.policy, now)
     session_id = str(uuid.uuid4())
@@ -114,6 +116,7 @@ def create_session(
             "wrapped_data_key": wrapped_key,
             "created_at": now,
             "last_updated": now,
+            "sandbox": sandbox,
         },
     )
     check_rows: list[dict[str, Any]] = [
@@ -412,7 +415,7 @@ def delete_media_content(
 # ------------------------------------------------------------------------ configuration
 
 
-def _filtered_countries(filter_: dict[str, Any] | None) -> list[out.SupportedCountry]:
+def filtered_countries(filter_: dict[str, Any] | None) -> list[out.SupportedCountry]:
     catalogue = supported_documents()["supported_countries"]
     countries = []
     for country in catalogue:
@@ -475,7 +478,7 @@ def session_configuration(
                     requested_tasks=[
                         out.RequiredTask(type=t, state="REQUIRED") for t in req["requested_tasks"]
                     ],
-                    supported_countries=_filtered_countries(req["filter"]),
+                    supported_countries=filtered_countries(req["filter"]),
                     allowed_capture_methods=req["allowed_capture_methods"],
                     attempts_remaining=req["attempts"],
                 )

@@ -1,0 +1,78 @@
+"""Results from the sandbox ResponseConfig, through the same processing path as live ones.
+
+Entries are matched to the session's resources by ``document_filter``; successive LIVENESS
+entries answer successive liveness attempts (the n-th LIVENESS check of the session takes the
+n-th entry, the last entry answering any further ones). A type with no entry approves, as
+Yoti's sandbox does without a config. ``async_report_delay`` delays each result by that many
+seconds (at most 60). NOT_AVAILABLE counts as "the machine could not decide", so FALLBACK
+sends it to the review console exactly as a live engine's result would.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
+from openidv.sandbox.config import CheckEntry, ResponseConfig, TaskEntry
+
+
+def _pick(entries: list[Any], evidence: Evidence, attempt: int) -> Any:
+    documents = [r for r in evidence.resources if r.type != "LIVENESS"]
+    matching = [
+        e
+        for e in entries
+        if e.document_filter is None
+        or any(e.document_filter.matches(d.document_type, d.issuing_country) for d in documents)
+    ]
+    if not matching:
+        return None
+    return matching[min(attempt, len(matching) - 1)]
+
+
+class SandboxEngine:
+    def run(self, evidence: Evidence) -> MachineResult:
+        config = ResponseConfig.model_validate(evidence.sandbox_config or {})
+        delay = config.check_reports.async_report_delay if config.check_reports else None
+        if delay:
+            time.sleep(delay)
+        if evidence.item_type.endswith("TEXT_DATA_EXTRACTION"):
+            return self._task(config, evidence)
+        entries = getattr(config.check_reports, evidence.item_type, None) or []
+        entry: CheckEntry | None = _pick(entries, evidence, evidence.attempt)
+        if entry is None:
+            report: dict[str, Any] = {"recommendation": {"value": "APPROVE"}, "breakdown": []}
+        else:
+            report = entry.result.report.model_dump(mode="json", exclude_none=True)
+            report.setdefault("breakdown", [])
+        return MachineResult(
+            decided=report["recommendation"]["value"] != "NOT_AVAILABLE", report=report
+        )
+
+    def _task(self, config: ResponseConfig, evidence: Evidence) -> MachineResult:
+        entries = getattr(config.task_results, evidence.item_type, None) or []
+        entry: TaskEntry | None = _pick(entries, evidence, 0)
+        media: list[GeneratedMedia] = []
+        recommendation: dict[str, Any] = {"value": "PROGRESS"}
+        if entry is not None:
+            result = entry.result
+            if result.recommendation is not None:
+                recommendation = result.recommendation.model_dump(mode="json", exclude_none=True)
+            if result.document_fields is not None:
+                media.append(
+                    GeneratedMedia("JSON", "application/json",
+                                   json.dumps(result.document_fields).encode(), "document_fields")
+                )  # fmt: skip
+            if result.document_id_photo is not None:
+                photo = result.document_id_photo
+                media.append(
+                    GeneratedMedia("IMAGE", photo.content_type, base64.b64decode(photo.data),
+                                   "document_id_photo")
+                )  # fmt: skip
+        return MachineResult(
+            decided=recommendation["value"] == "PROGRESS",
+            recommendation=recommendation,
+            media=media,
+        )
