@@ -26,6 +26,7 @@ from sqlalchemy import Connection, select
 from starlette.responses import Response
 
 from openidv.api.errors import ApiError, malformed, payload_validation_error
+from openidv.capture.images import ImageRefused, sniff
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
 from openidv.runtime import hand_over
@@ -188,6 +189,10 @@ def build_client_router() -> APIRouter:
         content = await request.body()
         if not content or len(content) > MAX_MEDIA_BYTES:
             raise malformed("body", f"must be an image of 1 to {MAX_MEDIA_BYTES} bytes")
+        try:
+            image = sniff(content)  # the bytes decide what this is, not the header
+        except ImageRefused as exc:
+            raise malformed("body", str(exc)) from exc
         services = _services(request)
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
@@ -198,7 +203,7 @@ def build_client_router() -> APIRouter:
                 resource_id,
                 now,
                 content=content,
-                content_type="image/jpeg" if content_type == "image/jpg" else content_type,
+                content_type=image.content_type,
                 capture_method=capture_method,
             )
             delivery = _resource_update(conn, session_id, resource_id, now, event=media_id)
