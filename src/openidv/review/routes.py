@@ -1,6 +1,8 @@
 """The review console's pages, under ``/console``.
 
-Server-rendered HTML, no script. Every page is ``no-store`` with a strict Content-Security-Policy
+Server-rendered HTML; one same-origin module (case.js) adds zoom, rotate and live MRZ check
+digits to the case view, which works without it. Every page is ``no-store`` with a strict
+Content-Security-Policy
 and may not be framed; every state change is a POST carrying the session's CSRF token (login
 uses a double-submit cookie). The console is reachable only with a console login: neither an
 SDK signature nor a client session token opens it. Every view of personal data (a case, an
@@ -47,8 +49,8 @@ _templates = Environment(
 _HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; img-src 'self'; style-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
 }
 decisions_t = table_of(Decision)
@@ -220,7 +222,8 @@ def build_console_router() -> APIRouter:
             machine = json.dumps(row["machine_result"], indent=2, sort_keys=True)
             return _page(
                 request, "case.html", who=who, csrf=csrf, images=images, machine=machine,
-                proposal=proposal, values=values, reasons=reasons, fields="{}",
+                machine_result=row["machine_result"], proposal=proposal, values=values,
+                reasons=reasons, fields="{}",
                 item={"kind": kind, "id": item_id, "type": row["type"],
                       "session_id": row["session_id"]},
             )  # fmt: skip
