@@ -397,6 +397,52 @@ def audit_export() -> None:
 
 
 @main.group()
+def check() -> None:
+    """Run an engine on files, as a session would (for operators and evaluation)."""
+
+
+@check.command("face-match")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "selfies", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as the session carries it.")
+def check_face_match(document: Path, selfies: tuple[Path, ...], as_json: bool) -> None:
+    """ID_DOCUMENT_FACE_MATCH on a document page and one or more selfie frames."""
+    import json
+
+    from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+    from openidv.checks.face_match import FaceMatchEngine
+
+    def item(path: Path) -> MediaItem:
+        return MediaItem(media_id=path.name, content_type="image/*", load=path.read_bytes)
+
+    evidence = Evidence(
+        session_id="cli",
+        item_type="ID_DOCUMENT_FACE_MATCH",
+        config={},
+        resources=[
+            EvidenceResource("document", "ID_DOCUMENT", None, None, None, pages=[item(document)]),
+            EvidenceResource(
+                "liveness", "LIVENESS", None, None, "ZOOM", frames=[item(p) for p in selfies]
+            ),
+        ],
+    )
+    result = FaceMatchEngine().run(evidence)
+    report = result.report or {}
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    recommendation = report.get("recommendation", {})
+    click.echo(f"{recommendation.get('value')} {recommendation.get('reason') or ''}".strip())
+    for breakdown in report.get("breakdown", []):
+        for detail in breakdown.get("details", []):
+            click.echo(f"  {detail['name']}: {detail['value']}")
+    if not result.decided:
+        click.echo("  (undecided: FALLBACK would send this to a reviewer)")
+
+
+@main.group()
 def notifications() -> None:
     """The webhook delivery log, and manual replay."""
 

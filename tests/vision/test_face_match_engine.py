@@ -3,6 +3,11 @@ another photo of the same person, and of someone else."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -91,3 +96,16 @@ def test_swapped_frames_are_left_to_a_human(
     result = engine.run(_evidence(_card(face_photos["obama"]), frames))
     assert not result.decided
     assert _report(result)["recommendation"]["value"] == "REJECT"  # type: ignore[index]
+
+
+def test_cli_check_face_match(face_photos: dict[str, bytes], tmp_path: Path) -> None:
+    (tmp_path / "card.jpg").write_bytes(_card(face_photos["obama"]))
+    (tmp_path / "selfie.jpg").write_bytes(face_photos["obama2"])
+    result = subprocess.run(
+        [sys.executable, "-m", "openidv", "check", "face-match", str(tmp_path / "card.jpg"),
+         str(tmp_path / "selfie.jpg"), "--json"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["recommendation"] == {"value": "APPROVE"}
+    assert report["breakdown"][0]["sub_check"] == "ai_face_match"
