@@ -10,7 +10,8 @@ claims, evidence decryption, results, notifications, completion.
 Webhook latency: from a session's completion (``completed_at``) to the receiver getting its
 ``session_completion`` webhook, p50 and p99.
 
-Usage: ``python benchmarks/processing.py [--sessions N]`` from the repository root.
+Usage: ``python benchmarks/processing.py [--sessions N] [--scale]`` from the repository root
+(``--scale``: PostgreSQL + Redis on this machine, instead of SQLite).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,12 +34,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.jobs.conftest import ENGINES, Deployment, Receiver, capture_journey, spec  # noqa: E402
 
 from openidv.sessions.models import Session  # noqa: E402
 from openidv.store.db import table_of  # noqa: E402
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def receiver() -> tuple[str, dict[str, float]]:
@@ -60,7 +65,7 @@ def receiver() -> tuple[str, dict[str, float]]:
     return f"http://127.0.0.1:{port}/hook", arrivals
 
 
-def measure(workers: int, sessions: int) -> dict[str, float]:
+def measure(workers: int, sessions: int, scale: bool) -> dict[str, float]:
     root = Path(tempfile.mkdtemp(prefix="openidv-processing-"))
     url, arrivals = receiver()
     env = {
@@ -74,7 +79,13 @@ def measure(workers: int, sessions: int) -> dict[str, float]:
     }
     for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
         env.pop(name, None)
-    deployment = Deployment(root, env, free_port(), None)
+    database_url = None
+    if scale:  # PostgreSQL + Redis (media stays on local disk: S3 is not what is measured)
+        database_url = create_database()
+        env["OPENIDV_DATABASE_URL"] = database_url
+        env["OPENIDV_QUEUE_URL"] = "redis://127.0.0.1:6379/0"
+        env["OPENIDV_QUEUE_NAME"] = f"bench-{os.getpid()}-{workers}"
+    deployment = Deployment(root, env, free_port(), database_url)
     deployment.openidv("db", "upgrade")
     try:
         deployment.start("web")
@@ -116,15 +127,33 @@ def measure(workers: int, sessions: int) -> dict[str, float]:
         for process in deployment.processes:
             deployment.stop(process)
         shutil.rmtree(root, ignore_errors=True)
+        if database_url:
+            drop_database(database_url)
+
+
+def create_database() -> str:
+    name = f"openidv_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(url: str) -> None:
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=60)
+    parser.add_argument(
+        "--scale", action="store_true", help="PostgreSQL + Redis instead of the embedded default"
+    )
     args = parser.parse_args()
-    results = {workers: measure(workers, args.sessions) for workers in (1, 2)}
+    results = {workers: measure(workers, args.sessions, args.scale) for workers in (1, 2)}
+    kind = "PostgreSQL + Redis" if args.scale else "embedded default"
     print(
-        f"openidv processing, embedded default, trivial engine, {args.sessions} sessions "
+        f"openidv processing, {kind}, trivial engine, {args.sessions} sessions "
         f"(3 checks + 1 task each), {os.cpu_count()} cores"
     )
     for workers, r in results.items():

@@ -16,6 +16,7 @@ from openidv.api.signing import sign
 from openidv.sessions.models import Session
 from openidv.store.db import table_of
 from tests.api.payloads import seed
+from tests.asyncutil import run_async
 from tests.conftest import Integrator, Server
 
 BODY = json.dumps(seed()).encode()
@@ -59,14 +60,14 @@ def _sessions_of(server: Server, sdk_id: str) -> int:
 
 def test_concurrent_creates_all_land(server: Server, integrator: Integrator) -> None:
     signed = [_signed_target(integrator) for _ in range(60)]
-    statuses = asyncio.run(_post_all(server.base_url, signed))
+    statuses = run_async(_post_all(server.base_url, signed))
     assert statuses == [201] * 60
     assert _sessions_of(server, integrator.sdk_id) == 60
 
 
 def test_concurrent_replays_spend_the_nonce_once(server: Server, integrator: Integrator) -> None:
     signed = [_signed_target(integrator, nonce="same-nonce-" + uuid.uuid4().hex)] * 20
-    statuses = asyncio.run(_post_all(server.base_url, signed))
+    statuses = run_async(_post_all(server.base_url, signed))
     assert sorted(statuses) == [201] + [401] * 19
     assert _sessions_of(server, integrator.sdk_id) == 1
 
@@ -102,6 +103,6 @@ def test_refusals_do_not_disturb_their_batch(server: Server, integrator: Integra
                 )
             return [r.status_code for r in await asyncio.gather(*calls)]
 
-    statuses = asyncio.run(mixed())
+    statuses = run_async(mixed())
     assert statuses == [201, 400] * 20
     assert _sessions_of(server, integrator.sdk_id) == 20

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, text
 
 from openidv.store.db import make_engine
 from openidv.store.units import Units
+from tests.asyncutil import run_async
 
 
 def _lock_is_free(path: Path) -> bool:
@@ -49,7 +50,7 @@ def test_failed_units_release_the_lock_and_keep_the_others(tmp_path: Path) -> No
         )
         return list(gathered)
 
-    results = asyncio.run(burst())
+    results = run_async(burst())
     assert results[0] == 1 and results[2] == 2 and isinstance(results[1], RuntimeError)
     with engine.connect() as conn:
         assert sorted(conn.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
@@ -59,6 +60,6 @@ def test_failed_units_release_the_lock_and_keep_the_others(tmp_path: Path) -> No
             await units.run(bad)
         await asyncio.sleep(0)  # the scheduled commit runs
 
-    asyncio.run(only_failure())
+    run_async(only_failure())
     assert _lock_is_free(path)
     engine.dispose()
