@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from yoti_python_sdk.doc_scan import DocScanClient
 
 from tests.conftest import free_port
+from tests.jobs.conftest import Deployment as Server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("OPENIDV_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -99,23 +99,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     }
     for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
         env.pop(name, None)
-    log = root / "run.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.serve", "run", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    server = Server(root, env, port, None)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"openidv did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+        server.start("run")
         key = root / "app.pem"
         created = subprocess.run(
             [sys.executable, "-m", "openidv", "apps", "create", "e2e", "--key-out", str(key)],
@@ -123,14 +109,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         )  # fmt: skip
         sdk_id = created.stdout.split()[-1]
         base = f"http://127.0.0.1:{port}/idverify/v1"
-        yield Deployment(base, DocScanClient(sdk_id, str(key), api_url=base), log)
+        yield Deployment(base, DocScanClient(sdk_id, str(key), api_url=base), root / "run-0.log")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for process in server.processes:
+            server.stop(process, signal.SIGKILL)
 
 
 @dataclass

@@ -1,11 +1,6 @@
-"""Helpers for the review console's browser test: the evidence it uploads, and a launcher.
-
-Run as ``python -m tests.e2e.console_helpers run --port N``, this is ``openidv run`` with one
-difference, for as long as routes.py does not make it itself: the console's
-Content-Security-Policy also says ``script-src 'self'``, which the case view's module
-(``static/case.js``) needs. Once routes.py sends :data:`CONSOLE_CSP`, the launcher changes
-nothing and the test exercises the product as shipped.
-"""
+"""Helpers for the review console's browser test: the evidence it uploads, and the exact
+Content-Security-Policy the console must send (``script-src 'self'`` for the case view's
+module, nothing else)."""
 
 from __future__ import annotations
 
@@ -72,19 +67,3 @@ def selfie_frame(n: int) -> bytes:
     cv2.rectangle(image, (0, 420), (479, 639), (150, 160, 170), -1)
     _face(image, (240 + 6 * n, 300 - 4 * n), 130)
     return _jpeg(image)
-
-
-def _launch() -> None:
-    from openidv.cli import main  # noqa: PLC0415
-    from openidv.review import routes  # noqa: PLC0415
-
-    policy = routes._HEADERS["Content-Security-Policy"]
-    if "script-src" not in policy:
-        routes._HEADERS["Content-Security-Policy"] = policy.replace(
-            "default-src 'none'; ", "default-src 'none'; script-src 'self'; ", 1
-        )
-    main()
-
-
-if __name__ == "__main__":
-    _launch()

@@ -7,7 +7,6 @@ Set OPENIDV_WRITE_SCREENSHOTS=1 to refresh docs/console-queue.png and docs/conso
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -72,38 +71,17 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
         env.pop(name, None)
     deployment = Deployment(root, env, free_port(), None)
-    with open(root / "run.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.console_helpers", "run", "--port",
-             str(deployment.port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while not _healthy(deployment):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"openidv did not start:\n{(root / 'run.log').read_text()}")
-            time.sleep(0.1)
+        deployment.start("run")
         for email in (ALICE, BOB):
             subprocess.run(
                 [sys.executable, "-m", "openidv", "reviewer", "add", email, "--password-stdin"],
                 input=PASSWORD + "\n", env=env, text=True, check=True, capture_output=True,
             )  # fmt: skip
         yield deployment
-    finally:  # its job workers are in its process group
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=20)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _healthy(deployment: Deployment) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{deployment.port}/healthz").status_code == 200
-    except httpx.TransportError:
-        return False
+    finally:
+        for process in deployment.processes:
+            deployment.stop(process, signal.SIGKILL)
 
 
 def _url(deployment: Deployment, path: str = "/") -> str:
