@@ -14,6 +14,7 @@ from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
+from openidv.capture.demo import DemoApp, build_demo_router
 from openidv.capture.page import build_page_router
 from openidv.review.routes import ConsoleServices, build_console_router
 from openidv.review.routes import static_files as console_static
@@ -104,6 +105,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.mount("/console/static", console_static(), name="console-static")
     app.include_router(build_console_router(), prefix="/console")
+    if settings.demo:
+        demo = DemoApp(settings.data_dir, units, settings.api_prefix)
+        app.include_router(build_demo_router(demo), prefix="/demo")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

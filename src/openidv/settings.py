@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     webhook_give_up_after_seconds: float = Field(default=80 * 3600.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    demo: bool = Field(
+        default=True,
+        description="Serve /demo (an integrator page that verifies you). Turn off in production.",
+    )
+
     # Review console (review/).
     review_four_eyes: Literal["off", "reject", "all"] = Field(
         default="off", description="Which decisions need a second reviewer."
