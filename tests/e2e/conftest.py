@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from yoti_python_sdk.doc_scan import DocScanClient
 
 from tests.conftest import free_port
+from tests.jobs.conftest import ENGINES  # trivial engines: these tests are about the journey
 from tests.jobs.conftest import Deployment as Server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +40,6 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",  # grant the camera without a prompt
     "--use-fake-device-for-media-stream",  # a synthetic camera: a moving test pattern
 ]
-# Trivial engines: these tests are about the capture journey, not about vision.
-ENGINES = ",".join(
-    f"{kind}=tests.engines:Approve"
-    for kind in (
-        "ID_DOCUMENT_AUTHENTICITY",
-        "LIVENESS",
-        "ID_DOCUMENT_FACE_MATCH",
-        "ID_DOCUMENT_TEXT_DATA_EXTRACTION",
-    )
-)
 
 
 @dataclass

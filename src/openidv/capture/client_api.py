@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -117,14 +117,20 @@ async def _run(
     return await _services(request).units.run(authorised)
 
 
+def _spec(conn: Connection, session_id: str) -> dict[str, Any]:
+    spec: dict[str, Any] = conn.execute(
+        select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
+    ).scalar_one()
+    return spec
+
+
 def _resource_update(
     conn: Connection, session_id: str, resource_id: str, now: dt.datetime, event: str = "created"
 ) -> str | None:
-    spec = conn.execute(select(sessions_t.c.spec).where(sessions_t.c.id == session_id)).scalar_one()
     return notify(
         conn,
         session_id,
-        spec,
+        _spec(conn, session_id),
         "resource_update",
         now,
         subject_id=resource_id,
@@ -135,6 +141,24 @@ def _resource_update(
 def _send(request: Request, delivery: str | None) -> None:
     if delivery is not None:
         _services(request).jobs.enqueue("deliver", delivery)
+
+
+async def _finish_journey(
+    request: Request,
+    session_id: str,
+    submit: Callable[[Connection, dt.datetime], evidence.Submitted],
+) -> Response:
+    """Submit, tell the integrator the client token is gone, and queue the processing."""
+
+    def unit(conn: Connection, now: dt.datetime) -> tuple[evidence.Submitted, list[str]]:
+        submitted = submit(conn, now)
+        spec = _spec(conn, session_id)
+        notice = notify(conn, session_id, spec, "client_session_token_deleted", now)
+        return submitted, [notice] if notice else []
+
+    submitted, deliveries = await _run(request, session_id, unit)
+    hand_over(_services(request).jobs, submitted, deliveries)
+    return Response(status_code=202)
 
 
 def build_client_router() -> APIRouter:
@@ -224,32 +248,15 @@ def build_client_router() -> APIRouter:
     @router.post("/sessions/{session_id}/sandbox-complete", status_code=202)
     async def sandbox_complete(request: Request, session_id: SessionId) -> Response:
         """Sandbox sessions only: placeholder evidence for every requirement, then submit."""
-        services = _services(request)
-
-        def unit(conn: Connection, now: dt.datetime) -> tuple[evidence.Submitted, list[str]]:
-            submitted = complete_journey(conn, services.sessions, session_id, now)
-            spec = conn.execute(
-                select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
-            ).scalar_one()
-            notice = notify(conn, session_id, spec, "client_session_token_deleted", now)
-            return submitted, [notice] if notice else []
-
-        submitted, deliveries = await _run(request, session_id, unit)
-        hand_over(services.jobs, submitted, deliveries)
-        return Response(status_code=202)
+        sessions = _services(request).sessions
+        return await _finish_journey(
+            request, session_id, lambda conn, now: complete_journey(conn, sessions, session_id, now)
+        )
 
     @router.post("/sessions/{session_id}/submit", status_code=202)
     async def submit(request: Request, session_id: SessionId) -> Response:
-        def unit(conn: Connection, now: dt.datetime) -> tuple[evidence.Submitted, list[str]]:
-            submitted = evidence.submit(conn, session_id, now)
-            spec = conn.execute(
-                select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
-            ).scalar_one()
-            notice = notify(conn, session_id, spec, "client_session_token_deleted", now)
-            return submitted, [notice] if notice else []
-
-        submitted, deliveries = await _run(request, session_id, unit)
-        hand_over(_services(request).jobs, submitted, deliveries)
-        return Response(status_code=202)
+        return await _finish_journey(
+            request, session_id, lambda conn, now: evidence.submit(conn, session_id, now)
+        )
 
     return router
