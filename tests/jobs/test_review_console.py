@@ -178,3 +178,33 @@ def test_lockout_after_repeated_failures(deployment: Deployment) -> None:
     locked = _login(deployment, "carol@example.com")
     assert locked.get("/", follow_redirects=False).status_code == 303  # right password, locked
     assert "intact" in deployment.openidv("audit", "verify")
+
+
+def test_operator_view_is_for_admins(deployment: Deployment, receiver: Receiver) -> None:
+    deployment.start("run", extra_env={"OPENIDV_CONSOLE_SECURE_COOKIES": "false"})
+    _add_reviewer(deployment, "root@example.com", role="admin")
+    _add_reviewer(deployment, "dan@example.com")
+    client, sdk_id = deployment.client()
+    created = client.create_session(spec(receiver))
+    capture_journey(deployment, created.session_id, created.client_session_token)
+    wait_state(client, created.session_id, "COMPLETED")
+
+    reviewer = _login(deployment, "dan@example.com")
+    assert reviewer.get("/sessions").status_code == 409  # not an admin
+
+    admin = _login(deployment, "root@example.com")
+    found = admin.get("/sessions", params={"q": "jobs-test"})
+    assert created.session_id in found.text
+    page = admin.get(f"/sessions/{created.session_id}")
+    assert page.status_code == 200
+    assert "session_completion" in page.text and "personal data kept until" in page.text
+    assert "ID_DOCUMENT_AUTHENTICITY" in page.text and "APPROVE" in page.text
+    assert admin.get("/sessions", params={"since": "not a date"}).status_code == 409
+
+    apps = admin.get("/apps")
+    assert sdk_id in apps.text
+    disabled = admin.post(f"/apps/{sdk_id}/disable", data={"csrf": _csrf(apps.text)})
+    assert disabled.status_code == 303
+    assert "disabled" in admin.get("/apps").text
+    log = deployment.openidv("audit", "export")
+    assert '"action": "disable_app"' in log and '"action": "view_session"' in log

@@ -26,8 +26,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection, select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from openidv.api.apps import AppNotFound, disable_app, list_apps
 from openidv.jobs.queue import Jobs
-from openidv.review import accounts
+from openidv.review import accounts, operator
 from openidv.review import queue as review
 from openidv.review.audit import append
 from openidv.review.models import Decision
@@ -262,6 +263,57 @@ def build_console_router() -> APIRouter:
 
         return await _guarded(request, unit, post=True, then="/", deliver=True)
 
+    @router.get("/sessions")
+    async def sessions_page(
+        request: Request, q: str = "", state: str = "", since: str = ""
+    ) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            _admin(who)
+            try:
+                day = dt.date.fromisoformat(since) if since else None
+            except ValueError as exc:
+                raise review.ReviewRefused("the date must be YYYY-MM-DD") from exc
+            found = operator.search(conn, q.strip(), state or None, day)
+            append(
+                conn, who.email, "search_sessions", "console", {"q": bool(q), "state": state}, now
+            )
+            return _page(request, "sessions.html", who=who, csrf=csrf, sessions=found,
+                         q=q, state=state, since=since)  # fmt: skip
+
+        return await _guarded(request, unit)
+
+    @router.get("/sessions/{session_id}")
+    async def session_page(request: Request, session_id: str) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            _admin(who)
+            page = operator.session_page(conn, session_id)
+            if page is None:
+                raise review.ReviewRefused("no such session")
+            append(conn, who.email, "view_session", f"session:{session_id}", {}, now)
+            return _page(request, "session.html", who=who, csrf=csrf, **page)
+
+        return await _guarded(request, unit)
+
+    @router.get("/apps")
+    async def apps_page(request: Request) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            _admin(who)
+            return _page(request, "apps.html", who=who, csrf=csrf, apps=list_apps(conn))
+
+        return await _guarded(request, unit)
+
+    @router.post("/apps/{sdk_id}/disable")
+    async def disable(request: Request, sdk_id: str) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> None:
+            _admin(who)
+            try:
+                disable_app(conn, sdk_id)
+            except AppNotFound as exc:
+                raise review.ReviewRefused("no such application") from exc
+            append(conn, who.email, "disable_app", f"app:{sdk_id}", {}, now)
+
+        return await _guarded(request, unit, post=True, then="/apps")
+
     @router.get("/media/{session_id}/{media_id}")
     async def media(request: Request, session_id: str, media_id: str) -> Response:
         services = _services(request)
@@ -283,6 +335,11 @@ def build_console_router() -> APIRouter:
         return await _guarded(request, unit)
 
     return router
+
+
+def _admin(who: accounts.Account) -> None:
+    if who.role != "admin":
+        raise review.ReviewRefused("this page is for administrators")
 
 
 def _wrapped_key(conn: Connection, session_id: str) -> bytes | None:
