@@ -256,6 +256,29 @@ def apps_list() -> None:
     engine.dispose()
 
 
+@apps.command("rotate-key")
+@click.argument("sdk_id")
+@click.argument("public_key", type=click.File("r"))
+def apps_rotate_key(sdk_id: str, public_key: TextIO) -> None:
+    """Replace an application's public key (PEM or base64 DER); the SDK ID stays."""
+    from openidv.api.apps import AppNotFound, rotate_key
+    from openidv.store.db import make_engine
+
+    settings = _settings()
+    _prepare_database(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as conn:
+            rotate_key(conn, sdk_id, public_key.read())
+    except AppNotFound as exc:
+        raise click.ClickException(f"no application {sdk_id}") from exc
+    except ValueError as exc:
+        raise click.ClickException(f"not a usable public key: {exc}") from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{sdk_id}: key replaced")
+
+
 @apps.command("webhook-secret")
 @click.argument("sdk_id")
 @click.option("--rotate", is_flag=True, help="Start a rotation: a new secret, the old still signs.")

@@ -11,8 +11,11 @@ import sys
 import time
 
 import httpx
+import pytest
 from sqlalchemy import text
+from yoti_python_sdk.doc_scan.exception import DocScanException
 
+from openidv.api.apps import generate_key_pair
 from tests.jobs.conftest import Deployment, Receiver, capture_journey, spec, wait_state
 
 PASSWORD = "correct horse battery"
@@ -203,6 +206,17 @@ def test_operator_view_is_for_admins(deployment: Deployment, receiver: Receiver)
 
     apps = admin.get("/apps")
     assert sdk_id in apps.text
+    _, new_public = generate_key_pair()
+    replaced = admin.post(
+        f"/apps/{sdk_id}/key", data={"csrf": _csrf(apps.text), "public_key": new_public}
+    )
+    assert replaced.status_code == 303
+    with pytest.raises(DocScanException) as err:  # the old key no longer signs for this app
+        client.get_session(created.session_id)
+    assert err.value.status_code == 401
+    exported = admin.get("/audit.jsonl")
+    assert exported.headers["content-type"].startswith("application/x-ndjson")
+    assert '"action": "rotate_app_key"' in exported.text
     disabled = admin.post(f"/apps/{sdk_id}/disable", data={"csrf": _csrf(apps.text)})
     assert disabled.status_code == 303
     assert "disabled" in admin.get("/apps").text

@@ -79,3 +79,14 @@ def disable_app(conn: Connection, sdk_id: str) -> None:
         exists = conn.execute(select(apps_t.c.id).where(apps_t.c.id == sdk_id)).first()
         if exists is None:
             raise AppNotFound(sdk_id)
+
+
+def rotate_key(conn: Connection, sdk_id: str, public_pem: str) -> None:
+    """Replace the application's public key: requests signed with the old key fail from now on
+    (the SDK ID stays, so the integrator changes only its key file)."""
+    key = load_public_key(public_pem)
+    updated = conn.execute(
+        update(apps_t).where(apps_t.c.id == sdk_id).values(public_key_pem=public_key_pem(key))
+    ).rowcount
+    if not updated:
+        raise AppNotFound(sdk_id)

@@ -26,11 +26,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection, select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from openidv.api.apps import AppNotFound, disable_app, list_apps
+from openidv.api.apps import AppNotFound, disable_app, list_apps, rotate_key
 from openidv.jobs.queue import Jobs
 from openidv.review import accounts, operator
 from openidv.review import queue as review
-from openidv.review.audit import append
+from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
 from openidv.sessions.models import Media, Resource
@@ -313,6 +313,37 @@ def build_console_router() -> APIRouter:
             append(conn, who.email, "disable_app", f"app:{sdk_id}", {}, now)
 
         return await _guarded(request, unit, post=True, then="/apps")
+
+    @router.post("/apps/{sdk_id}/key")
+    async def replace_key(request: Request, sdk_id: str) -> Response:
+        form = await request.form()
+        pem = str(form.get("public_key", ""))
+
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> None:
+            _admin(who)
+            try:
+                rotate_key(conn, sdk_id, pem)
+            except AppNotFound as exc:
+                raise review.ReviewRefused("no such application") from exc
+            except ValueError as exc:
+                raise review.ReviewRefused(f"not a usable public key: {exc}") from exc
+            append(conn, who.email, "rotate_app_key", f"app:{sdk_id}", {}, now)
+
+        return await _guarded(request, unit, post=True, then="/apps")
+
+    @router.get("/audit.jsonl")
+    async def audit_export(request: Request) -> Response:
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
+            _admin(who)
+            append(conn, who.email, "export_audit", "console", {}, now)
+            lines = (json.dumps(e, default=str, sort_keys=True) for e in entries(conn))
+            return Response(
+                "\n".join(lines) + "\n",
+                media_type="application/x-ndjson",
+                headers={**_HEADERS, "Content-Disposition": "attachment; filename=audit.jsonl"},
+            )
+
+        return await _guarded(request, unit)
 
     @router.get("/media/{session_id}/{media_id}")
     async def media(request: Request, session_id: str, media_id: str) -> Response:
