@@ -185,10 +185,21 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(locale="en-GB")
+    # Phone-sized: the journey must work at 360 px wide.
+    context = browser.new_context(locale="en-GB", viewport={"width": 360, "height": 780})
     context.set_default_timeout(15_000)
     yield context
     context.close()
+
+
+SCREENSHOTS = ROOT / "docs" / "capture"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """With OPENIDV_WRITE_SCREENSHOTS=1, keep a picture of this step for the README."""
+    if os.environ.get("OPENIDV_WRITE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from openidv.capture.page import CONTENT_SECURITY_POLICY
-from tests.e2e.conftest import Deployment, Site, Tab
+from tests.e2e.conftest import Deployment, Site, Tab, screenshot
 
 STATIC = Path(__file__).resolve().parents[2] / "src/openidv/capture/static"
 I18N = STATIC.parent / "i18n"
@@ -100,19 +100,24 @@ def test_journey_with_camera_lands_evidence_and_redirects_to_success_url(
     page.goto(deployment.page_url(session.session_id, token))
 
     expect(page.locator("#country")).to_have_value("GBR")  # preset_issuing_country
+    screenshot(page, "1-choose-document")
     assert token not in page.url  # taken out of the address bar and history
     expect(page.locator("#choose-next")).to_have_css("background-color", "rgb(170, 51, 0)")
     expect(page.locator("body")).to_have_css("color", "rgb(16, 16, 16)")
     _choose(page, "PASSPORT")
     expect(page.locator("#upload-slot input[type=file]")).to_have_count(1)
+    expect(page.locator("#capture-title")).to_have_text("Photograph the page with your photo")
+    screenshot(page, "2-document-camera")
     _photograph(page, "Photograph the page with your photo")
 
     # Biometric consent, just before the liveness capture, with the privacy policy linked.
     expect(page.locator("#consent h1")).to_have_text("Your consent")
+    screenshot(page, "3-consent")
     expect(page.locator("#consent a.privacy")).to_have_attribute("href", f"{site.origin}/privacy")
     page.locator("#consent-agree").click()
 
     expect(page.locator("#capture-title")).to_have_text("Check that it is really you")
+    screenshot(page, "4-liveness")
     expect(page.locator("#upload-slot input")).to_have_count(0)  # never an upload for liveness
     page.locator("#shoot").click()  # Start: the burst while the oval grows
     page.locator("#submit-send").click()
