@@ -1,0 +1,110 @@
+"""Find the document in a photo and flatten it to a fixed working width.
+
+A phone photo shows the document on some surface, rotated and in perspective. We look for the
+largest bright quadrilateral (documents are lighter than most tables) and warp it to an
+upright rectangle ``WORK_WIDTH`` pixels wide. When no such quadrilateral stands out (a scan,
+a tight crop, a white table), the whole image is used as it is; the MRZ finder then copes
+with a small residual rotation on its own.
+
+Everything downstream (quality measures, MRZ band, VIZ) works at ``WORK_WIDTH`` so that its
+pixel thresholds mean the same thing whatever the camera resolution; ``scale`` maps back to
+source pixels, which is what resolution gates must use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["WORK_WIDTH", "LocatedDocument", "decode_image", "locate_document"]
+
+WORK_WIDTH = 1000
+_SEARCH_SIDE = 480  # contour search resolution: plenty for a page outline
+_MIN_AREA, _MAX_AREA = 0.12, 0.92  # document share of the frame for a usable outline
+
+Array = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class LocatedDocument:
+    image: Array  # BGR, upright, WORK_WIDTH wide
+    scale: float  # source pixels per working pixel (>1 means the source was larger)
+    found_outline: bool  # False: the whole frame is taken as the document
+    quad: NDArray[np.float32] | None  # outline in source pixels (TL, TR, BR, BL)
+    source_size: tuple[int, int]  # (width, height) of the decoded image
+
+
+def decode_image(data: bytes) -> Array | None:
+    """BGR pixels of a PNG/JPEG/WebP/... byte string, or None when it is not an image."""
+    if not data:
+        return None
+    buffer = np.frombuffer(data, np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    return None if image is None else np.asarray(image, np.uint8)
+
+
+def _order(points: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Corners as top-left, top-right, bottom-right, bottom-left."""
+    s = points.sum(axis=1)
+    d = np.diff(points, axis=1).ravel()
+    return np.array(
+        [points[np.argmin(s)], points[np.argmin(d)], points[np.argmax(s)], points[np.argmax(d)]],
+        np.float32,
+    )
+
+
+def _outline(image: Array) -> NDArray[np.float32] | None:
+    height, width = image.shape[:2]
+    factor = _SEARCH_SIDE / max(height, width)
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    grey = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
+    _, mask = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    share = cv2.contourArea(contour) / float(small.shape[0] * small.shape[1])
+    if not _MIN_AREA <= share <= _MAX_AREA:
+        return None
+    hull = cv2.convexHull(contour)
+    approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(approx) == 4:
+        quad = approx.reshape(4, 2).astype(np.float32)
+    else:
+        # Rounded card corners or a glare notch: fall back to the rotated bounding box,
+        # but only when the shape really is a filled rectangle.
+        rect = cv2.minAreaRect(hull)
+        if cv2.contourArea(hull) < 0.9 * rect[1][0] * rect[1][1]:
+            return None
+        quad = cv2.boxPoints(rect).astype(np.float32)
+    return _order(quad / factor)
+
+
+def locate_document(image: Array) -> LocatedDocument:
+    """The document flattened to WORK_WIDTH, or the whole frame when no outline is found."""
+    height, width = image.shape[:2]
+    quad = _outline(image)
+    if quad is not None:
+        top = float(np.linalg.norm(quad[1] - quad[0]))
+        bottom = float(np.linalg.norm(quad[2] - quad[3]))
+        left = float(np.linalg.norm(quad[3] - quad[0]))
+        right = float(np.linalg.norm(quad[2] - quad[1]))
+        doc_w, doc_h = max(top, bottom), max(left, right)
+        if doc_h > doc_w:  # portrait-oriented outline: documents here are landscape
+            quad = np.roll(quad, -1, axis=0)
+            doc_w, doc_h = doc_h, doc_w
+        out_h = round(WORK_WIDTH * doc_h / doc_w)
+        target = np.array([[0, 0], [WORK_WIDTH, 0], [WORK_WIDTH, out_h], [0, out_h]], np.float32)
+        matrix = cv2.getPerspectiveTransform(quad, target)
+        flat = cv2.warpPerspective(image, matrix, (WORK_WIDTH, out_h), flags=cv2.INTER_LINEAR)
+        return LocatedDocument(
+            np.asarray(flat, np.uint8), doc_w / WORK_WIDTH, True, quad, (width, height)
+        )
+    factor = WORK_WIDTH / width
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    resized = cv2.resize(image, (WORK_WIDTH, round(height * factor)), interpolation=interpolation)
+    return LocatedDocument(np.asarray(resized, np.uint8), 1 / factor, False, None, (width, height))

@@ -1,0 +1,174 @@
+"""Thin wrapper over RapidOCR 3.10 (PP-OCRv6 small det + rec, ONNX Runtime, CPU).
+
+Why the wrapper:
+
+* Offline by construction. RapidOCR fetches models from ModelScope when it is not given an
+  explicit path; we always pass the paths of the ONNX files shipped *inside* the wheel,
+  pinned by SHA-256, so a missing or different file is a `OcrModelError` at start-up and no
+  code path can reach the network. Images are passed as arrays, never as URLs.
+* Speed. RapidOCR's default detector input is "shortest side >= 736 px", which turns a
+  1000x150 MRZ strip into a 4900x736 tensor. We call the detector with a *longest*-side
+  limit chosen per region, and the recogniser directly on our own line crops, batched.
+* The text classifier (180-degree rotation) is never used: pages are deskewed upstream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["DET_MODEL", "REC_MODEL", "OcrEngine", "OcrModelError", "TextBox"]
+
+# (file name inside site-packages/rapidocr/models, SHA-256) for rapidocr==3.10.0.
+DET_MODEL = (
+    "PP-OCRv6_det_small.onnx",
+    "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
+)
+REC_MODEL = (
+    "PP-OCRv6_rec_small.onnx",
+    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+)
+CLS_MODEL = (
+    "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+)
+
+Array = NDArray[np.uint8]
+
+
+class OcrModelError(RuntimeError):
+    """The OCR package or its bundled model files are missing or not the pinned ones."""
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """One detected text line: quadrilateral (4x2, image pixels), text and confidence."""
+
+    quad: NDArray[np.float32]
+    text: str
+    score: float
+
+    @property
+    def top(self) -> float:
+        return float(self.quad[:, 1].min())
+
+    @property
+    def bottom(self) -> float:
+        return float(self.quad[:, 1].max())
+
+    @property
+    def left(self) -> float:
+        return float(self.quad[:, 0].min())
+
+    @property
+    def right(self) -> float:
+        return float(self.quad[:, 0].max())
+
+    @property
+    def height(self) -> float:
+        # Mean of the two vertical sides: robust to slight rotation.
+        q = self.quad
+        return float((np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2)
+
+
+def _model_dir() -> Path:
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or spec.origin is None:
+        raise OcrModelError("rapidocr is not installed: pip install 'rapidocr==3.10.0' onnxruntime")
+    return Path(spec.origin).parent / "models"
+
+
+def _checked(directory: Path, name: str, sha256: str, verify: bool) -> Path:
+    path = directory / name
+    if not path.is_file():
+        raise OcrModelError(f"{path} is missing: is rapidocr==3.10.0 installed from its wheel?")
+    if verify:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != sha256:
+            raise OcrModelError(f"{path} has SHA-256 {digest}, expected {sha256} (rapidocr 3.10.0)")
+    return path
+
+
+class OcrEngine:
+    """Detector + recogniser sessions, loaded once; thread-safe for concurrent reads."""
+
+    def __init__(self, *, threads: int = 2, verify_models: bool = True) -> None:
+        directory = _model_dir()
+        det = _checked(directory, *DET_MODEL, verify_models)
+        rec = _checked(directory, *REC_MODEL, verify_models)
+        cls = _checked(directory, *CLS_MODEL, verify_models)
+        from rapidocr import RapidOCR  # noqa: PLC0415 - heavy import (0.6 s), only when built
+
+        params: dict[str, Any] = {
+            "Global.use_cls": False,
+            "Global.log_level": "error",
+            "Det.model_path": str(det),
+            "Rec.model_path": str(rec),
+            "Cls.model_path": str(cls),  # never run; set so nothing is ever resolved online
+            "Det.limit_type": "max",
+            "Det.limit_side_len": 736,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+        self._engine = RapidOCR(params=params)
+        # RapidOCR loads its sessions lazily; load them now so start-up fails, not a request.
+        self._det: Any = self._engine._load_det_model()  # type: ignore[no-untyped-call]
+        self._rec: Any = self._engine._load_rec_model()  # type: ignore[no-untyped-call]
+        self._det_lock = threading.Lock()  # the detector's limit is per-call state
+        blank = np.full((48, 96, 3), 255, np.uint8)
+        self.recognise([blank])
+        self.detect(blank, limit=96)
+
+    def recognise(self, crops: list[Array]) -> list[tuple[str, float]]:
+        """Text and confidence of each (upright, single-line) crop, in input order."""
+        if not crops:
+            return []
+        from rapidocr.ch_ppocr_rec import TextRecInput  # noqa: PLC0415
+
+        output = self._rec(TextRecInput(img=list(crops)))
+        return [
+            (str(text), float(score))
+            for text, score in zip(output.txts, output.scores, strict=True)
+        ]
+
+    def detect(self, image: Array, *, limit: int) -> list[NDArray[np.float32]]:
+        """Text-line quadrilaterals, the detector run with the longest side <= ``limit``."""
+        with self._det_lock:
+            self._det.limit_side_len = limit
+            output = self._det(image)
+        if output.boxes is None:
+            return []
+        return [np.asarray(box, np.float32) for box in output.boxes]
+
+    def read(self, image: Array, *, limit: int) -> list[TextBox]:
+        """Detect then recognise every text line of ``image``."""
+        quads = self.detect(image, limit=limit)
+        crops = [crop_quad(image, quad) for quad in quads]
+        texts = self.recognise(crops)
+        return [
+            TextBox(quad, text, score)
+            for quad, (text, score) in zip(quads, texts, strict=True)
+            if text.strip()
+        ]
+
+
+def crop_quad(image: Array, quad: NDArray[np.float32]) -> Array:
+    """Perspective crop of a text quadrilateral to an upright rectangle."""
+    q = np.asarray(quad, np.float32)
+    width = int(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3])))
+    height = int(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
+    width, height = max(width, 4), max(height, 4)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    matrix = cv2.getPerspectiveTransform(q, target)
+    crop = cv2.warpPerspective(
+        image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+    return np.asarray(crop, np.uint8)

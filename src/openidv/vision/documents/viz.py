@@ -1,0 +1,235 @@
+"""Labelled fields of the visual inspection zone (VIZ) from OCR'd text boxes.
+
+ICAO 9303 Part 3 lays the VIZ out as small captions with the value printed just below, and
+most issuers caption in their own language plus English/French ("Nom / Surname"). We match
+each caption (any part between slashes, accent- and case-insensitive, fuzzily) against a
+table of known captions, then take the nearest non-caption text box under it as the value.
+Dates are normalised to ISO (``16 JUN 1969``, ``16.06.1969``, ``16/06/1969``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openidv.vision.documents.ocr import TextBox
+
+__all__ = ["CAPTIONS", "VizField", "extract_fields", "parse_date"]
+
+# Field -> caption phrases, lower case without accents. English, French, German, Spanish,
+# Italian and Dutch, plus common variants.
+CAPTIONS: dict[str, tuple[str, ...]] = {
+    "surname": ("surname", "nom", "name", "apellidos", "cognome", "naam", "family name"),
+    "given_names": (
+        "given names",
+        "prenoms",
+        "vornamen",
+        "nombres",
+        "nome",
+        "voornamen",
+        "forenames",
+    ),
+    "nationality": (
+        "nationality",
+        "nationalite",
+        "staatsangehorigkeit",
+        "nacionalidad",
+        "cittadinanza",
+        "nationaliteit",
+    ),
+    "date_of_birth": (
+        "date of birth",
+        "date de naissance",
+        "geburtsdatum",
+        "fecha de nacimiento",
+        "data di nascita",
+        "geboortedatum",
+    ),
+    "sex": ("sex", "sexe", "geschlecht", "sexo", "sesso", "geslacht"),
+    "place_of_birth": (
+        "place of birth",
+        "lieu de naissance",
+        "geburtsort",
+        "lugar de nacimiento",
+        "luogo di nascita",
+        "geboorteplaats",
+    ),
+    "date_of_issue": (
+        "date of issue",
+        "date de delivrance",
+        "ausstellungsdatum",
+        "fecha de expedicion",
+        "data di rilascio",
+        "datum van afgifte",
+    ),
+    "expiry_date": (
+        "date of expiry",
+        "date d'expiration",
+        "gultig bis",
+        "fecha de caducidad",
+        "scadenza",
+        "geldig tot",
+        "expiry date",
+    ),
+    "document_number": (
+        "document no",
+        "passport no",
+        "n du document",
+        "n du passeport",
+        "dokumentennummer",
+        "pass-nr",
+        "num de documento",
+        "n documento",
+        "documentnummer",
+        "card no",
+    ),
+    "authority": (
+        "authority",
+        "autorite",
+        "behorde",
+        "autoridad",
+        "autorita",
+        "instantie",
+        "issuing authority",
+    ),
+}
+DATE_FIELDS = frozenset({"date_of_birth", "date_of_issue", "expiry_date"})
+_MATCH_RATIO = 0.8
+_MONTHS = {
+    name: index + 1
+    for index, names in enumerate(
+        (
+            ("JAN",),
+            ("FEB", "FEV", "FEB"),
+            ("MAR", "MRZ"),
+            ("APR", "AVR", "ABR"),
+            ("MAY", "MAI", "MAG", "MEI"),
+            ("JUN", "JUIN", "GIU"),
+            ("JUL", "JUIL", "LUG"),
+            ("AUG", "AOU", "AGO"),
+            ("SEP",),
+            ("OCT", "OKT", "OTT"),
+            ("NOV",),
+            ("DEC", "DEZ", "DIC"),
+        )
+    )
+    for name in names
+}
+
+
+@dataclass(frozen=True)
+class VizField:
+    """One VIZ field: normalised value, the text as read, and the OCR confidence (0-1)."""
+
+    name: str
+    value: str | None  # ISO date for dates; upper-case text otherwise; None if unparsable
+    text: str
+    confidence: float
+
+
+def _fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in plain if not unicodedata.combining(char)).lower()
+    plain = plain.replace("°", " ").replace("º", " ")
+    return re.sub(r"[^a-z'/ -]+", " ", plain)
+
+
+def _caption_field(text: str) -> tuple[str, float] | None:
+    """The field a caption names and how well it matched, or None for non-captions."""
+    best: tuple[str, float] | None = None
+    for part in _fold(text).split("/"):
+        phrase = " ".join(part.replace(".", " ").split())
+        if len(phrase) < 3:
+            continue
+        for field, phrases in CAPTIONS.items():
+            for known in phrases:
+                ratio = difflib.SequenceMatcher(None, phrase, known).ratio()
+                if ratio >= _MATCH_RATIO and (best is None or ratio > best[1]):
+                    best = field, ratio
+    return best
+
+
+_DIGITISH = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
+_TEXT_DATE = re.compile(
+    r"([0-9OIL]{1,2})\s*[./-]?\s*([A-Z]{3,4})(?:\s*/\s*[A-Z]{3,4})?\s*[./-]?\s*([0-9OIL]{4}|[0-9OIL]{2})(?![0-9])"
+)
+_NUMERIC_DATE = re.compile(r"([0-9]{1,2})\s*[./-]\s*([0-9]{1,2})\s*[./-]\s*([0-9]{4})")
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date from a printed VIZ date ('16 JUN 1969', '16.06.1969'), or None."""
+    cleaned = unicodedata.normalize("NFKC", text).upper()
+    try:
+        match = _TEXT_DATE.search(cleaned)
+        if match:
+            token = match.group(2)
+            month = _MONTHS.get(token) or _MONTHS.get(token[:3])
+            if month is not None:
+                day = int(match.group(1).translate(_DIGITISH))
+                year = int(match.group(3).translate(_DIGITISH))
+                return _date(year, month, day)
+        match = _NUMERIC_DATE.search(cleaned)
+        if match:
+            return _date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _date(year: int, month: int, day: int) -> str:
+    if year < 100:  # two-digit years: the nearest plausible century
+        year += 2000 if year <= dt.date.today().year % 100 + 20 else 1900
+    return dt.date(year, month, day).isoformat()
+
+
+def _value(field: str, text: str) -> str | None:
+    cleaned = " ".join(unicodedata.normalize("NFKC", text).upper().split())
+    if field in DATE_FIELDS:
+        return parse_date(cleaned)
+    if field == "sex":
+        letter = cleaned[:1]
+        return {"M": "M", "F": "F", "X": "X", "<": "X"}.get(letter)
+    if field == "document_number":
+        return cleaned.replace(" ", "") or None
+    return cleaned or None
+
+
+def extract_fields(boxes: Sequence[TextBox]) -> dict[str, VizField]:
+    """Caption -> value pairs found among the OCR text boxes of the VIZ."""
+    captions: dict[int, tuple[str, float]] = {}
+    for index, box in enumerate(boxes):
+        match = _caption_field(box.text)
+        if match is not None:
+            captions[index] = match
+    fields: dict[str, VizField] = {}
+    for index, (field, ratio) in sorted(captions.items(), key=lambda item: -item[1][1]):
+        if field in fields:
+            continue
+        caption = boxes[index]
+        best: tuple[float, TextBox] | None = None
+        for other_index, box in enumerate(boxes):
+            if other_index in captions or other_index == index:
+                continue
+            gap = box.top - caption.bottom
+            # Directly under the caption, starting near its left edge.
+            if not -0.5 * caption.height <= gap <= 2.5 * max(caption.height, 8.0):
+                continue
+            if abs(box.left - caption.left) > 2.5 * max(box.height, caption.height):
+                continue
+            distance = gap + 0.2 * abs(box.left - caption.left)
+            if best is None or distance < best[0]:
+                best = distance, box
+        if best is None:
+            continue
+        value_box = best[1]
+        fields[field] = VizField(
+            name=field,
+            value=_value(field, value_box.text),
+            text=value_box.text,
+            confidence=round(min(value_box.score, caption.score * ratio), 4),
+        )
+    return fields

@@ -1,0 +1,224 @@
+"""Document reading on synthetic documents: MRZ, VIZ, attacks, quality, bad input.
+
+One `DocumentReader` (RapidOCR models from the rapidocr wheel) is shared by the module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
+from openidv.vision.documents.mrz_text import parse_ocr_lines
+from openidv.vision.documents.viz import parse_date
+from openidv.vision.synth import (
+    Attack,
+    Degradation,
+    DocFormat,
+    SyntheticDocument,
+    generate_document,
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[DocumentReader]:
+    yield DocumentReader()
+
+
+def _read(reader: DocumentReader, doc: SyntheticDocument, *, viz: bool = False) -> DocumentReading:
+    return reader.read(doc.image, today=doc.today, read_viz=viz)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_models_load_and_read_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    offline = DocumentReader()
+    doc = generate_document(21, fmt="TD3")
+    assert _read(offline, doc).mrz_valid
+
+
+@pytest.mark.parametrize("fmt", list(DocFormat))
+@pytest.mark.parametrize(
+    "degradation",
+    [
+        Degradation.CLEAN,
+        Degradation.JPEG,
+        Degradation.BLUR,
+        Degradation.ROTATION,
+        Degradation.CAMERA,
+    ],
+)
+def test_mrz_is_read_exactly(
+    reader: DocumentReader, fmt: DocFormat, degradation: Degradation
+) -> None:
+    doc = generate_document(100, fmt=fmt, degradation=degradation)
+    reading = _read(reader, doc)
+    assert reading.mrz is not None
+    assert reading.mrz.lines == doc.mrz_lines, reading.mrz_text
+    assert reading.mrz_valid
+    assert not reading.has(ReasonCode.MRZ_INVALID)
+    assert reading.timings_ms["total"] > 0
+
+
+@pytest.mark.parametrize("fmt", list(DocFormat))
+def test_viz_fields_are_read(reader: DocumentReader, fmt: DocFormat) -> None:
+    doc = generate_document(7, fmt=fmt)
+    reading = _read(reader, doc, viz=True)
+    got = {name: field.value for name, field in reading.viz.items()}
+    for name in (
+        "surname",
+        "given_names",
+        "date_of_birth",
+        "expiry_date",
+        "document_number",
+        "sex",
+    ):
+        assert got.get(name) == doc.viz[name], (name, reading.viz.get(name))
+    assert got.get("place_of_birth") == doc.viz["place_of_birth"]
+    assert all(0.0 <= field.confidence <= 1.0 for field in reading.viz.values())
+    assert not reading.mismatches
+    assert reading.reasons == ()
+
+
+def test_stale_check_digit_is_invalid(reader: DocumentReader) -> None:
+    doc = generate_document(8, fmt="TD3", attack=Attack.STALE_CHECK_DIGIT)
+    reading = _read(reader, doc)
+    assert reading.mrz is not None and doc.attacked_field is not None
+    assert reading.mrz.lines == doc.mrz_lines
+    assert not reading.mrz_valid
+    assert reading.mrz.fields[doc.attacked_field].valid is False
+    assert reading.has(ReasonCode.MRZ_INVALID)
+
+
+def test_expired_document_is_flagged(reader: DocumentReader) -> None:
+    doc = generate_document(9, fmt="TD1", attack=Attack.EXPIRED)
+    reading = _read(reader, doc)
+    assert reading.mrz_valid
+    assert reading.expired is True
+    assert reading.has(ReasonCode.EXPIRED)
+    fresh = _read(reader, generate_document(9, fmt="TD1"))
+    assert fresh.expired is False and not fresh.has(ReasonCode.EXPIRED)
+
+
+def test_mrz_viz_mismatch_is_flagged(reader: DocumentReader) -> None:
+    doc = generate_document(1, fmt="TD3", attack=Attack.MRZ_VIZ_MISMATCH)
+    reading = _read(reader, doc, viz=True)
+    assert reading.mrz_valid
+    assert doc.attacked_field in reading.mismatches
+    assert reading.has(ReasonCode.MRZ_VIZ_MISMATCH)
+
+
+def test_photocopy_has_no_colour(reader: DocumentReader) -> None:
+    reading = _read(reader, generate_document(2, fmt="TD2", attack=Attack.PHOTOCOPY))
+    assert reading.quality is not None and reading.quality.colourfulness < 3
+    assert reading.has(ReasonCode.NO_COLOUR)
+
+
+def test_not_an_image(reader: DocumentReader) -> None:
+    for data in (b"", b"definitely not an image"):
+        reading = reader.read(data)
+        assert reading.mrz is None and reading.quality is None
+        assert [reason.code for reason in reading.reasons] == [ReasonCode.NOT_AN_IMAGE]
+
+
+def test_tiny_image(reader: DocumentReader) -> None:
+    reading = reader.read(_png(Image.new("RGB", (120, 80), "white")))
+    assert reading.has(ReasonCode.IMAGE_TOO_SMALL)
+
+
+def test_page_without_mrz(reader: DocumentReader) -> None:
+    page = Image.new("RGB", (900, 600), (235, 235, 228))
+    reading = reader.read(_png(page), read_viz=False)
+    assert not reading.mrz_valid
+    assert reading.has(ReasonCode.NO_MRZ)
+    assert reading.quality is not None
+
+
+def test_quality_measures_move_the_right_way(reader: DocumentReader) -> None:
+    clean = _read(reader, generate_document(30, fmt="TD3"))
+    blurred = _read(reader, generate_document(30, fmt="TD3", degradation="heavy_blur"))
+    glare = _read(reader, generate_document(30, fmt="TD3", degradation="glare"))
+    small = _read(reader, generate_document(30, fmt="TD3", degradation="lowres"))
+    assert clean.quality and blurred.quality and glare.quality and small.quality
+    assert blurred.quality.sharpness < clean.quality.sharpness / 10
+    assert blurred.has(ReasonCode.BLURRY) and not clean.has(ReasonCode.BLURRY)
+    assert glare.quality.glare_blob > clean.quality.glare_blob + 0.01
+    assert glare.has(ReasonCode.GLARE) and not clean.has(ReasonCode.GLARE)
+    assert clean.quality.mrz_text_height_px and small.quality.mrz_text_height_px
+    assert small.quality.mrz_text_height_px < 0.7 * clean.quality.mrz_text_height_px
+    assert small.quality.document_width_px < clean.quality.document_width_px
+
+
+def test_document_outline_is_found_in_camera_frames(reader: DocumentReader) -> None:
+    assert _read(reader, generate_document(3, degradation="camera")).document_found
+    assert not _read(reader, generate_document(3, degradation="clean")).document_found
+
+
+# -- pure post-processing, no OCR ---------------------------------------------------------
+
+TODAY = dt.date(2026, 1, 15)
+TD3 = (
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+)
+
+
+def test_digits_in_letter_positions_are_repaired() -> None:
+    ocr = ("P<UT0ERIKSS0N<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<", TD3[1].replace("UTO", "UT0"))
+    result = parse_ocr_lines(ocr, today=TODAY)
+    assert result.lines == TD3
+    assert result.valid
+
+
+@pytest.mark.parametrize(
+    ("misread", "hint", "valid"),
+    [
+        ("L8989O2C3", None, False),  # O for 0: not repaired from the MRZ alone
+        ("L8989O2C3", "L898902C3", True),  # ... but when the VIZ agrees with one candidate
+        ("L8989O2C3", "L8989O2C3", False),  # the VIZ must match a check-digit-valid number
+        ("L8989O2C3", "LB98902C3", False),  # reachable by swaps, but the check digit fails
+        # 3 read as E: the 8->B "repair" would make every check digit hold on a wrong
+        # number (mod-10 sums cancel). It must never be made without the VIZ agreeing.
+        ("L898902CE", None, False),
+        ("L898902CE", "L898902C3", False),
+    ],
+)
+def test_document_number_swaps_need_the_viz(misread: str, hint: str | None, valid: bool) -> None:
+    garbled = (TD3[0], TD3[1].replace("L898902C3", misread))
+    result = parse_ocr_lines(garbled, today=TODAY, number_hint=hint)
+    assert result.valid is valid
+    if valid:
+        assert result.document_number.value == hint
+        assert result.document_number.repaired
+    else:
+        assert result.document_number.valid is False
+
+
+def test_viz_dates() -> None:
+    assert parse_date("16 JUN 1969") == "1969-06-16"
+    assert parse_date("O6 AUG 2005") == "2005-08-06"
+    assert parse_date("16.06.1969") == "1969-06-16"
+    assert parse_date("31 FEB 2001") is None
+    assert parse_date("GLARE") is None
+
+
+def test_reading_is_a_plain_dataclass(reader: DocumentReader) -> None:
+    reading = _read(reader, generate_document(5, fmt="TD2"), viz=True)
+    assert np.isfinite(reading.quality.sharpness if reading.quality else np.nan)
+    assert set(reading.timings_ms) >= {"decode", "locate", "quality", "mrz_ocr", "viz_ocr", "total"}
