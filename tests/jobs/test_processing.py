@@ -22,6 +22,7 @@ from openidv.sessions.service import media_aad
 from openidv.store.blobs import BlobNotFound, BlobStore
 from openidv.store.crypto import DecryptionError, KeyRing, load_or_create_master_key, unseal
 from openidv.store.db import table_of
+from openidv.vision.synth import generate_document
 from tests.jobs.conftest import (
     Deployment,
     Receiver,
@@ -422,3 +423,30 @@ def test_face_match_with_the_built_in_engine_on_real_faces(
         outcomes[who] = (match.report.recommendation.value, float(details["confidence_score"]))
     assert outcomes["obama2"][0] == "APPROVE" and outcomes["obama2"][1] >= 0.5
     assert outcomes["biden"][0] == "REJECT" and outcomes["biden"][1] < 0.363
+
+
+@pytest.mark.parametrize("deployment", ["embedded"], indirect=True)
+def test_text_extraction_with_the_built_in_engine(
+    deployment: Deployment, receiver: Receiver
+) -> None:
+    """No override for ID_DOCUMENT_TEXT_DATA_EXTRACTION: the MRZ of the page is read."""
+    engines = ",".join(
+        entry
+        for entry in deployment.env["OPENIDV_ENGINES"].split(",")
+        if not entry.startswith("ID_DOCUMENT_TEXT_DATA_EXTRACTION=")
+    )
+    deployment.start("run", extra_env={"OPENIDV_ENGINES": engines})
+    client, _ = deployment.client()
+    passport = generate_document(21, fmt="TD3", degradation="jpeg")
+    created = client.create_session(spec(receiver))
+    capture_journey(
+        deployment, created.session_id, created.client_session_token, document=passport.image
+    )
+    session = wait_state(client, created.session_id, "COMPLETED", timeout=90)
+    document = session.resources.id_documents[0]
+    assert document.tasks[0].state == "DONE"
+    fields = json.loads(
+        client.get_media_content(created.session_id, document.document_fields.media.id).content
+    )
+    assert fields["document_number"] == passport.identity.document_number
+    assert fields["mrz"]["line1"] == passport.mrz_lines[0]

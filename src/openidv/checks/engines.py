@@ -91,6 +91,7 @@ class NoEngine:
 # The engines that ship with openidv, used unless OPENIDV_ENGINES names another for the type.
 BUILT_IN = {
     "ID_DOCUMENT_FACE_MATCH": "openidv.checks.face_match:FaceMatchEngine",
+    "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "openidv.checks.text_extraction:TextExtractionEngine",
 }
 
 

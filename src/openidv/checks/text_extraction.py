@@ -1,0 +1,60 @@
+"""ID_DOCUMENT_TEXT_DATA_EXTRACTION from the document's MRZ (``openidv.vision.documents``).
+
+Each captured page is read until one yields an MRZ whose every check digit holds; its fields
+become Yoti's ``document_fields`` media and the task recommends PROGRESS. Fields come only
+from a fully valid MRZ: a field that failed its check digit is never reported as extracted.
+When no page gives a valid MRZ (blur, glare, a document without one such as most driving
+licences), the task recommends SHOULD_TRY_AGAIN with the reader's reasons and is left
+undecided, so FALLBACK or ALWAYS send it to manual data entry and NEVER ends it so.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
+from openidv.vision.documents import DocumentReader
+from openidv.vision.mrz import to_document_fields
+
+
+class TextExtractionEngine:
+    """Loads the OCR models once per process, on first use (workers are forked)."""
+
+    def __init__(self) -> None:
+        self._reader: DocumentReader | None = None
+        self._lock = threading.Lock()
+
+    def _read(self) -> DocumentReader:
+        with self._lock:
+            if self._reader is None:
+                self._reader = DocumentReader()
+            return self._reader
+
+    def run(self, evidence: Evidence) -> MachineResult:
+        pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
+        problems: list[str] = []
+        for page in pages:
+            reading = self._read().read(page.load(), read_viz=False)
+            if reading.mrz is not None and reading.mrz.valid:
+                fields = to_document_fields(reading.mrz)
+                return MachineResult(
+                    decided=True,
+                    recommendation={"value": "PROGRESS"},
+                    media=[
+                        GeneratedMedia(
+                            "JSON",
+                            "application/json",
+                            json.dumps(fields).encode(),
+                            "document_fields",
+                        )
+                    ],
+                )
+            problems += [str(reason) for reason in reading.reasons]
+        detail = "; ".join(dict.fromkeys(problems)) or "no page with a machine-readable zone"
+        recommendation: dict[str, Any] = {
+            "value": "SHOULD_TRY_AGAIN",
+            "reason": {"value": "QUALITY", "detail": detail[:500]},
+        }
+        return MachineResult(decided=False, recommendation=recommendation)

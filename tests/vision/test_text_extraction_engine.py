@@ -1,0 +1,62 @@
+"""The ID_DOCUMENT_TEXT_DATA_EXTRACTION engine on generated documents."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+from openidv.checks.text_extraction import TextExtractionEngine
+from openidv.vision.synth import generate_document
+
+
+@pytest.fixture(scope="module")
+def engine() -> TextExtractionEngine:
+    return TextExtractionEngine()
+
+
+def _page(n: int, image: bytes) -> MediaItem:
+    return MediaItem(media_id=f"p{n}", content_type="image/png", load=lambda: image)
+
+
+def _evidence(*images: bytes) -> Evidence:
+    pages = [_page(n, image) for n, image in enumerate(images)]
+    return Evidence(
+        session_id="s",
+        item_type="ID_DOCUMENT_TEXT_DATA_EXTRACTION",
+        config={},
+        resources=[EvidenceResource("d", "ID_DOCUMENT", "PASSPORT", "UTO", None, pages=pages)],
+    )
+
+
+@pytest.mark.parametrize("fmt", ["TD3", "TD1"])
+def test_valid_mrz_becomes_document_fields(engine: TextExtractionEngine, fmt: str) -> None:
+    document = generate_document(11, fmt=fmt, degradation="jpeg")
+    result = engine.run(_evidence(document.image))
+    assert result.decided and result.recommendation == {"value": "PROGRESS"}
+    [media] = result.media
+    fields = json.loads(media.content)
+    assert media.role == "document_fields"
+    assert fields["document_number"] == document.identity.document_number
+    assert fields["date_of_birth"] == document.identity.date_of_birth.isoformat()
+
+
+def test_stale_check_digit_goes_to_a_human(engine: TextExtractionEngine) -> None:
+    document = generate_document(12, fmt="TD3", attack="stale_check_digit")
+    result = engine.run(_evidence(document.image))
+    assert not result.decided and result.media == []
+    assert result.recommendation is not None
+    assert result.recommendation["value"] == "SHOULD_TRY_AGAIN"
+
+
+def test_blank_page_is_not_an_mrz(engine: TextExtractionEngine) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 500), (240, 240, 240)).save(buffer, "PNG")
+    result = engine.run(_evidence(buffer.getvalue()))
+    assert not result.decided
+    assert (
+        result.recommendation is not None and result.recommendation["reason"]["value"] == "QUALITY"
+    )
