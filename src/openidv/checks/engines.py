@@ -92,6 +92,7 @@ class NoEngine:
 BUILT_IN = {
     "ID_DOCUMENT_FACE_MATCH": "openidv.checks.face_match:FaceMatchEngine",
     "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "openidv.checks.text_extraction:TextExtractionEngine",
+    "ID_DOCUMENT_AUTHENTICITY": "openidv.checks.authenticity:AuthenticityEngine",
 }
 
 
