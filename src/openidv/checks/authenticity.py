@@ -14,11 +14,10 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from openidv.checks.engines import Evidence, MachineResult
-from openidv.vision.documents import DocumentReader
+from openidv.checks.readers import document_reader
 from openidv.vision.documents.reader import QualityThresholds
 from openidv.vision.documents.result import DocumentReading, ReasonCode
 
@@ -44,19 +43,9 @@ def _sub(name: str, passed: bool, **details: object) -> dict[str, Any]:
 
 
 class AuthenticityEngine:
-    def __init__(self) -> None:
-        self._reader: DocumentReader | None = None
-        self._lock = threading.Lock()
-
-    def _read(self) -> DocumentReader:
-        with self._lock:
-            if self._reader is None:
-                self._reader = DocumentReader()
-            return self._reader
-
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
-        readings = [self._read().read(page.load(), read_viz=True) for page in pages]
+        readings = [document_reader().read(page.load(), read_viz=True) for page in pages]
         # The page with an MRZ is the one the data checks are about (TD1: often the back).
         with_mrz = [r for r in readings if r.mrz is not None]
         reading = next((r for r in with_mrz if r.mrz and r.mrz.valid), None) or (

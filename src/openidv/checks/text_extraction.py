@@ -11,32 +11,19 @@ undecided, so FALLBACK or ALWAYS send it to manual data entry and NEVER ends it 
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
-from openidv.vision.documents import DocumentReader
+from openidv.checks.readers import document_reader
 from openidv.vision.mrz import to_document_fields
 
 
 class TextExtractionEngine:
-    """Loads the OCR models once per process, on first use (workers are forked)."""
-
-    def __init__(self) -> None:
-        self._reader: DocumentReader | None = None
-        self._lock = threading.Lock()
-
-    def _read(self) -> DocumentReader:
-        with self._lock:
-            if self._reader is None:
-                self._reader = DocumentReader()
-            return self._reader
-
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
         problems: list[str] = []
         for page in pages:
-            reading = self._read().read(page.load(), read_viz=False)
+            reading = document_reader().read(page.load(), read_viz=False)
             if reading.mrz is not None and reading.mrz.valid:
                 fields = to_document_fields(reading.mrz)
                 return MachineResult(
