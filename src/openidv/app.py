@@ -16,6 +16,7 @@ from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
 from openidv.capture.demo import DemoApp, build_demo_router
 from openidv.capture.page import build_page_router
+from openidv.review.metrics import build_metrics_router
 from openidv.review.routes import ConsoleServices, build_console_router
 from openidv.review.routes import static_files as console_static
 from openidv.runtime import Runtime, session_context
@@ -105,6 +106,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.mount("/console/static", console_static(), name="console-static")
     app.include_router(build_console_router(), prefix="/console")
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.include_router(build_metrics_router(engine, token))
     if settings.demo:
         demo = DemoApp(settings.data_dir, units, settings.api_prefix)
         app.include_router(build_demo_router(demo), prefix="/demo")

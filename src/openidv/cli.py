@@ -465,6 +465,108 @@ def check_face_match(document: Path, selfies: tuple[Path, ...], as_json: bool) -
         click.echo("  (undecided: FALLBACK would send this to a reviewer)")
 
 
+@check.command("document")
+@click.argument("front", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "back", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the results as the session carries them."
+)
+def check_document(front: Path, back: Path | None, as_json: bool) -> None:
+    """ID_DOCUMENT_TEXT_DATA_EXTRACTION and ID_DOCUMENT_AUTHENTICITY on a document's pages."""
+    import json
+
+    from openidv.checks.authenticity import AuthenticityEngine
+    from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+    from openidv.checks.text_extraction import TextExtractionEngine
+
+    pages = [
+        MediaItem(media_id=path.name, content_type="image/*", load=path.read_bytes)
+        for path in (front, back)
+        if path is not None
+    ]
+    resource = EvidenceResource("document", "ID_DOCUMENT", None, None, None, pages=pages)
+
+    def evidence(item_type: str) -> Evidence:
+        return Evidence(session_id="cli", item_type=item_type, config={}, resources=[resource])
+
+    extraction = TextExtractionEngine().run(evidence("ID_DOCUMENT_TEXT_DATA_EXTRACTION"))
+    fields = next(
+        (json.loads(m.content) for m in extraction.media if m.role == "document_fields"), None
+    )
+    authenticity = AuthenticityEngine().run(evidence("ID_DOCUMENT_AUTHENTICITY"))
+    if as_json:
+        output = {
+            "ID_DOCUMENT_TEXT_DATA_EXTRACTION": {
+                "recommendation": extraction.recommendation,
+                "document_fields": fields,
+                "decided": extraction.decided,
+            },
+            "ID_DOCUMENT_AUTHENTICITY": {
+                "report": authenticity.report,
+                "decided": authenticity.decided,
+            },
+        }
+        click.echo(json.dumps(output, indent=2))
+        return
+    recommendation = extraction.recommendation or {}
+    reason = recommendation.get("reason") or {}
+    click.echo(
+        f"ID_DOCUMENT_TEXT_DATA_EXTRACTION: {recommendation.get('value')} "
+        f"{reason.get('detail', '')}".rstrip()
+    )
+    if fields is not None:
+        click.echo(json.dumps(fields, indent=2))
+    report = authenticity.report or {}
+    verdict = report.get("recommendation", {})
+    click.echo(
+        f"ID_DOCUMENT_AUTHENTICITY: {verdict.get('value')} {verdict.get('reason') or ''}".rstrip()
+    )
+    for sub in report.get("breakdown", []):
+        details = ", ".join(f"{d['name']}={d['value']}" for d in sub.get("details", []))
+        click.echo(f"  {sub['sub_check']}: {sub['result']} ({details})")
+    if not authenticity.decided:
+        click.echo("  (undecided: FALLBACK would send this to a reviewer)")
+
+
+@check.command("liveness")
+@click.argument(
+    "frames", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--turn", type=click.Choice(["LEFT", "RIGHT"]), help="The challenge (ZOOM).")
+@click.option("--static", "static_", is_flag=True, help="STATIC: one selfie, no challenge.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as the session carries it.")
+def check_liveness(
+    frames: tuple[Path, ...], turn: str | None, static_: bool, as_json: bool
+) -> None:
+    """LIVENESS on frames in capture order (ZOOM with --turn, or one --static selfie)."""
+    import json
+
+    from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+    from openidv.checks.liveness import LivenessEngine
+
+    resource = EvidenceResource(
+        "liveness", "LIVENESS", None, None, "STATIC" if static_ else "ZOOM",
+        frames=[MediaItem(p.name, "image/*", p.read_bytes) for p in frames],
+        challenge={"turn": turn, "nonce": "cli"} if turn and not static_ else None,
+    )  # fmt: skip
+    evidence = Evidence("cli", "LIVENESS", {}, [resource])
+    result = LivenessEngine(os.environ.get("OPENIDV_PASSIVE_LIVENESS_MODEL")).run(evidence)
+    report = result.report or {}
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    recommendation = report.get("recommendation", {})
+    suggestion = recommendation.get("recovery_suggestion") or ""
+    click.echo(f"{recommendation.get('value')} {suggestion}".strip())
+    for breakdown in report.get("breakdown", []):
+        for detail in breakdown.get("details", []):
+            click.echo(f"  {detail['name']}: {detail['value']}")
+    if not result.decided:
+        click.echo("  (undecided: FALLBACK would send this to a reviewer)")
+
+
 @main.group()
 def notifications() -> None:
     """The webhook delivery log, and manual replay."""

@@ -127,7 +127,10 @@ class Runtime:
             processing=ProcessingContext(
                 engine=engine,
                 sessions=sessions,
-                engines=EngineRegistry.from_spec(s.engines),
+                engines=EngineRegistry.from_spec(
+                    s.engines,
+                    {"LIVENESS": {"passive_model_path": s.passive_liveness_model}},
+                ),
                 policy=ProcessingPolicy(
                     lease_seconds=s.processing_lease_seconds,
                     max_attempts=s.processing_max_attempts,
@@ -178,6 +181,8 @@ def build_jobs(settings: Settings, runtime: Runtime) -> Jobs:
 
     jobs.register("run_check", run_check)
     jobs.register("run_task", run_task)
+    # A liveness attempt is judged while the user waits on the page: ahead of other checks.
+    jobs.register("judge_attempt", run_check, priority=5)
     # Notifications jump the queue: a webhook should not wait behind other sessions' checks.
     jobs.register("deliver", deliver_notification, priority=10)
     return jobs
@@ -211,6 +216,8 @@ def reconcile(runtime: Runtime) -> dict[str, int]:
             sessions_t.c.state == states.ONGOING,
             sessions_t.c.purged_at.is_(None),
         )
+        # Liveness attempts released before the session is submitted are runnable too.
+        open_session = and_(sessions_t.c.state == states.ONGOING, sessions_t.c.purged_at.is_(None))
         stuck: dict[str, list[str]] = {}
         for kind, table in (("run_check", checks_t), ("run_task", tasks_t)):
             stuck[kind] = list(
@@ -218,7 +225,7 @@ def reconcile(runtime: Runtime) -> dict[str, int]:
                     select(table.c.id)
                     .join(sessions_t, sessions_t.c.id == table.c.session_id)
                     .where(
-                        live,
+                        or_(live, and_(open_session, table.c.state == states.PENDING)),
                         table.c.state.in_((states.CREATED, states.PENDING)),
                         table.c.review_state.is_(None),
                         or_(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     webhook_give_up_after_seconds: float = Field(default=80 * 3600.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    passive_liveness_model: Path | None = Field(
+        default=None,
+        description=(
+            "An ONNX passive anti-spoofing model for STATIC liveness (see checks/liveness.py for "
+            "its input); without one, STATIC liveness never approves on its own."
+        ),
+    )
+
     demo: bool = Field(
         default=True,
         description="Serve /demo (an integrator page that verifies you). Turn off in production.",
@@ -101,6 +109,10 @@ class Settings(BaseSettings):
     )
     console_secure_cookies: bool = Field(
         default=True, description="Console cookies only over https; false for local http."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper presents at /metrics; unset: loopback only.",
     )
 
     @model_validator(mode="after")

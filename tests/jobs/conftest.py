@@ -279,25 +279,33 @@ def capture_journey(
     submit: bool = True,
     document: bytes = PNG,
     frames: list[bytes] | None = None,
+    api: str | None = None,
+    liveness: bool = True,
 ) -> None:
-    """What the capture page does: one passport page, three liveness frames, submit."""
+    """What the capture page does: one passport page, three liveness frames, submit
+    (``liveness=False``: the test made its own liveness attempts)."""
     frames = frames or [PNG] * 3
-    base = f"{deployment.api}/client/sessions/{session_id}"
+    base = f"{api or deployment.api}/client/sessions/{session_id}"
     headers = {"X-Yoti-Auth-Token": token}
     with httpx.Client(headers=headers, timeout=30) as http:
         config = http.get(f"{base}/configuration")
         assert config.status_code == 200, config.text
         for requirement in config.json()["capture"]["required_resources"]:
             body: dict[str, str] = {"requirement_id": requirement["id"]}
+            images, extra = [document], {}
+            if requirement["type"] == "LIVENESS" and not liveness:
+                continue
             if requirement["type"] == "ID_DOCUMENT":
                 body |= {"document_type": "PASSPORT", "issuing_country": "GBR"}
-            resource = http.post(f"{base}/resources", json=body)
+                resource = http.post(f"{base}/resources", json=body)
+            else:  # LIVENESS: one attempt, judged with the rest at submit
+                resource = http.post(f"{base}/liveness-attempts", json=body)
+                images, extra = frames, {"X-Liveness-Nonce": resource.json()["challenge"]["nonce"]}
             assert resource.status_code == 201, resource.text
             media_url = f"{base}/resources/{resource.json()['id']}/media"
-            images = frames if requirement["type"] == "LIVENESS" else [document]
             for image in images:
                 kind = "image/png" if image.startswith(b"\x89PNG") else "image/jpeg"
-                upload = http.put(media_url, content=image, headers={"Content-Type": kind})
+                upload = http.put(media_url, content=image, headers={"Content-Type": kind} | extra)
                 assert upload.status_code == 201, upload.text
         if submit:
             done = http.post(f"{base}/submit")

@@ -32,7 +32,7 @@ from yoti_python_sdk.doc_scan.exception import DocScanException
 
 from openidv.sessions.models import Check
 from openidv.store.db import table_of
-from tests.jobs.conftest import Deployment, Receiver, spec, wait_state
+from tests.jobs.conftest import PNG, Deployment, Receiver, capture_journey, spec, wait_state
 
 checks_t = table_of(Check)
 
@@ -132,6 +132,9 @@ def test_configured_results_come_back_as_configured(
         assert time.monotonic() < deadline, (states, task_done, review)
         time.sleep(0.1)
     elapsed = time.monotonic() - started
+    # Read again: the snapshot above may predate the review routing it then saw.
+    session = client.get_session(created.session_id)
+    states = {c.type: c.state for c in session.checks}
     authenticity_result = next(c for c in session.checks if c.type == "ID_DOCUMENT_AUTHENTICITY")
     assert authenticity_result.report.recommendation.value == "REJECT"
     assert authenticity_result.report.recommendation.reason == "COUNTERFEIT"
@@ -165,6 +168,11 @@ def test_without_config_everything_approves_and_completes(
     session = wait_state(client, created.session_id, "COMPLETED", timeout=30)
     assert all(c.report.recommendation.value == "APPROVE" for c in session.checks)
     print(f"sandbox: create to COMPLETED in {time.monotonic() - started:.2f} s")
+    # Operators' metrics count sandbox sessions apart from live ones.
+    metrics = httpx.get(deployment.api.replace("/idverify/v1", "/metrics")).text
+    assert 'openidv_sessions{mode="sandbox",state="COMPLETED"} 1' in metrics
+    assert 'mode="live"' not in metrics
+    assert 'openidv_checks{mode="sandbox",recommendation="APPROVE",review="NONE",' in metrics
 
 
 def test_app_wide_config_and_liveness_attempts(deployment: Deployment, receiver: Receiver) -> None:
@@ -184,9 +192,69 @@ def test_app_wide_config_and_liveness_attempts(deployment: Deployment, receiver:
     created = client.create_session(spec(receiver))
     _complete(base, created.session_id, created.client_session_token)
     session = wait_state(client, created.session_id, "COMPLETED", timeout=30)
-    # One liveness attempt so far: it takes the first entry.
-    liveness = next(c for c in session.checks if c.type == "LIVENESS")
-    assert liveness.report.recommendation.value == "REJECT"
+    # The simulated user retries until the configured APPROVE: two attempts, one report each.
+    liveness = [c for c in session.checks if c.type == "LIVENESS"]
+    assert [c.report.recommendation.value for c in liveness] == ["REJECT", "APPROVE"]
+    captures = session.resources.liveness_capture
+    assert [c.resources_used for c in liveness] == [[c.id] for c in captures]
+    assert all(len(c.frames) == 1 for c in captures)
+    # The face match compares the attempt that passed.
+    face_match = next(c for c in session.checks if c.type == "ID_DOCUMENT_FACE_MATCH")
+    assert captures[1].id in face_match.resources_used
+    assert captures[0].id not in face_match.resources_used
+
+
+def test_second_liveness_attempt_approves_in_the_journey(
+    deployment: Deployment, receiver: Receiver
+) -> None:
+    """The page's own path: attempt, frames, verdict while the user waits, retry, submit."""
+    deployment.start("run")
+    client, sandbox, _, base = _sandbox(deployment)
+    config = (
+        ResponseConfigBuilder()
+        .with_check_reports(
+            SandboxCheckReportsBuilder()
+            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("REJECT")).build())
+            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("APPROVE")).build())
+            .build()
+        )
+        .build()
+    )  # fmt: skip
+    created = client.create_session(spec(receiver))
+    sandbox.configure_session_response(created.session_id, config)
+    url = f"{base}/client/sessions/{created.session_id}"
+    with httpx.Client(headers={"X-Yoti-Auth-Token": created.client_session_token}) as http:
+        required = http.get(f"{url}/configuration").json()["capture"]["required_resources"]
+        requirement = next(r["id"] for r in required if r["type"] == "LIVENESS")
+        verdicts = []
+        for _ in range(2):
+            attempt = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement})
+            assert attempt.status_code == 201, attempt.text
+            frame = http.put(
+                f"{url}/resources/{attempt.json()['id']}/media",
+                content=PNG,
+                headers={
+                    "Content-Type": "image/png",
+                    "X-Liveness-Nonce": attempt.json()["challenge"]["nonce"],
+                },
+            )
+            assert frame.status_code == 201, frame.text
+            status_url = f"{url}/liveness-attempts/{attempt.json()['id']}"
+            assert http.post(f"{status_url}/evaluate").status_code == 202
+            deadline = time.monotonic() + 20
+            while (status := http.get(status_url).json())["state"] != "DONE":
+                assert time.monotonic() < deadline, status
+                time.sleep(0.1)
+            verdicts.append((status["passed"], status["attempts_left"]))
+        assert verdicts == [(False, 2), (True, 1)]
+        again = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement})
+        assert again.status_code == 409 and again.json()["code"] == "LIVENESS_PASSED"
+    capture_journey(
+        deployment, created.session_id, created.client_session_token, api=base, liveness=False
+    )
+    session = wait_state(client, created.session_id, "COMPLETED", timeout=30)
+    liveness = [c for c in session.checks if c.type == "LIVENESS"]
+    assert [c.report.recommendation.value for c in liveness] == ["REJECT", "APPROVE"]
 
 
 def test_keys_do_not_cross_between_sandbox_and_live(deployment: Deployment) -> None:

@@ -8,18 +8,31 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
     GET  /client/sessions/{id}/configuration            what to capture (requirement ids)
     POST /client/sessions/{id}/resources                 start the evidence for a requirement
     PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
+    POST /client/sessions/{id}/liveness-attempts         start a liveness attempt (challenge)
+    POST /client/sessions/{id}/liveness-attempts/{rid}/evaluate   judge the attempt's frames
+    GET  /client/sessions/{id}/liveness-attempts/{rid}   passed? hint, attempts left
     POST /client/sessions/{id}/consent                   the user agreed to biometric processing
     POST /client/sessions/{id}/submit                    done: hand the session to processing
+    GET  /client/sessions/{id}/progress                  for a hand-off: what the phone has done
+    GET  /client/sessions/{id}/handoff                   QR code (SVG) continuing on a phone
     POST /client/sessions/{id}/sandbox-complete          sandbox only: all of the above at once
+
+Liveness frames are uploaded as media of their attempt with the attempt's nonce in
+``X-Liveness-Nonce``. After submit the token opens ``/progress`` only (a desktop page that
+handed off to a phone follows it), until the token expires.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
+import segno
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
@@ -31,20 +44,28 @@ from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
 from openidv.runtime import hand_over
 from openidv.sandbox.journey import complete_journey
-from openidv.sessions import evidence, service
-from openidv.sessions.models import Session
+from openidv.sessions import evidence, liveness, service
+from openidv.sessions.models import Resource, Session
 from openidv.sessions.results import Out
 from openidv.store.db import table_of, utcnow
 from openidv.store.units import Units
 
 T = TypeVar("T")
 sessions_t = table_of(Session)
+resources_t = table_of(Resource)
 TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
 # Yoti's upload limit is not published; phones produce 3-8 MB photos, so refuse only beyond.
 MAX_MEDIA_BYTES = 15 * 1024 * 1024
-IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp"}
+IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/heic", "image/heif"}
+NONCE_HEADER = "x-liveness-nonce"
 
 SessionId = Annotated[str, Path(max_length=64)]
+ResourceId = Annotated[str, Path(max_length=64)]
+
+
+def handoff_link(page_url: str, session_id: str, token: str) -> str:
+    query = urllib.parse.urlencode({"sessionID": session_id, "sessionToken": token, "handoff": 1})
+    return f"{page_url}?{query}"
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,39 @@ class Created(Out):
     id: str
 
 
+class NewAttempt(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    requirement_id: str = Field(max_length=64)
+
+
+class Challenge(Out):
+    nonce: str
+    turn: str
+
+
+class AttemptOut(Out):
+    id: str
+    attempt: int
+    max_attempts: int
+    liveness_type: str
+    challenge: Challenge | None
+
+
+class AttemptStatusOut(Out):
+    id: str
+    attempt: int
+    state: str
+    passed: bool | None
+    hint: str | None
+    attempts_left: int
+
+
+class Progress(Out):
+    submitted: bool
+    resources: int
+    liveness_attempts: int
+
+
 _REFUSALS = {
     "SESSION_NOT_FOUND": 404,
     "SESSION_SUBMITTED": 409,
@@ -74,6 +128,14 @@ _REFUSALS = {
     "DOCUMENT_UNSPECIFIED": 400,
     "EVIDENCE_MISSING": 409,
     "NOT_SANDBOX": 403,
+    "NOT_LIVENESS": 400,
+    "LIVENESS_ATTEMPT_NEEDED": 400,
+    "LIVENESS_PASSED": 409,
+    "LIVENESS_ATTEMPT_PENDING": 409,
+    "LIVENESS_ATTEMPTS_EXHAUSTED": 409,
+    "LIVENESS_ATTEMPT_CLOSED": 409,
+    "LIVENESS_NONCE": 400,
+    "TOO_MANY_FRAMES": 409,
 }
 
 
@@ -83,17 +145,26 @@ def _bad_token() -> ApiError:
     )
 
 
-def _authorise(conn: Connection, session_id: str, token: str | None, now: dt.datetime) -> None:
+def _authorise(
+    conn: Connection,
+    session_id: str,
+    token: str | None,
+    now: dt.datetime,
+    *,
+    after_submit: bool = False,
+) -> None:
     if not token:
         raise malformed("header.X-Yoti-Auth-Token", "must not be null or empty")
     row = conn.execute(
-        select(sessions_t.c.id, sessions_t.c.client_token_expires_at).where(
-            sessions_t.c.client_token_hash == service.hash_token(token)
-        )
+        select(
+            sessions_t.c.id, sessions_t.c.client_token_expires_at, sessions_t.c.submitted_at
+        ).where(sessions_t.c.client_token_hash == service.hash_token(token))
     ).first()
     # Same answer whether the token is unknown, expired, or for another session.
     if row is None or row.id != session_id or row.client_token_expires_at <= now:
         raise _bad_token()
+    if row.submitted_at is not None and not after_submit:
+        raise ApiError(409, "SESSION_SUBMITTED", "The session's evidence was already submitted")
 
 
 def _services(request: Request) -> CaptureServices:
@@ -102,13 +173,17 @@ def _services(request: Request) -> CaptureServices:
 
 
 async def _run(
-    request: Request, session_id: str, unit: Callable[[Connection, dt.datetime], T]
+    request: Request,
+    session_id: str,
+    unit: Callable[[Connection, dt.datetime], T],
+    *,
+    after_submit: bool = False,
 ) -> T:
     token = request.headers.get(TOKEN_HEADER)
 
     def authorised(conn: Connection) -> T:
         now = utcnow()
-        _authorise(conn, session_id, token, now)
+        _authorise(conn, session_id, token, now, after_submit=after_submit)
         try:
             return unit(conn, now)
         except evidence.EvidenceRefused as exc:
@@ -201,7 +276,7 @@ def build_client_router() -> APIRouter:
     async def upload_media(
         request: Request,
         session_id: SessionId,
-        resource_id: Annotated[str, Path(max_length=64)],
+        resource_id: ResourceId,
         capture_method: Annotated[Literal["CAMERA", "UPLOAD"], Query()] = "CAMERA",
     ) -> Response:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -229,6 +304,7 @@ def build_client_router() -> APIRouter:
                 content=content,
                 content_type=image.content_type,
                 capture_method=capture_method,
+                liveness_nonce=request.headers.get(NONCE_HEADER),
             )
             delivery = _resource_update(conn, session_id, resource_id, now, event=media_id)
             return Created(id=media_id), delivery
@@ -236,6 +312,96 @@ def build_client_router() -> APIRouter:
         result, delivery = await _run(request, session_id, unit)
         _send(request, delivery)
         return Response(result.model_dump_json(), 201, media_type="application/json")
+
+    @router.post("/sessions/{session_id}/liveness-attempts", status_code=201)
+    async def start_liveness_attempt(request: Request, session_id: SessionId) -> Response:
+        try:
+            body = NewAttempt.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise payload_validation_error(exc) from exc
+
+        def unit(conn: Connection, now: dt.datetime) -> tuple[AttemptOut, list[str], str | None]:
+            attempt, released = liveness.start_attempt(conn, session_id, body.requirement_id, now)
+            out = AttemptOut(
+                id=attempt.id,
+                attempt=attempt.attempt,
+                max_attempts=attempt.max_attempts,
+                liveness_type=attempt.liveness_type,
+                challenge=Challenge(**attempt.challenge) if attempt.challenge else None,
+            )
+            return out, released, _resource_update(conn, session_id, attempt.id, now)
+
+        result, released, delivery = await _run(request, session_id, unit)
+        for check_id in released:
+            _services(request).jobs.enqueue("judge_attempt", check_id)
+        _send(request, delivery)
+        return Response(result.model_dump_json(), 201, media_type="application/json")
+
+    @router.post("/sessions/{session_id}/liveness-attempts/{resource_id}/evaluate")
+    async def evaluate_liveness_attempt(
+        request: Request, session_id: SessionId, resource_id: ResourceId
+    ) -> Response:
+        def unit(conn: Connection, now: dt.datetime) -> str | None:
+            return liveness.evaluate(conn, session_id, resource_id, now)
+
+        check_id = await _run(request, session_id, unit)
+        if check_id is not None:
+            _services(request).jobs.enqueue("judge_attempt", check_id)
+        return Response(status_code=202)
+
+    @router.get("/sessions/{session_id}/liveness-attempts/{resource_id}")
+    async def liveness_attempt_status(
+        request: Request, session_id: SessionId, resource_id: ResourceId
+    ) -> Response:
+        def unit(conn: Connection, now: dt.datetime) -> AttemptStatusOut:
+            status = liveness.status(conn, session_id, resource_id, now)
+            return AttemptStatusOut(**dataclasses.asdict(status))
+
+        result = await _run(request, session_id, unit)
+        return Response(result.model_dump_json(), media_type="application/json")
+
+    @router.get("/sessions/{session_id}/progress")
+    async def progress(request: Request, session_id: SessionId) -> Response:
+        def unit(conn: Connection, now: dt.datetime) -> Progress:
+            session = conn.execute(
+                select(sessions_t.c.submitted_at).where(sessions_t.c.id == session_id)
+            ).one()
+            kinds = conn.execute(
+                select(resources_t.c.type).where(resources_t.c.session_id == session_id)
+            ).scalars()
+            counted = collections.Counter(kinds)
+            return Progress(
+                submitted=session.submitted_at is not None,
+                resources=sum(n for kind, n in counted.items() if kind != "LIVENESS"),
+                liveness_attempts=counted["LIVENESS"],
+            )
+
+        result = await _run(request, session_id, unit, after_submit=True)
+        return Response(
+            result.model_dump_json(),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @router.get("/sessions/{session_id}/handoff")
+    async def handoff(request: Request, session_id: SessionId) -> Response:
+        """The continue-on-a-phone link as a QR code: the same session and token, so it is as
+        secret as the page's own URL (sent with no-store; the token still expires as set)."""
+        token = request.headers.get(TOKEN_HEADER) or ""
+
+        def unit(conn: Connection, now: dt.datetime) -> None:
+            evidence.open_session(conn, session_id, now)
+
+        await _run(request, session_id, unit)
+        # The page lives beside this API under the same base URL (live or sandbox).
+        base = str(request.url.replace(query="")).rsplit("/client/sessions/", 1)[0]
+        link = handoff_link(f"{base}/web/index.html", session_id, token)
+        svg = segno.make(link, error="m").svg_inline(scale=6, title="QR code", border=2)
+        return Response(
+            svg,
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "no-store", "X-Handoff-Link": link},
+        )
 
     @router.post("/sessions/{session_id}/consent", status_code=202)
     async def consent(request: Request, session_id: SessionId) -> Response:

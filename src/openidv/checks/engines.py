@@ -33,6 +33,8 @@ class EvidenceResource:
     liveness_type: str | None
     pages: list[MediaItem] = field(default_factory=list)  # document sides, in order
     frames: list[MediaItem] = field(default_factory=list)  # liveness frames, in order
+    # A liveness attempt's server challenge: {"nonce", "turn": LEFT | RIGHT, "issued_at"}.
+    challenge: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,14 @@ BUILT_IN = {
     "ID_DOCUMENT_FACE_MATCH": "openidv.checks.face_match:FaceMatchEngine",
     "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "openidv.checks.text_extraction:TextExtractionEngine",
     "ID_DOCUMENT_AUTHENTICITY": "openidv.checks.authenticity:AuthenticityEngine",
+    "LIVENESS": "openidv.checks.liveness:LivenessEngine",
 }
 
 
-def _load(target: str) -> Engine:
+def _load(target: str, options: Mapping[str, Any] | None = None) -> Engine:
     module_name, _, attribute = target.partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
-    engine: Engine = factory()
+    engine: Engine = factory(**(options or {}))
     return engine
 
 
@@ -112,12 +115,23 @@ class EngineRegistry:
         return self._engines.get(item_type, self._default)
 
     @classmethod
-    def from_spec(cls, spec: str | None) -> EngineRegistry:
-        """The built-in engines, overridden by ``TYPE=module:attribute,...`` (OPENIDV_ENGINES)."""
+    def from_spec(
+        cls, spec: str | None, built_in_options: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> EngineRegistry:
+        """The built-in engines, overridden by ``TYPE=module:attribute,...`` (OPENIDV_ENGINES).
+        ``built_in_options`` are keyword arguments for built-in engines (from settings)."""
         targets = dict(BUILT_IN)
         for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
             item_type, _, target = entry.partition("=")
             if not (item_type and ":" in target):
                 raise ValueError(f"engine entry {entry!r} is not TYPE=module:attribute")
             targets[item_type.strip()] = target.strip()
-        return cls({item_type: _load(target) for item_type, target in targets.items()})
+        options = built_in_options or {}
+        return cls(
+            {
+                item_type: _load(
+                    target, options.get(item_type) if target == BUILT_IN.get(item_type) else None
+                )
+                for item_type, target in targets.items()
+            }
+        )

@@ -19,7 +19,7 @@ reject threshold) is treated as a possible frame swap and also left undecided.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 from openidv.checks.engines import Evidence, MachineResult
 from openidv.vision.faces import (
@@ -30,6 +30,7 @@ from openidv.vision.faces import (
     NotMeasurableReason,
 )
 
+T = TypeVar("T")
 APPROVE_AT = STRICT_COSINE_THRESHOLD
 REJECT_BELOW = SFACE_COSINE_THRESHOLD
 
@@ -44,6 +45,19 @@ _REASONS = {
 
 def _detail(name: str, value: object) -> dict[str, str]:
     return {"name": name, "value": str(value)}
+
+
+# A ZOOM burst goes far -> near -> head turn (the capture page's guided phases, by time):
+# the frames around the middle are close and frontal, the best for a comparison, and three
+# of them keep the check's time bounded whatever the burst's length.
+_FRONTAL_AT = (0.4, 0.5, 0.6)
+
+
+def _frontal(frames: list[T]) -> list[T]:
+    if len(frames) <= len(_FRONTAL_AT):
+        return frames
+    picked = sorted({int(f * (len(frames) - 1) + 0.5) for f in _FRONTAL_AT})
+    return [frames[i] for i in picked]
 
 
 def _not_available(reason: str, details: list[dict[str, str]]) -> MachineResult:
@@ -78,7 +92,7 @@ class FaceMatchEngine:
             return _not_available("FACE_NOT_FOUND", [])
         # The portrait is on the first page captured (the data page / card front).
         page = documents[0].pages[0].load()
-        frames = [frame.load() for frame in liveness[0].frames]
+        frames = [frame.load() for frame in _frontal(liveness[0].frames)]
         try:
             measured = self._engine().match_document_to_selfie(page, frames)
         except ImageDecodeError:

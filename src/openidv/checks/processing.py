@@ -94,12 +94,14 @@ def run_item(ctx: ProcessingContext, kind: Kind, item_id: str) -> Followups:
 def _claim(ctx: ProcessingContext, table: Table, item_id: str) -> int | None:
     now = utcnow()
     with ctx.engine.begin() as conn:
-        submitted = conn.execute(
-            select(sessions_t.c.submitted_at)
+        found = conn.execute(
+            select(sessions_t.c.submitted_at, table.c.state)
             .join(table, table.c.session_id == sessions_t.c.id)
             .where(table.c.id == item_id, sessions_t.c.purged_at.is_(None))
-        ).scalar_one_or_none()
-        if submitted is None:
+        ).one_or_none()
+        # Runnable once the session is submitted, or (liveness attempts, judged while the user
+        # waits) once released to PENDING before that.
+        if found is None or (found.submitted_at is None and found.state != states.PENDING):
             return None
         claimed = conn.execute(
             update(table)
@@ -185,6 +187,7 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
             document_type=r["document_type"],
             issuing_country=r["issuing_country"],
             liveness_type=r["liveness_type"],
+            challenge=r["content"].get("challenge"),
             pages=items([p["media_id"] for p in r["content"].get("pages", [])]),
             frames=items(list(r["content"].get("frames", []))),
         )

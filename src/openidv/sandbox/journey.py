@@ -5,15 +5,19 @@ can go create -> configure -> complete -> webhook -> result without a browser.""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Connection, select
 
-from openidv.sessions import evidence
+from openidv.api.models import App
+from openidv.sandbox.config import ResponseConfig
+from openidv.sessions import evidence, liveness
 from openidv.sessions.models import Session
 from openidv.sessions.service import SessionContext, filtered_countries
 from openidv.store.db import table_of
 
 sessions_t = table_of(Session)
+apps_t = table_of(App)
 # A 1x1 PNG: sandbox results never look at the pixels.
 PLACEHOLDER = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -28,8 +32,18 @@ def complete_journey(
     session = conn.execute(select(sessions_t).where(sessions_t.c.id == session_id)).mappings().one()
     if not session["sandbox"]:
         raise evidence.EvidenceRefused("NOT_SANDBOX", "Only sandbox sessions can be completed so")
+    config = ResponseConfig.model_validate(
+        session["sandbox_config"]
+        or conn.execute(
+            select(apps_t.c.sandbox_config).where(apps_t.c.id == session["app_id"])
+        ).scalar_one()
+        or {}
+    )
     for requirement in session["requirements"]:
         kind = requirement["type"]
+        if kind == "LIVENESS":
+            _liveness_attempts(conn, ctx, session_id, requirement, config, now)
+            continue
         document_type = country = None
         if kind == "ID_DOCUMENT":
             first = filtered_countries(requirement["filter"])[0]
@@ -48,3 +62,26 @@ def complete_journey(
     if not session["spec"].get("block_biometric_consent"):
         evidence.record_consent(conn, session_id, now)
     return evidence.submit(conn, session_id, now)
+
+
+def _liveness_attempts(
+    conn: Connection,
+    ctx: SessionContext,
+    session_id: str,
+    requirement: dict[str, Any],
+    config: ResponseConfig,
+    now: dt.datetime,
+) -> None:
+    """A user who retries until a configured APPROVE, or until no attempt is left: LIVENESS
+    entries [REJECT, APPROVE] give two attempts, the second approved."""
+    entries = (config.check_reports.LIVENESS if config.check_reports else None) or []
+    verdicts = [e.result.report.recommendation.value for e in entries]
+    wanted = verdicts.index("APPROVE") + 1 if "APPROVE" in verdicts else len(verdicts)
+    attempts = min(max(wanted, 1), int(requirement.get("max_retries") or 1))
+    for _ in range(attempts):
+        attempt, _released = liveness.start_attempt(conn, session_id, requirement["id"], now)
+        nonce = attempt.challenge["nonce"] if attempt.challenge else None
+        evidence.add_media(
+            conn, ctx, session_id, attempt.id, now,
+            content=PLACEHOLDER, content_type="image/png", liveness_nonce=nonce,
+        )  # fmt: skip

@@ -9,6 +9,7 @@ submitted, expired or deleted session.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,10 @@ _CHECK_READS = {
     "ID_DOCUMENT_FACE_MATCH": ("ID_DOCUMENT", "LIVENESS"),
     "LIVENESS": ("LIVENESS",),
 }
+# A ZOOM attempt is a 3-4 s burst; the window allows a slow upload, not a second recording.
+LIVENESS_CAPTURE_WINDOW = dt.timedelta(minutes=2)
+MAX_ZOOM_FRAMES = 24
+MAX_STATIC_FRAMES = 1
 
 
 class EvidenceRefused(Exception):
@@ -43,6 +48,13 @@ class EvidenceRefused(Exception):
         self.code = code
 
 
+class EvidenceMissing(EvidenceRefused):
+    def __init__(self, requirement_type: str) -> None:
+        super().__init__(
+            "EVIDENCE_MISSING", f"The {requirement_type} requirement has no evidence yet"
+        )
+
+
 @dataclass
 class Submitted:
     """What became runnable: to enqueue once the transaction has committed."""
@@ -51,7 +63,7 @@ class Submitted:
     tasks: list[str] = field(default_factory=list)
 
 
-def _open_session(conn: Connection, session_id: str, now: dt.datetime) -> RowMapping:
+def open_session(conn: Connection, session_id: str, now: dt.datetime) -> RowMapping:
     row = (
         conn.execute(select(sessions_t).where(sessions_t.c.id == session_id))
         .mappings()
@@ -66,7 +78,7 @@ def _open_session(conn: Connection, session_id: str, now: dt.datetime) -> RowMap
     return row
 
 
-def _requirement(session: RowMapping, requirement_id: str) -> dict[str, Any]:
+def find_requirement(session: RowMapping, requirement_id: str) -> dict[str, Any]:
     for requirement in session["requirements"]:
         if requirement["id"] == requirement_id:
             found: dict[str, Any] = requirement
@@ -85,9 +97,11 @@ def add_resource(
 ) -> str:
     """Start the resource that satisfies one requirement (a second call replaces the first:
     the user chose another document)."""
-    session = _open_session(conn, session_id, now)
-    requirement = _requirement(session, requirement_id)
+    session = open_session(conn, session_id, now)
+    requirement = find_requirement(session, requirement_id)
     kind = requirement["type"]
+    if kind == "LIVENESS":
+        raise EvidenceRefused("LIVENESS_ATTEMPT_NEEDED", "Liveness is captured in attempts")
     if kind in ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT") and not (
         document_type and issuing_country
     ):
@@ -108,13 +122,36 @@ def add_resource(
             "type": kind,
             "document_type": document_type,
             "issuing_country": issuing_country,
-            "liveness_type": requirement.get("liveness_type"),
-            "content": {"pages": []} if kind != "LIVENESS" else {"frames": []},
+            "content": {"pages": []},
             "created_at": now,
             "last_updated": now,
         },
     )
     return resource_id
+
+
+def _accept_frame(
+    conn: Connection, resource: RowMapping, nonce: str | None, now: dt.datetime
+) -> None:
+    """A liveness frame belongs to one attempt: it must come while that attempt is capturing,
+    within its time window, carrying the nonce the server issued with the attempt's challenge
+    (so frames cannot be added to an attempt that was already judged, or long after)."""
+    content = resource["content"]
+    state = conn.execute(
+        select(checks_t.c.state).where(checks_t.c.id == content.get("check_id"))
+    ).scalar_one_or_none()
+    if state != states.CREATED:
+        raise EvidenceRefused("LIVENESS_ATTEMPT_CLOSED", "This liveness attempt is finished")
+    challenge = content.get("challenge")
+    if challenge is not None:
+        if not nonce or not secrets.compare_digest(nonce, challenge["nonce"]):
+            raise EvidenceRefused("LIVENESS_NONCE", "The frame does not carry the attempt's nonce")
+        issued = dt.datetime.fromisoformat(challenge["issued_at"])
+        if now > issued + LIVENESS_CAPTURE_WINDOW:
+            raise EvidenceRefused("LIVENESS_ATTEMPT_CLOSED", "This liveness attempt timed out")
+    limit = MAX_STATIC_FRAMES if resource["liveness_type"] == "STATIC" else MAX_ZOOM_FRAMES
+    if len(content.get("frames", [])) >= limit:
+        raise EvidenceRefused("TOO_MANY_FRAMES", f"A liveness attempt takes at most {limit} frames")
 
 
 def add_media(
@@ -127,9 +164,10 @@ def add_media(
     content: bytes,
     content_type: str,
     capture_method: str = "CAMERA",
+    liveness_nonce: str | None = None,
 ) -> str:
     """Store one page of a document, or one frame of a liveness capture; returns the media id."""
-    _open_session(conn, session_id, now)
+    open_session(conn, session_id, now)
     resource = (
         conn.execute(
             select(resources_t).where(
@@ -141,6 +179,8 @@ def add_media(
     )
     if resource is None:
         raise EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such resource")
+    if resource["type"] == "LIVENESS":
+        _accept_frame(conn, resource, liveness_nonce, now)
     media_id = store_media(
         conn,
         ctx,
@@ -166,7 +206,7 @@ def add_media(
 
 def record_consent(conn: Connection, session_id: str, now: dt.datetime) -> None:
     """The end user agreed to the processing of their biometrics (first agreement counts)."""
-    _open_session(conn, session_id, now)
+    open_session(conn, session_id, now)
     conn.execute(
         update(sessions_t)
         .where(sessions_t.c.id == session_id, sessions_t.c.biometric_consent_at.is_(None))
@@ -174,28 +214,54 @@ def record_consent(conn: Connection, session_id: str, now: dt.datetime) -> None:
     )
 
 
+def _has_media(resource: RowMapping) -> bool:
+    return bool(resource["content"].get("pages") or resource["content"].get("frames"))
+
+
+def _attempt_passed(conn: Connection, resource: RowMapping) -> bool:
+    report = conn.execute(
+        select(checks_t.c.report).where(checks_t.c.id == resource["content"].get("check_id"))
+    ).scalar_one_or_none()
+    return bool(report and report.get("recommendation", {}).get("value") == "APPROVE")
+
+
+def _face_match_attempt(conn: Connection, resources: list[RowMapping]) -> RowMapping | None:
+    """The liveness attempt a face match compares: the one that passed, else the latest."""
+    attempts = [r for r in resources if r["type"] == "LIVENESS" and _has_media(r)]
+    attempts.sort(key=lambda r: r["content"].get("attempt", 0))
+    passed = [r for r in attempts if _attempt_passed(conn, r)]
+    chosen = passed or attempts
+    return chosen[-1] if chosen else None
+
+
 def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
     """The end user is done: check the evidence is complete, end the client token, create the
-    tasks, tell each check what it reads, and hand everything to processing."""
-    session = _open_session(conn, session_id, now)
+    tasks, tell each check what it reads, and hand everything to processing.
+
+    Liveness attempts already carry their own check (one per attempt, judged during the
+    journey); any attempt not yet judged is released here with the rest.
+    """
+    session = open_session(conn, session_id, now)
     resources = list(
-        conn.execute(select(resources_t).where(resources_t.c.session_id == session_id)).mappings()
+        conn.execute(
+            select(resources_t)
+            .where(resources_t.c.session_id == session_id)
+            .order_by(resources_t.c.created_at)
+        ).mappings()
     )
-    by_requirement = {r["requirement_id"]: r for r in resources}
     for requirement in session["requirements"]:
-        resource = by_requirement.get(requirement["id"])
-        media = resource and (resource["content"].get("pages") or resource["content"].get("frames"))
-        if not media:
-            raise EvidenceRefused(
-                "EVIDENCE_MISSING", f"The {requirement['type']} requirement has no evidence yet"
-            )
+        if not any(r["requirement_id"] == requirement["id"] and _has_media(r) for r in resources):
+            raise EvidenceMissing(requirement["type"])
 
     submitted = Submitted()
     spec_tasks = {
         t["type"]: t.get("config", {}) for t in session["spec"].get("requested_tasks", [])
     }
+    by_requirement = {r["requirement_id"]: r for r in resources if r["type"] != "LIVENESS"}
     for requirement in session["requirements"]:
-        resource = by_requirement[requirement["id"]]
+        resource = by_requirement.get(requirement["id"])
+        if resource is None:
+            continue  # liveness: no tasks
         for task_type in requirement.get("requested_tasks", []):
             config = spec_tasks.get(task_type, {})
             task_id = str(uuid.uuid4())
@@ -218,18 +284,27 @@ def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
             )
             submitted.tasks.append(task_id)
 
+    face_attempt = _face_match_attempt(conn, resources)
     checks = conn.execute(
-        select(checks_t.c.id, checks_t.c.type).where(checks_t.c.session_id == session_id)
+        select(checks_t.c.id, checks_t.c.type, checks_t.c.state).where(
+            checks_t.c.session_id == session_id
+        )
     ).all()
-    for check_id, check_type in checks:
+    for check_id, check_type, state in checks:
+        if state in states.FINAL:
+            continue  # a liveness attempt judged during the journey
+        submitted.checks.append(check_id)
+        if check_type == "LIVENESS":
+            continue  # reads its own attempt, set when the attempt started
         reads = _CHECK_READS.get(check_type, ())
-        used = [r["id"] for r in resources if r["type"] in reads]
+        used = [r["id"] for r in resources if r["type"] in reads and r["type"] != "LIVENESS"]
+        if "LIVENESS" in reads and face_attempt is not None:
+            used.append(face_attempt["id"])
         conn.execute(
             update(checks_t)
             .where(checks_t.c.id == check_id)
             .values(resources_used=used, last_updated=now)
         )
-        submitted.checks.append(check_id)
 
     conn.execute(
         update(sessions_t)
@@ -237,7 +312,8 @@ def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
         .values(
             submitted_at=now,
             last_updated=now,
-            client_token_hash=None,
+            # The integrator no longer sees the token; its hash stays until it expires so the
+            # page that handed off to a phone can still read the session's progress.
             client_token_sealed=None,
         )
     )

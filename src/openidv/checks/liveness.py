@@ -1,0 +1,185 @@
+"""LIVENESS: ZOOM (active: far -> near -> challenged turn) and STATIC (one selfie).
+
+ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every signal passes (continuity,
+identity, approach, 3-D, challenge); REJECT when one fails (Yoti gives no reason on REJECT);
+NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND, MULTIPLE_FACES, MOVE_CLOSER,
+HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES) when the attempt cannot be measured, and undecided,
+so FALLBACK sends it to a reviewer. A ZOOM attempt without a server-issued challenge is
+NOT_AVAILABLE: without the random turn a replayed recording cannot be told apart.
+
+STATIC (``openidv.vision.liveness.static``): one frame cannot prove a live person. Without an
+operator-supplied passive model the engine only *rejects*, and only on strong evidence of a
+screen or print (periodic spectral peaks together with straight edges framing the face);
+everything else is NOT_AVAILABLE, undecided, so FALLBACK routes it to a human. With a model
+(``passive_model_path``), its live probability decides: >= ``passive_threshold`` APPROVE (unless
+the strong-evidence rule fires), below REJECT. The model's threshold is not calibrated here.
+
+Every measured value and its threshold is in the breakdown details (strings). Models are loaded
+once per process on first use (workers fork).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from openidv.checks.engines import Evidence, EvidenceResource, MachineResult
+from openidv.vision.faces import FaceEngine, ImageDecodeError
+from openidv.vision.liveness.static import PassiveModel, StaticMeasurement, analyse_static
+from openidv.vision.liveness.zoom import ZoomAnalyser, ZoomMeasurement
+
+SUB_CHECK = "liveness_auth"
+PASSIVE_THRESHOLD = 0.5
+
+
+def _detail(name: str, value: object) -> dict[str, str]:
+    return {"name": name, "value": str(value)}
+
+
+def _fmt(value: float | None) -> str:
+    return "NONE" if value is None else f"{value:.4f}"
+
+
+def _result(
+    value: str, details: list[dict[str, str]], *, recovery: str | None = None
+) -> MachineResult:
+    recommendation: dict[str, Any] = {"value": value}
+    if value == "NOT_AVAILABLE" and recovery is not None:
+        recommendation["recovery_suggestion"] = recovery
+    return MachineResult(
+        decided=value != "NOT_AVAILABLE",
+        report={
+            "recommendation": recommendation,
+            "breakdown": [
+                {
+                    "sub_check": SUB_CHECK,
+                    "result": "PASS" if value == "APPROVE" else "FAIL",
+                    "details": details,
+                    "process": "AUTOMATED",
+                }
+            ],
+        },
+    )
+
+
+def zoom_details(measured: ZoomMeasurement) -> list[dict[str, str]]:
+    details = [
+        _detail("liveness_type", "ZOOM"),
+        _detail("challenge_turn", measured.turn),
+        _detail("frame_count", measured.frame_count),
+        _detail("frames_used", measured.frames_used),
+        _detail("faces_found", measured.faces_found),
+        _detail("face_count_first_frame", measured.face_count_first),
+        _detail("redetections", measured.redetections),
+    ]
+    for signal in measured.signals:
+        outcome = "NOT_USED" if signal.passed is None else ("PASS" if signal.passed else "FAIL")
+        details += [
+            _detail(signal.name, _fmt(signal.value)),
+            _detail(f"{signal.name}_threshold", f"{signal.comparison} {signal.threshold:g}"),
+            _detail(f"{signal.name}_result", outcome),
+        ]
+    details.append(_detail("analysis_ms", f"{measured.timings.total_ms:.0f}"))
+    return details
+
+
+def static_details(measured: StaticMeasurement, threshold: float) -> list[dict[str, str]]:
+    from openidv.vision.liveness import static  # noqa: PLC0415 - thresholds for the report
+
+    details = [
+        _detail("liveness_type", "STATIC"),
+        _detail("face_count", measured.face_count),
+        _detail("spectral_peak_ratio", _fmt(measured.spectral_peak_ratio)),
+        _detail("spectral_peak_ratio_threshold", f">= {static.SPECTRAL_PEAK_STRONG:g}"),
+        _detail("straight_edge_lines", measured.straight_edge_lines),
+        _detail("straight_edge_lines_threshold", f">= {static.BEZEL_MIN_LINES}"),
+        _detail("strong_medium_evidence", measured.strong_medium_evidence),
+        _detail("high_frequency_energy", _fmt(measured.high_frequency_energy)),
+        _detail("specular_fraction", _fmt(measured.specular_fraction)),
+        _detail("colour_saturation_p95", _fmt(measured.colour_saturation_p95)),
+        _detail("passive_model", measured.passive_model or "NONE"),
+        _detail("passive_score", _fmt(measured.passive_score)),
+        _detail("passive_score_threshold", f">= {threshold:g}"),
+        _detail("analysis_ms", f"{measured.timings_ms:.0f}"),
+    ]
+    return details
+
+
+class LivenessEngine:
+    """Loads the models once per process, on first use (workers are forked)."""
+
+    def __init__(
+        self,
+        passive_model_path: str | Path | None = None,
+        *,
+        passive_threshold: float = PASSIVE_THRESHOLD,
+    ) -> None:
+        self.passive_model_path = Path(passive_model_path) if passive_model_path else None
+        self.passive_threshold = passive_threshold
+        self._zoom: ZoomAnalyser | None = None
+        self._passive: PassiveModel | None = None
+        self._lock = threading.Lock()
+
+    def _analyser(self) -> ZoomAnalyser:
+        with self._lock:
+            if self._zoom is None:
+                self._zoom = ZoomAnalyser()
+            return self._zoom
+
+    def _faces(self) -> FaceEngine:
+        return self._analyser().faces
+
+    def _model(self) -> PassiveModel | None:
+        if self.passive_model_path is None:
+            return None
+        with self._lock:
+            if self._passive is None:
+                self._passive = PassiveModel(self.passive_model_path)
+            return self._passive
+
+    def run(self, evidence: Evidence) -> MachineResult:
+        resources = [r for r in evidence.resources if r.type == "LIVENESS"]
+        if not resources or not resources[0].frames:
+            return _result("NOT_AVAILABLE", [], recovery="TOO_FEW_FRAMES")
+        resource = resources[0]
+        kind = (resource.liveness_type or "ZOOM").upper()
+        try:
+            if kind == "STATIC":
+                return self._static(resource)
+            return self._zoom_check(resource)
+        except ImageDecodeError:
+            return _result("NOT_AVAILABLE", [_detail("error", "UNABLE_TO_LOAD")])
+
+    def _zoom_check(self, resource: EvidenceResource) -> MachineResult:
+        challenge: Mapping[str, Any] | None = getattr(resource, "challenge", None)
+        turn = str(challenge.get("turn", "")).upper() if challenge else ""
+        if turn not in ("LEFT", "RIGHT"):
+            details = [_detail("liveness_type", "ZOOM"), _detail("challenge", "MISSING")]
+            return _result("NOT_AVAILABLE", details)
+        frames = [frame.load() for frame in resource.frames]
+        measured = self._analyser().analyse(frames, turn)
+        details = zoom_details(measured)
+        if measured.live is None:
+            recovery = measured.reason.value if measured.reason else None
+            return _result("NOT_AVAILABLE", details, recovery=recovery)
+        return _result("APPROVE" if measured.live else "REJECT", details)
+
+    def _static(self, resource: EvidenceResource) -> MachineResult:
+        if len(resource.frames) != 1:
+            details = [_detail("liveness_type", "STATIC"), _detail("frame_count", "0")]
+            details[1] = _detail("frame_count", len(resource.frames))
+            return _result("NOT_AVAILABLE", details, recovery="TOO_FEW_FRAMES")
+        measured = analyse_static(resource.frames[0].load(), self._faces(), self._model())
+        details = static_details(measured, self.passive_threshold)
+        if not measured.measurable:
+            return _result("NOT_AVAILABLE", details, recovery="FACE_NOT_FOUND")
+        if measured.face_count > 1:
+            return _result("NOT_AVAILABLE", details, recovery="MULTIPLE_FACES")
+        if measured.strong_medium_evidence:
+            return _result("REJECT", details)
+        if measured.passive_score is None:
+            return _result("NOT_AVAILABLE", details)  # cannot decide: a human looks
+        live = measured.passive_score >= self.passive_threshold
+        return _result("APPROVE" if live else "REJECT", details)
