@@ -312,6 +312,33 @@ def capture_journey(
             assert done.status_code == 202, done.text
 
 
+def liveness_attempt(
+    http: httpx.Client, url: str, requirement_id: str, frames_for: Callable[[str], list[bytes]]
+) -> dict[str, Any]:
+    """One liveness attempt as the capture page makes it (``url``: the session's client API):
+    start it, upload ``frames_for(challenge turn)`` with its nonce, ask for the verdict and
+    wait for it; returns what the page is told."""
+    started = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement_id})
+    assert started.status_code == 201, started.text
+    attempt = started.json()
+    for frame in frames_for(attempt["challenge"]["turn"]):
+        kind = "image/png" if frame.startswith(b"\x89PNG") else "image/jpeg"
+        upload = http.put(
+            f"{url}/resources/{attempt['id']}/media",
+            content=frame,
+            headers={"Content-Type": kind, "X-Liveness-Nonce": attempt["challenge"]["nonce"]},
+        )
+        assert upload.status_code == 201, upload.text
+    status_url = f"{url}/liveness-attempts/{attempt['id']}"
+    assert http.post(f"{status_url}/evaluate").status_code == 202
+    deadline = time.monotonic() + 60
+    while (status := http.get(status_url).json())["state"] != "DONE":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)
+    verdict: dict[str, Any] = status
+    return verdict
+
+
 def wait_state(client: DocScanClient, session_id: str, state: str, timeout: float = 45) -> Any:
     deadline = time.monotonic() + timeout
     while True:

@@ -4,9 +4,6 @@ per attempt, and the face match comparing the attempt that passed with the docum
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import cv2
 import httpx
 import numpy as np
@@ -15,7 +12,14 @@ import pytest
 from openidv.vision.faces import FaceEngine
 from openidv.vision.liveness.landmarks import LandmarkModel
 from openidv.vision.synth import liveness as synth
-from tests.jobs.conftest import Deployment, Receiver, capture_journey, spec, wait_state
+from tests.jobs.conftest import (
+    Deployment,
+    Receiver,
+    capture_journey,
+    liveness_attempt,
+    spec,
+    wait_state,
+)
 from tests.vision.test_face_match_engine import _card
 
 OPPOSITE = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
@@ -25,31 +29,6 @@ def _mesh(photo: bytes) -> synth.FaceMesh:
     image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
     assert image is not None
     return synth.build_face_mesh(np.asarray(image, np.uint8), FaceEngine(), LandmarkModel())
-
-
-def _attempt(http: httpx.Client, url: str, requirement: str, frames_for: Any) -> dict[str, Any]:
-    """One attempt as the page makes it; returns the verdict the page is told."""
-    started = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement})
-    assert started.status_code == 201, started.text
-    attempt = started.json()
-    for frame in frames_for(attempt["challenge"]["turn"]):
-        upload = http.put(
-            f"{url}/resources/{attempt['id']}/media",
-            content=frame,
-            headers={
-                "Content-Type": "image/jpeg",
-                "X-Liveness-Nonce": attempt["challenge"]["nonce"],
-            },
-        )
-        assert upload.status_code == 201, upload.text
-    status_url = f"{url}/liveness-attempts/{attempt['id']}"
-    assert http.post(f"{status_url}/evaluate").status_code == 202
-    deadline = time.monotonic() + 60
-    while (status := http.get(status_url).json())["state"] != "DONE":
-        assert time.monotonic() < deadline, status
-        time.sleep(0.2)
-    verdict: dict[str, Any] = status
-    return verdict
 
 
 @pytest.mark.parametrize("deployment", ["embedded"], indirect=True)
@@ -69,14 +48,14 @@ def test_liveness_attempts_and_face_match_on_the_built_in_engines(
     with httpx.Client(headers={"X-Yoti-Auth-Token": created.client_session_token}) as http:
         required = http.get(f"{url}/configuration").json()["capture"]["required_resources"]
         requirement = next(r["id"] for r in required if r["type"] == "LIVENESS")
-        wrong = _attempt(
+        wrong = liveness_attempt(
             http,
             url,
             requirement,
             lambda turn: synth.genuine_attempt(mesh, turn=OPPOSITE[turn], seed=3).frames,
         )
         assert (wrong["passed"], wrong["hint"], wrong["attempts_left"]) == (False, "TRY_AGAIN", 2)
-        right = _attempt(
+        right = liveness_attempt(
             http,
             url,
             requirement,

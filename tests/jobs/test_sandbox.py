@@ -32,7 +32,15 @@ from yoti_python_sdk.doc_scan.exception import DocScanException
 
 from openidv.sessions.models import Check
 from openidv.store.db import table_of
-from tests.jobs.conftest import PNG, Deployment, Receiver, capture_journey, spec, wait_state
+from tests.jobs.conftest import (
+    PNG,
+    Deployment,
+    Receiver,
+    capture_journey,
+    liveness_attempt,
+    spec,
+    wait_state,
+)
 
 checks_t = table_of(Check)
 
@@ -40,6 +48,19 @@ checks_t = table_of(Check)
 def _recommendation(value: str, reason: str | None = None) -> object:
     builder = SandboxRecommendationBuilder().with_value(value)
     return (builder.with_reason(reason) if reason else builder).build()
+
+
+def _approve_on_second_attempt() -> object:
+    return (
+        ResponseConfigBuilder()
+        .with_check_reports(
+            SandboxCheckReportsBuilder()
+            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("REJECT")).build())
+            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("APPROVE")).build())
+            .build()
+        )
+        .build()
+    )  # fmt: skip
 
 
 def _sandbox(deployment: Deployment) -> tuple[DocScanClient, DocScanSandboxClient, str, str]:
@@ -178,16 +199,7 @@ def test_without_config_everything_approves_and_completes(
 def test_app_wide_config_and_liveness_attempts(deployment: Deployment, receiver: Receiver) -> None:
     deployment.start("run")
     client, sandbox, _, base = _sandbox(deployment)
-    config = (
-        ResponseConfigBuilder()
-        .with_check_reports(
-            SandboxCheckReportsBuilder()
-            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("REJECT")).build())
-            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("APPROVE")).build())
-            .build()
-        )
-        .build()
-    )  # fmt: skip
+    config = _approve_on_second_attempt()
     sandbox.configure_application_response(config)
     created = client.create_session(spec(receiver))
     _complete(base, created.session_id, created.client_session_token)
@@ -210,43 +222,15 @@ def test_second_liveness_attempt_approves_in_the_journey(
     """The page's own path: attempt, frames, verdict while the user waits, retry, submit."""
     deployment.start("run")
     client, sandbox, _, base = _sandbox(deployment)
-    config = (
-        ResponseConfigBuilder()
-        .with_check_reports(
-            SandboxCheckReportsBuilder()
-            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("REJECT")).build())
-            .with_liveness_check(SandboxZoomLivenessCheckBuilder().with_recommendation(_recommendation("APPROVE")).build())
-            .build()
-        )
-        .build()
-    )  # fmt: skip
+    config = _approve_on_second_attempt()
     created = client.create_session(spec(receiver))
     sandbox.configure_session_response(created.session_id, config)
     url = f"{base}/client/sessions/{created.session_id}"
     with httpx.Client(headers={"X-Yoti-Auth-Token": created.client_session_token}) as http:
         required = http.get(f"{url}/configuration").json()["capture"]["required_resources"]
         requirement = next(r["id"] for r in required if r["type"] == "LIVENESS")
-        verdicts = []
-        for _ in range(2):
-            attempt = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement})
-            assert attempt.status_code == 201, attempt.text
-            frame = http.put(
-                f"{url}/resources/{attempt.json()['id']}/media",
-                content=PNG,
-                headers={
-                    "Content-Type": "image/png",
-                    "X-Liveness-Nonce": attempt.json()["challenge"]["nonce"],
-                },
-            )
-            assert frame.status_code == 201, frame.text
-            status_url = f"{url}/liveness-attempts/{attempt.json()['id']}"
-            assert http.post(f"{status_url}/evaluate").status_code == 202
-            deadline = time.monotonic() + 20
-            while (status := http.get(status_url).json())["state"] != "DONE":
-                assert time.monotonic() < deadline, status
-                time.sleep(0.1)
-            verdicts.append((status["passed"], status["attempts_left"]))
-        assert verdicts == [(False, 2), (True, 1)]
+        verdicts = [liveness_attempt(http, url, requirement, lambda _turn: [PNG]) for _ in range(2)]
+        assert [(v["passed"], v["attempts_left"]) for v in verdicts] == [(False, 2), (True, 1)]
         again = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement})
         assert again.status_code == 409 and again.json()["code"] == "LIVENESS_PASSED"
     capture_journey(
