@@ -64,7 +64,7 @@ def resource(server: Server, api: SignedClient) -> tuple[str, str, str]:
 @pytest.mark.parametrize(
     ("body", "declared", "words"),
     [
-        (b"just some text", "image/png", "not a JPEG, PNG or WebP"),
+        (b"just some text", "image/png", "not a JPEG, PNG, WebP or HEIC"),
         (_png_bomb(), "image/png", "too many pixels"),
         (
             b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"

@@ -13,6 +13,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,12 +22,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from yoti_python_sdk.doc_scan import DocScanClient
 
+from openidv.capture.demo import DEMO_SPEC
 from tests.conftest import free_port
+from tests.e2e.fake_camera import FakeVideo, write_fake_video
 from tests.jobs.conftest import ENGINES  # trivial engines: these tests are about the journey
 from tests.jobs.conftest import Deployment as Server
+from tests.vision.conftest import face_images_dir  # noqa: F401 (a fixture, used below)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("OPENIDV_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -72,20 +77,25 @@ class Deployment:
             }
         )
 
+    def create_demo_session(self, sdk_config: dict[str, Any] | None = None) -> Any:
+        """A session with the seed's example payload (what /demo creates)."""
+        spec = json.loads(json.dumps(DEMO_SPEC))
+        spec["sdk_config"].update(sdk_config or {})
+        return self.client.create_session(spec)
+
     def page_url(self, session_id: str, token: str) -> str:
         return f"{self.base}/web/index.html?" + urlencode(
             {"sessionID": session_id, "sessionToken": token}
         )
 
 
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    root = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def _deployed(root: Path, engines: str) -> Iterator[Deployment]:
     port = free_port()
     env = {
         **os.environ,
         "OPENIDV_DATA_DIR": str(root / "data"),
-        "OPENIDV_ENGINES": ENGINES,
+        "OPENIDV_ENGINES": engines,
         "OPENIDV_QUEUE_NAME": f"e2e-{uuid.uuid4().hex[:10]}",
     }
     for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
@@ -104,6 +114,20 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     finally:
         for process in server.processes:
             server.stop(process, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    with _deployed(tmp_path_factory.mktemp("e2e"), ENGINES) as deployed:
+        yield deployed
+
+
+@pytest.fixture(scope="session")
+def live_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """Trivial engines except LIVENESS: the built-in liveness engine judges the attempts."""
+    engines = ",".join(e for e in ENGINES.split(",") if not e.startswith("LIVENESS="))
+    with _deployed(tmp_path_factory.mktemp("e2e-live"), engines) as deployed:
+        yield deployed
 
 
 @dataclass
@@ -176,11 +200,39 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def playwright() -> Iterator[Playwright]:
+    """One driver for every browser (the sync API cannot run two at once)."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def fake_video(tmp_path_factory: pytest.TempPathFactory, face_images_dir: Path) -> FakeVideo:  # noqa: F811
+    path = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    return write_fake_video(path, (face_images_dir / "obama.jpg").read_bytes())
+
+
+@pytest.fixture(scope="session")
+def camera_browser(playwright: Playwright, fake_video: FakeVideo) -> Iterator[Browser]:
+    """Chromium whose fake camera plays the generated video (document, then a face)."""
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_video.path}"]
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield browser
+    browser.close()
+
+
+def phone_context(browser: Browser, **options: Any) -> BrowserContext:
+    """Phone-sized: the journey must work at 360 px wide."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 360, "height": 780}, **options)
+    context.set_default_timeout(15_000)
+    return context
 
 
 @pytest.fixture
@@ -217,3 +269,22 @@ def tab(context: BrowserContext) -> Tab:
     tab.page.on("request", lambda request: tab.requests.append(request.url))
     tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
     return tab
+
+
+AXE = Axe()
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    """axe-core (WCAG 2.x A/AA and best practices) finds nothing on the screen shown."""
+    results = AXE.run(page)
+    if results.violations_count:
+        found = [
+            {
+                "rule": v["id"],
+                "impact": v["impact"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+                "summary": v["nodes"][0].get("failureSummary", "")[:300],
+            }
+            for v in results.response["violations"]
+        ]
+        pytest.fail(f"axe on {where}: {json.dumps(found, indent=1)}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import io
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -301,7 +302,7 @@ def build_client_router() -> APIRouter:
                 session_id,
                 resource_id,
                 now,
-                content=content,
+                content=image.content,  # HEIC arrives converted to JPEG
                 content_type=image.content_type,
                 capture_method=capture_method,
                 liveness_nonce=request.headers.get(NONCE_HEADER),
@@ -396,9 +397,13 @@ def build_client_router() -> APIRouter:
         # The page lives beside this API under the same base URL (live or sandbox).
         base = str(request.url.replace(query="")).rsplit("/client/sessions/", 1)[0]
         link = handoff_link(f"{base}/web/index.html", session_id, token)
-        svg = segno.make(link, error="m").svg_inline(scale=6, title="QR code", border=2)
+        svg = io.BytesIO()
+        # A standalone SVG (xmlns, the standard 4-module quiet zone) that any <img> can show.
+        segno.make(link, error="m").save(
+            svg, kind="svg", xmldecl=False, border=4, scale=6, title="QR code"
+        )
         return Response(
-            svg,
+            svg.getvalue(),
             media_type="image/svg+xml",
             headers={"Cache-Control": "no-store", "X-Handoff-Link": link},
         )

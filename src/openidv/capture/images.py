@@ -1,8 +1,10 @@
 """What an uploaded image really is, decided from its bytes, never from its declared type.
 
-Only JPEG, PNG and WebP are taken. The pixel count is read from the header, without decoding,
-and capped: a small file that decodes to gigapixels (a decompression bomb) is refused before
-any engine touches it.
+JPEG, PNG and WebP are taken as they are. HEIC/HEIF (what iPhones save) is taken too, but
+converted to JPEG here: no engine, browser or integrator has to read HEIC, and the stored
+evidence is always a type every SDK user can open. The pixel count is read from the header,
+without decoding, and capped: a small file that decodes to gigapixels (a decompression bomb)
+is refused before anything decodes it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import pi_heif
 from PIL import Image
 
 MAX_PIXELS = 50_000_000  # 50 MP: more than any phone camera; a bomb is far above it
+# A converted HEIC must still fit the upload limit (client_api.MAX_MEDIA_BYTES).
+MAX_CONVERTED_BYTES = 15 * 1024 * 1024
+HEIC_JPEG_QUALITY = 92
 _TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+_ACCEPTED = "a JPEG, PNG, WebP or HEIC image"
 
 
 class ImageRefused(Exception):
@@ -23,12 +30,45 @@ class ImageRefused(Exception):
 
 @dataclass(frozen=True)
 class SniffedImage:
+    """What to store: ``content`` is the upload itself, or its JPEG conversion (HEIC)."""
+
     content_type: str
     width: int
     height: int
+    content: bytes
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageRefused(f"the image has {width * height} pixels; at most {MAX_PIXELS}")
+
+
+def _heic_to_jpeg(content: bytes) -> SniffedImage:
+    try:
+        heif = pi_heif.open_heif(content, convert_hdr_to_8bit=True)  # reads the header only
+        width, height = heif.size
+    except Exception as exc:  # pi_heif raises ValueError, EOFError, SyntaxError, RuntimeError
+        raise ImageRefused(f"the body is not {_ACCEPTED}") from exc
+    _check_pixels(width, height)
+    try:
+        # Decodes the primary image, its rotation and mirroring (irot/imir) applied.
+        image = heif.to_pillow().convert("RGB")
+    except Exception as exc:
+        raise ImageRefused("the HEIC image could not be decoded") from exc
+    _check_pixels(*image.size)  # what was decoded, in case the header understated it
+    out = io.BytesIO()
+    # No metadata is carried over: an iPhone photo's EXIF holds where it was taken.
+    image.save(out, format="JPEG", quality=HEIC_JPEG_QUALITY, optimize=True)
+    converted = out.getvalue()
+    if len(converted) > MAX_CONVERTED_BYTES:
+        raise ImageRefused(f"the converted image is over {MAX_CONVERTED_BYTES} bytes")
+    return SniffedImage("image/jpeg", image.width, image.height, converted)
 
 
 def sniff(content: bytes) -> SniffedImage:
+    """The image's real type and size, and the bytes to store (HEIC becomes JPEG)."""
+    if pi_heif.is_supported(content):  # the ISO-BMFF brand says HEIF (HEIC, heix, mif1...)
+        return _heic_to_jpeg(content)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -37,9 +77,8 @@ def sniff(content: bytes) -> SniffedImage:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRefused("the image has too many pixels") from exc
     except Exception as exc:  # Pillow raises several types for "not an image"
-        raise ImageRefused("the body is not a JPEG, PNG or WebP image") from exc
+        raise ImageRefused(f"the body is not {_ACCEPTED}") from exc
     if kind not in _TYPES:
-        raise ImageRefused(f"{kind} images are not accepted: send JPEG, PNG or WebP")
-    if width * height > MAX_PIXELS:
-        raise ImageRefused(f"the image has {width * height} pixels; at most {MAX_PIXELS}")
-    return SniffedImage(_TYPES[kind], width, height)
+        raise ImageRefused(f"{kind} images are not accepted: send JPEG, PNG, WebP or HEIC")
+    _check_pixels(width, height)
+    return SniffedImage(_TYPES[kind], width, height, content)

@@ -17,6 +17,14 @@ export class Retryable extends Error {
   }
 }
 
+// A refusal the caller expected and handles itself (409 LIVENESS_PASSED…): `code` is the API's.
+export class Refused extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
+
 const REFUSALS = { BAD_TOKEN: 2000, SESSION_NOT_FOUND: 2001, SESSION_EXPIRED: 2002, SESSION_SUBMITTED: 2000 };
 
 export class Client {
@@ -25,8 +33,8 @@ export class Client {
     this.token = token;
   }
 
-  async call(method, path, body, contentType) {
-    const headers = { 'X-Yoti-Auth-Token': this.token };
+  async call(method, path, body, contentType, { expect = [], extra = {}, raw = false } = {}) {
+    const headers = { 'X-Yoti-Auth-Token': this.token, ...extra };
     if (contentType) headers['Content-Type'] = contentType;
     let response;
     try {
@@ -36,9 +44,10 @@ export class Client {
     } catch (error) {
       throw new Retryable(navigator.onLine === false ? 3002 : 3001, error);
     }
-    if (response.ok) return response.status === 202 ? null : response.json();
+    if (response.ok) return raw ? response.blob() : response.status === 202 ? null : response.json();
     let code = '';
     try { code = (await response.json()).code; } catch { /* not our JSON: a proxy's page */ }
+    if (expect.includes(code)) throw new Refused(code);
     if (REFUSALS[code]) throw new Fatal(REFUSALS[code]);
     if (response.status === 401) throw new Fatal(2000);
     if (response.status >= 500) throw new Retryable(3000);
@@ -54,10 +63,25 @@ export class Client {
     return this.call('POST', 'resources', JSON.stringify(body), 'application/json');
   }
 
-  uploadMedia(resourceId, blob, method) {
+  uploadMedia(resourceId, blob, method, nonce) {
     const path = `resources/${encodeURIComponent(resourceId)}/media?capture_method=${method}`;
-    return this.call('PUT', path, blob, blob.type);
+    return this.call('PUT', path, blob, blob.type, { extra: nonce ? { 'X-Liveness-Nonce': nonce } : {} });
   }
+
+  // Liveness: one attempt (a resource with its own challenge), its frames, then its verdict.
+  startLiveness(requirementId) {
+    const expect = ['LIVENESS_ATTEMPTS_EXHAUSTED', 'LIVENESS_ATTEMPT_PENDING', 'LIVENESS_PASSED'];
+    return this.call('POST', 'liveness-attempts', JSON.stringify({ requirement_id: requirementId }), 'application/json', { expect });
+  }
+
+  evaluateLiveness(id) { return this.call('POST', `liveness-attempts/${encodeURIComponent(id)}/evaluate`); }
+
+  livenessAttempt(id) { return this.call('GET', `liveness-attempts/${encodeURIComponent(id)}`); }
+
+  // Cross-device hand-off: the QR code (SVG) of the link for the phone, and what it has done.
+  handoffCode() { return this.call('GET', 'handoff', undefined, undefined, { raw: true }); }
+
+  progress() { return this.call('GET', 'progress'); }
 
   consent() { return this.call('POST', 'consent'); }
 

@@ -55,9 +55,20 @@ export function grab(video, maxSide) {
   return toJpeg(video, video.videoWidth, video.videoHeight, maxSide);
 }
 
-// A chosen file, decoded by the browser (orientation from EXIF applied) and re-encoded.
+const HEIC = /^image\/hei[cf]$|\.hei[cf]$/i;
+const MAX_ORIGINAL = 15 * 1024 * 1024; // the server's upload limit
+
+// A chosen file, decoded by the browser (orientation from EXIF applied) and re-encoded. HEIC
+// (iPhone photos), which most browsers other than Safari cannot decode, goes as it is: the
+// server converts it.
 export async function fromFile(file) {
-  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch (error) {
+    if ((HEIC.test(file.type) || HEIC.test(file.name)) && file.size <= MAX_ORIGINAL) return new Blob([file], { type: 'image/heic' });
+    throw error;
+  }
   try {
     return await toJpeg(bitmap, bitmap.width, bitmap.height);
   } finally {
