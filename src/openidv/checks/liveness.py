@@ -1,9 +1,10 @@
 """LIVENESS: ZOOM (active: far -> near -> challenged turn) and STATIC (one selfie).
 
 ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every signal passes (continuity,
-identity, approach, 3-D, challenge); REJECT when one fails (Yoti gives no reason on REJECT);
-NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND, MULTIPLE_FACES, MOVE_CLOSER,
-HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES) when the attempt cannot be measured, and undecided,
+identity, approach, screen moire, 3-D turn, challenge); REJECT when one fails (Yoti gives no
+reason on REJECT); NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND,
+MULTIPLE_FACES, MOVE_CLOSER, HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES, TURN_FURTHER: a real
+turn the right way, too small) when the attempt cannot be measured, and undecided,
 so FALLBACK sends it to a reviewer. A ZOOM attempt without a server-issued challenge is
 NOT_AVAILABLE: without the random turn a replayed recording cannot be told apart.
 

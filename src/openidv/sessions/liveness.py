@@ -41,8 +41,8 @@ TURNS = ("LEFT", "RIGHT")
 # What the page may tell the user after a failed attempt (the engine's recovery_suggestion);
 # anything else becomes TRY_AGAIN, so the page never learns which signal caught an attack.
 USER_HINTS = frozenset(
-    {"FACE_NOT_FOUND", "MULTIPLE_FACES", "MOVE_CLOSER", "HOLD_STILL", "BETTER_LIGHT",
-     "TOO_FEW_FRAMES"}
+    {"FACE_NOT_FOUND", "MULTIPLE_FACES", "MOVE_CLOSER", "HOLD_STILL", "TURN_FURTHER",
+     "BETTER_LIGHT", "TOO_FEW_FRAMES"}
 )  # fmt: skip
 
 

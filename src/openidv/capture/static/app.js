@@ -14,7 +14,7 @@ const ATTEMPT = 'openidv.attempt';
 // ZOOM: one continuous run of frames at ~5 fps, guided by time (no face detection here): fit
 // the face in a small oval, follow it as it grows, then turn the head as the server asked.
 const ZOOM = { interval: 200, maxFrames: 24, maxSide: 720, phases: [['fit', 1000], ['closer', 1500], ['turn', 1000]] };
-const HINTS = new Set(['FACE_NOT_FOUND', 'MULTIPLE_FACES', 'MOVE_CLOSER', 'HOLD_STILL', 'BETTER_LIGHT', 'TOO_FEW_FRAMES', 'TRY_AGAIN']);
+const HINTS = new Set(['FACE_NOT_FOUND', 'MULTIPLE_FACES', 'MOVE_CLOSER', 'HOLD_STILL', 'TURN_FURTHER', 'BETTER_LIGHT', 'TOO_FEW_FRAMES', 'TRY_AGAIN']);
 const VERDICT_WAIT = 60_000;
 const COLOURS = { '--primary': 'primary_colour', '--secondary': 'secondary_colour', '--font': 'font_colour' };
 

@@ -47,6 +47,7 @@ __all__ = [
     "PassiveModel",
     "StaticMeasurement",
     "analyse_static",
+    "spectral_peak_ratio",
 ]
 
 ImageArray = NDArray[np.uint8]
@@ -152,6 +153,12 @@ def _spectrum(grey: ImageArray) -> tuple[float, float]:
     total = float((magnitude**2).sum())
     top = float((magnitude[radius > 0.5] ** 2).sum())
     return peak, top / max(total, 1e-9)
+
+
+def spectral_peak_ratio(image: ImageArray, face: Face) -> float:
+    """Periodic-peak ratio of the face region (screen grid / moire / halftone), as STATIC
+    measures it; ZOOM uses it on the nearest frame."""
+    return _spectrum(_face_square(image, face))[0]
 
 
 def _straight_edges(image: ImageArray, face: Face) -> int:

@@ -86,6 +86,8 @@ class Capture:
     jpeg_quality: int = 88
     jitter_cm: float = 0.6  # hand shake per frame
     offset_cm: tuple[float, float] = (0.0, 0.0)
+    pitch_deg: float = 0.0  # steady head pitch (phone held low: the subject looks down)
+    turn_back: bool = False  # after the turn the head comes halfway back towards the camera
 
 
 @dataclass(frozen=True)
@@ -291,14 +293,19 @@ def _trajectory(capture: Capture, turn_sign: float, rng: np.random.Generator) ->
     for i in range(count):
         t = i / capture.fps
         approach = _ease((t - capture.far_s) / capture.approach_s)
-        turn = _ease((t - capture.far_s - capture.approach_s) / capture.turn_s)
+        into_turn = (t - capture.far_s - capture.approach_s) / capture.turn_s
+        if capture.turn_back:
+            # Peak at 60% of the turn phase, then halfway back by its end.
+            turn = _ease(into_turn / 0.6) - 0.5 * _ease((into_turn - 0.6) / 0.4)
+        else:
+            turn = _ease(into_turn)
         distance = capture.far_cm + (capture.near_cm - capture.far_cm) * approach
         shake = rng.normal(0, capture.jitter_cm * distance / 40.0, 2)
         poses.append(
             _Pose(
                 distance=distance,
                 yaw=turn_sign * capture.yaw_deg * turn + float(rng.normal(0, 1.0)),
-                pitch=float(rng.normal(0, 1.5)),
+                pitch=capture.pitch_deg + float(rng.normal(0, 1.5)),
                 roll=float(rng.normal(0, 1.5)),
                 tx=ox * distance / capture.far_cm + float(shake[0]),
                 ty=1.0 + oy * distance / capture.far_cm + float(shake[1]),
