@@ -81,6 +81,18 @@ from openidv.vision.faces import (
     ImageDecodeError,
     compare,
 )
+from openidv.vision.liveness.geometry import (
+    MOUTH_IMAGE_LEFT,
+    MOUTH_IMAGE_RIGHT,
+    NOSE_TIP,
+    Points,
+    eyes,
+    face_height,
+    homography_residual,
+    outline_ratio,
+    perspective_depth,
+    yaw,
+)
 from openidv.vision.liveness.landmarks import (
     INPUT_SIZE,
     FaceLandmarks,
@@ -114,7 +126,6 @@ __all__ = [
 ]
 
 ImageArray = NDArray[np.uint8]
-Points = NDArray[np.float64]
 
 # --------------------------------------------------------------------------------------------
 # Thresholds (synthetic calibration; see the module docstring)
@@ -151,14 +162,6 @@ MAX_OPPOSITE_YAW = 0.2  # genuine max 0.106 (hand shake); wrong turn min 0.312
 MIN_PARTIAL_TURN_YAW = MIN_TURN_YAW / 2.0
 TURN_NOT_BEFORE = 0.4  # the turn must start after this fraction of the sequence
 FRONTAL_TOLERANCE = 0.05  # |yaw - baseline| of frames counted as frontal
-
-# Mesh indices.
-_EYE_IMAGE_LEFT = (33, 133)
-_EYE_IMAGE_RIGHT = (263, 362)
-_NOSE_TIP = 1
-_FOREHEAD, _CHIN = 10, 152
-_CHEEK_IMAGE_LEFT, _CHEEK_IMAGE_RIGHT = 234, 454
-_MOUTH_IMAGE_LEFT, _MOUTH_IMAGE_RIGHT = 61, 291
 
 
 class LivenessReason(StrEnum):
@@ -226,116 +229,6 @@ class _Track:
     marks: FaceLandmarks | None  # in full-size pixels
 
 
-def _mean(points: Points, ids: Sequence[int]) -> NDArray[np.float64]:
-    return np.asarray(points[list(ids), :2].mean(axis=0), dtype=np.float64)
-
-
-def _eyes(points: Points) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    return _mean(points, _EYE_IMAGE_LEFT), _mean(points, _EYE_IMAGE_RIGHT)
-
-
-def _iod(points: Points) -> float:
-    left, right = _eyes(points)
-    return float(np.linalg.norm(right - left))
-
-
-def _scale(points: Points) -> float:
-    return float(np.linalg.norm(points[_FOREHEAD, :2] - points[_CHIN, :2]))
-
-
-def _yaw(points: Points) -> float:
-    """Nose tip against the middle of the face outline, along the eye line, in outline widths.
-    Positive: the nose is towards the image's right (subject turned to their own LEFT)."""
-    left, right = _eyes(points)
-    axis = right - left
-    axis /= max(float(np.linalg.norm(axis)), 1e-6)
-    cheek_l, cheek_r = points[_CHEEK_IMAGE_LEFT, :2], points[_CHEEK_IMAGE_RIGHT, :2]
-    width = float(np.dot(cheek_r - cheek_l, axis))
-    if width <= 1e-6:
-        return 0.0
-    middle = (cheek_l + cheek_r) / 2.0
-    return float(np.dot(points[_NOSE_TIP, :2] - middle, axis)) / width
-
-
-def _homography_residual(source: Points, target: Points) -> float:
-    """RMS distance (in target inter-ocular distances) left after the best homography."""
-    src = source[:, :2].astype(np.float64)
-    dst = target[:, :2].astype(np.float64)
-    matrix, _ = cv2.findHomography(src, dst, 0)
-    if matrix is None:
-        return float("nan")
-    mapped = cv2.perspectiveTransform(src.reshape(-1, 1, 2), matrix).reshape(-1, 2)
-    rms = float(np.sqrt(np.mean(np.sum((mapped - dst) ** 2, axis=1))))
-    return rms / max(_iod(target), 1e-6)
-
-
-ASSUMED_HFOV_DEG = 66.0  # front cameras: about 60-70 degrees across the short side
-
-
-@dataclass(frozen=True, slots=True)
-class _Depth:
-    gain: float | None  # fitted perspective coefficient g (dimensionless)
-    ratio: float | None  # g / the g a rigid face with the mesh's depth would show
-
-
-def _canonical(points: Points, centre: NDArray[np.float64]) -> tuple[Points, Points, float]:
-    """All 468 points relative to the image centre, eyes level, in inter-ocular distances;
-    z on the same scale; and the IOD in pixels."""
-    left, right = _eyes(points)
-    axis = right - left
-    iod = max(float(np.linalg.norm(axis)), 1e-6)
-    cos_a, sin_a = axis / iod
-    rotation = np.array([[cos_a, sin_a], [-sin_a, cos_a]])
-    xy = (points[:, :2] - centre) @ rotation.T / iod
-    z = points[:, 2] / iod
-    return np.asarray(xy, np.float64), np.asarray(z - z.mean(), np.float64), iod
-
-
-def _perspective_depth(
-    far: Sequence[Points], near: Sequence[Points], size: tuple[float, float]
-) -> _Depth:
-    """How much the parts of the face the mesh puts nearer the camera grow against the rest
-    between the far and the near frames (landmarks averaged over each group of frames).
-
-    Pinhole camera, head at distance d, point at depth Z (IOD units, nearer negative), image
-    coordinate x from the optical axis: x ~ X (1 - Z/d) up to scale, so far -> near a point
-    moves by -x z (1/d_near - 1/d_far). Fit, by linear least squares over the 468 points,
-    near = A far + t + (p x, p y) terms of a homography + r z (a small head rotation) +
-    g (-x z); a plane (print, screen) moves by a homography alone, so g ~ 0 whatever depth
-    the mesh believes it has, while a real face gives g ~ IOD/f (approach - 1)/approach.
-    ``ratio`` divides g by that expectation (f from ``ASSUMED_HFOV_DEG``).
-
-    Reported only: on the synthetic set the fitted g of genuine heads (the model's own mesh,
-    whose depth the model itself predicts) overlaps that of prints and screens; see
-    benchmarks/liveness.py.
-    """
-    if not far or not near:
-        return _Depth(None, None)
-    centre = np.array([size[0] / 2.0, size[1] / 2.0])
-    far_c = [_canonical(p, centre) for p in far]
-    near_c = [_canonical(p, centre) for p in near]
-    fxy = np.mean([c[0] for c in far_c], axis=0)
-    fz = np.mean([c[1] for c in far_c], axis=0)
-    nxy = np.mean([c[0] for c in near_c], axis=0)
-    n = len(fxy)
-    x, y = fxy[:, 0], fxy[:, 1]
-    design = np.zeros((2 * n, 11))
-    design[:n, 0:2], design[:n, 2] = fxy, 1.0  # affine, x rows
-    design[n:, 3:5], design[n:, 5] = fxy, 1.0  # affine, y rows
-    design[:n, 6], design[n:, 6] = -x * x, -x * y  # homography (linearised)
-    design[:n, 7], design[n:, 7] = -x * y, -y * y
-    design[:n, 8], design[n:, 9] = fz, fz  # small rotation: shift proportional to depth
-    design[:n, 10], design[n:, 10] = -x * fz, -y * fz  # perspective
-    target = np.concatenate([nxy[:, 0], nxy[:, 1]])
-    solution = np.linalg.lstsq(design, target, rcond=None)[0]
-    gain = float(solution[10])
-    iod_near = statistics.median(c[2] for c in near_c)
-    iod_far = statistics.median(c[2] for c in far_c)
-    focal = size[0] / 2.0 / math.tan(math.radians(ASSUMED_HFOV_DEG) / 2.0)
-    expected = (iod_near - iod_far) / focal
-    return _Depth(gain, gain / expected if expected > 1e-3 else None)
-
-
 def _decode(data: bytes, *, half: bool = False) -> ImageArray:
     """Decode JPEG/PNG bytes to BGR; at half size with the JPEG decoder's DCT scaling."""
     if not data:
@@ -360,13 +253,13 @@ def _face_from_points(points: Points, score: float) -> Face:
     """A YuNet-style Face (box + 5 points) built from the mesh, for SFace alignment."""
     xy = points[:, :2]
     lo, hi = xy.min(axis=0), xy.max(axis=0)
-    left, right = _eyes(points)
+    left, right = eyes(points)
     five = (
         (float(left[0]), float(left[1])),
         (float(right[0]), float(right[1])),
-        (float(points[_NOSE_TIP, 0]), float(points[_NOSE_TIP, 1])),
-        (float(points[_MOUTH_IMAGE_LEFT, 0]), float(points[_MOUTH_IMAGE_LEFT, 1])),
-        (float(points[_MOUTH_IMAGE_RIGHT, 0]), float(points[_MOUTH_IMAGE_RIGHT, 1])),
+        (float(points[NOSE_TIP, 0]), float(points[NOSE_TIP, 1])),
+        (float(points[MOUTH_IMAGE_LEFT, 0]), float(points[MOUTH_IMAGE_LEFT, 1])),
+        (float(points[MOUTH_IMAGE_RIGHT, 0]), float(points[MOUTH_IMAGE_RIGHT, 1])),
     )
     box = (float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
     return Face(box=box, landmarks=five, score=score)
@@ -579,8 +472,8 @@ class ZoomAnalyser:
         points = [
             t.marks.points.astype(np.float64) if t.marks is not None else None for t in tracks
         ]
-        yaws = tuple(_yaw(p) if p is not None else None for p in points)
-        scales = tuple(_scale(p) if p is not None else None for p in points)
+        yaws = tuple(yaw(p) if p is not None else None for p in points)
+        scales = tuple(face_height(p) if p is not None else None for p in points)
         signals: list[Signal] = []
         found_fraction = len(found_tracks) / max(len(tracks), 1)
         signals.append(_signal("face_found_fraction", found_fraction, MIN_FACE_FRACTION, ">="))
@@ -620,10 +513,12 @@ class ZoomAnalyser:
                 continue
             # Per frame interval: analysed frames may be a few frames apart.
             gap = max(tracks[i].index - tracks[i - 1].index, 1)
-            size = (_scale(a) + _scale(b)) / 2.0
+            size = (face_height(a) + face_height(b)) / 2.0
             centre = np.linalg.norm(a[:, :2].mean(axis=0) - b[:, :2].mean(axis=0))
             centre_steps.append(float(centre) / max(size, 1e-6) / gap)
-            scale_steps.append(abs(math.log(max(_scale(b), 1e-6) / max(_scale(a), 1e-6))) / gap)
+            scale_steps.append(
+                abs(math.log(max(face_height(b), 1e-6) / max(face_height(a), 1e-6))) / gap
+            )
         signals += [
             _signal("max_centre_step", max(centre_steps, default=None), MAX_CENTRE_STEP, "<="),
             _signal("max_scale_step", max(scale_steps, default=None), MAX_SCALE_STEP, "<="),
@@ -662,7 +557,7 @@ class ZoomAnalyser:
         assert far_points is not None and near_points is not None
         # Forehead-chin height does not shrink when the head turns (yaw), so the nearest frame
         # may be a turned one: a user who turns a little early still shows the whole approach.
-        approach = max(s or 0.0 for s in scales) / max(_scale(far_points), 1e-6)
+        approach = max(s or 0.0 for s in scales) / max(face_height(far_points), 1e-6)
         signals.append(_signal("approach_ratio", approach, MIN_APPROACH_RATIO, ">="))
         # Screen replay: a display's pixel grid close to the camera aliases into moire, periodic
         # peaks in the face's spectrum (the measure STATIC uses), on the nearest frontal frame
@@ -671,19 +566,19 @@ class ZoomAnalyser:
         near_image = _decode(raw) if isinstance(raw, bytes) else np.ascontiguousarray(raw)
         moire = spectral_peak_ratio(near_image, _face_from_points(near_points, 1.0))
         signals.append(_signal("moire_peak_ratio", moire, MAX_MOIRE_PEAK, "<="))
-        zoom_residual = _homography_residual(far_points, near_points)
+        zoom_residual = homography_residual(far_points, near_points)
         signals.append(Signal("zoom_residual", zoom_residual, MIN_ZOOM_RESIDUAL, ">=", None))
         far_set = [p for i in far_group if (p := points[i]) is not None]
         near_set = [p for i in near_group if (p := points[i]) is not None]
         frame_size = (float(near_image.shape[1]), float(near_image.shape[0]))
-        depth = _perspective_depth(far_set, near_set, frame_size)
+        depth = perspective_depth(far_set, near_set, frame_size)
         signals.append(Signal("depth_gain", depth.gain, MIN_DEPTH_GAIN, ">=", None))
         signals.append(Signal("depth_ratio", depth.ratio, MIN_DEPTH_RATIO, ">=", None))
         turned_points = points[turned]
         assert turned_points is not None
-        turn_residual = _homography_residual(near_points, turned_points)
+        turn_residual = homography_residual(near_points, turned_points)
         signals.append(_signal("turn_residual", turn_residual, MIN_TURN_RESIDUAL, ">="))
-        ratios = {i: _outline_ratio(p) for i, p in enumerate(points) if p is not None}
+        ratios = {i: outline_ratio(p) for i, p in enumerate(points) if p is not None}
         outline_far = statistics.median(ratios[i] for i in far_group)
         outline_near = statistics.median(ratios[i] for i in near_group)
         gain = outline_far / outline_near
@@ -727,11 +622,6 @@ class ZoomAnalyser:
             return _finish(base, yaws, scales, signals, reason, start, timings)
         live = not any(s.passed is False for s in signals)
         return _finish(base, yaws, scales, signals, None, start, timings, live=live)
-
-
-def _outline_ratio(points: Points) -> float:
-    outline = np.linalg.norm(points[_CHEEK_IMAGE_RIGHT, :2] - points[_CHEEK_IMAGE_LEFT, :2])
-    return float(outline) / max(_iod(points), 1e-6)
 
 
 def _count_faces(found: Sequence[Face]) -> int:
