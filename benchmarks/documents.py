@@ -1,8 +1,10 @@
 """Document reading accuracy and speed on synthetic documents (openidv.vision.synth).
 
-Generates ``--count`` documents (default 540) cycling through TD1/TD2/TD3 and every
-degradation; one document in six also carries an attack. Reads each one with
-`openidv.vision.documents.DocumentReader` and prints:
+Generates ``--count`` documents (default 540) cycling through TD1/TD2/TD3/MRV-A/MRV-B and
+every degradation (including upside-down and quarter-turned camera shots); every other TD1
+card is two-sided (front: VIZ, back: MRZ); one document in six also carries an attack.
+Reads each page with `openidv.vision.documents.DocumentReader`, decides authenticity with
+`openidv.checks.authenticity.assess` (the engine's own decision) and prints:
 
 * exact-MRZ rate (every MRZ line identical to the printed one), overall, on the "mild"
   degradations (clean, jpeg, noise, blur, rotation) and the hard ones, per format, per
@@ -10,8 +12,9 @@ degradation; one document in six also carries an attack. Reads each one with
 * per-field accuracy of the MRZ fields and of the VIZ fields;
 * false accepts: an MRZ reported valid whose text is not what is printed, and single
   fields reported valid (check digit held) with a wrong value;
-* attack signals (stale check digit -> invalid, expired -> expired, MRZ/VIZ mismatch ->
-  mismatch reason, photocopy -> no-colour reason);
+* attack detection per attack type: the authenticity check REJECTs with the expected reason
+  (TAMPERED for altered data, EXPIRED_DOCUMENT, DOCUMENT_COPY for screens and copies), and
+  the false-positive rate on genuine documents (any REJECT; DOCUMENT_COPY per degradation);
 * p50/p95 wall time per page, total and for the MRZ stages alone (the time a reader called
   with ``read_viz=False`` would take), excluding document generation; and the process CPU
   time per page with the load average, because wall times on a shared machine mislead.
@@ -22,7 +25,7 @@ accepts, p95 <= 400 ms per page on 2 cores.
 THE DOCUMENTS ARE SYNTHETIC: one OCR-B rendering, flat pages, simulated captures. The
 figures say the pipeline works on what the generator draws; real captures will be worse.
 
-Usage: ``python benchmarks/documents.py [--count N] [--no-viz] [--threads N] [--verbose]``
+Usage: ``python benchmarks/documents.py [--count N | --quick] [--no-viz] [--threads N] [--verbose]``
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import statistics
 import time
 from collections.abc import Iterable
 
+from openidv.checks.authenticity import assess
 from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
 from openidv.vision.mrz import parse_mrz
 from openidv.vision.synth import MILD, Attack, Degradation, DocFormat, generate_document
@@ -50,17 +54,30 @@ MRZ_FIELDS = (
     "sex",
 )
 ATTACKS = [attack for attack in Attack if attack is not Attack.NONE]
-MRZ_STAGES = ("decode", "locate", "quality", "mrz_locate", "mrz_ocr", "mrz_fallback")
+MRZ_STAGES = ("decode", "locate", "quality", "capture", "mrz_locate", "mrz_ocr", "mrz_fallback")
 
 
-def _plan(count: int) -> Iterable[tuple[int, DocFormat, Degradation, Attack]]:
+EXPECTED = {
+    Attack.STALE_CHECK_DIGIT: "TAMPERED",
+    Attack.MRZ_VIZ_MISMATCH: "TAMPERED",
+    Attack.FRONT_BACK_MISMATCH: "TAMPERED",
+    Attack.EXPIRED: "EXPIRED_DOCUMENT",
+    Attack.SCREEN_RECAPTURE: "DOCUMENT_COPY",
+    Attack.PHOTOCOPY: "DOCUMENT_COPY",
+}
+
+
+def _plan(count: int) -> Iterable[tuple[int, DocFormat, Degradation, Attack, bool]]:
     formats = list(DocFormat)
     degradations = list(Degradation)
     for index in range(count):
         fmt = formats[index % len(formats)]
         degradation = degradations[(index // len(formats)) % len(degradations)]
         attack = ATTACKS[(index // 6) % len(ATTACKS)] if index % 6 == 5 else Attack.NONE
-        yield index, fmt, degradation, attack
+        if attack is Attack.FRONT_BACK_MISMATCH:
+            fmt = DocFormat.TD1  # only cards have two sides
+        two_sided = fmt is DocFormat.TD1 and (index // len(formats)) % 2 == 0
+        yield index, fmt, degradation, attack, two_sided or attack is Attack.FRONT_BACK_MISMATCH
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -86,14 +103,29 @@ class Tally:
         self.field_false_accepts: list[str] = []
         self.signals: collections.Counter[str] = collections.Counter()
         self.times: list[float] = []
+        self.viz_times: list[float] = []
+        self.genuine_total: collections.Counter[str] = collections.Counter()
+        self.genuine_reject: collections.Counter[str] = collections.Counter()
+        self.genuine_copy: collections.Counter[str] = collections.Counter()
+        self.genuine_not_available: collections.Counter[str] = collections.Counter()
+        self.false_rejects: list[str] = []
+        self.attack_total: collections.Counter[str] = collections.Counter()
+        self.attack_detected: collections.Counter[str] = collections.Counter()
+        self.attack_other: collections.Counter[str] = collections.Counter()
+        self.attack_not_available: collections.Counter[str] = collections.Counter()
+        self.missed_attacks: list[str] = []
         self.mrz_times: list[float] = []
         self.cpu_times: list[float] = []
         self.misses: list[str] = []
         self.viz_by_degradation: collections.Counter[str] = collections.Counter()
         self.viz_total_by_degradation: collections.Counter[str] = collections.Counter()
 
-    def add(self, doc: SyntheticDocument, reading: DocumentReading, read_viz: bool) -> None:
-        label = f"seed {doc.seed} {doc.format} {doc.degradation} {doc.attack}"
+    def add(self, doc: SyntheticDocument, readings: list[DocumentReading], read_viz: bool) -> None:
+        sides = "two-sided " if doc.back_image is not None else ""
+        label = f"seed {doc.seed} {sides}{doc.format} {doc.degradation} {doc.attack}"
+        # The MRZ side (the back of a two-sided card) for MRZ figures, the front for VIZ.
+        reading = readings[-1]
+        front = readings[0]
         lines = tuple(reading.mrz.lines) if reading.mrz is not None else ()
         exact = lines == doc.mrz_lines
         severity = "mild" if doc.degradation in MILD else "hard"
@@ -127,14 +159,41 @@ class Tally:
             for name, expected in doc.viz.items():
                 key = f"viz {name}"
                 self.fields_total[key] += 1
-                field = reading.viz.get(name)
+                field = front.viz.get(name)
                 ok = field is not None and _norm(field.value) == _norm(expected)
                 self.fields_ok[key] += ok
                 self.viz_by_degradation[str(doc.degradation)] += ok
                 self.viz_total_by_degradation[str(doc.degradation)] += 1
         self._signals(doc, reading, read_viz)
-        self.times.append(reading.timings_ms["total"])
-        self.mrz_times.append(sum(reading.timings_ms.get(stage, 0.0) for stage in MRZ_STAGES))
+        self._decision(doc, readings)
+        for page in readings:
+            self.times.append(page.timings_ms["total"])
+            self.mrz_times.append(
+                sum(v for k, v in page.timings_ms.items() if k.startswith(MRZ_STAGES))
+            )
+            self.viz_times.append(page.timings_ms.get("viz_ocr", 0.0))
+
+    def _decision(self, doc: SyntheticDocument, readings: list[DocumentReading]) -> None:
+        recommendation = (assess(readings).report or {}).get("recommendation", {})
+        value, reason = recommendation.get("value"), recommendation.get("reason")
+        if doc.attack is Attack.NONE:
+            degradation = str(doc.degradation)
+            self.genuine_total[degradation] += 1
+            self.genuine_reject[degradation] += value == "REJECT"
+            self.genuine_copy[degradation] += reason == "DOCUMENT_COPY"
+            self.genuine_not_available[degradation] += value == "NOT_AVAILABLE"
+            if value == "REJECT":
+                self.false_rejects.append(f"seed {doc.seed} {doc.format} {degradation}: {reason}")
+            return
+        attack = str(doc.attack)
+        self.attack_total[attack] += 1
+        self.attack_detected[attack] += value == "REJECT" and reason == EXPECTED[doc.attack]
+        self.attack_other[attack] += value == "REJECT" and reason != EXPECTED[doc.attack]
+        self.attack_not_available[attack] += value == "NOT_AVAILABLE"
+        if not (value == "REJECT" and reason == EXPECTED[doc.attack]):
+            self.missed_attacks.append(
+                f"seed {doc.seed} {doc.format} {doc.degradation} {attack}: {value} {reason or ''}"
+            )
 
     def _signals(self, doc: SyntheticDocument, reading: DocumentReading, read_viz: bool) -> None:
         attack = doc.attack
@@ -143,6 +202,9 @@ class Tally:
                 ReasonCode.MRZ_VIZ_MISMATCH
             )
             self.signals["genuine: expired (false alarm)"] += reading.expired is True
+            self.signals["genuine: screen/copy reason (false alarm)"] += reading.has(
+                ReasonCode.SCREEN_RECAPTURE
+            ) or reading.has(ReasonCode.NO_COLOUR)
             self.signals["genuine: total"] += 1
             return
         self.signals[f"{attack}: total"] += 1
@@ -158,36 +220,67 @@ class Tally:
         elif attack is Attack.MRZ_VIZ_MISMATCH and read_viz:
             self.signals[f"{attack}: mismatch reason"] += reading.has(ReasonCode.MRZ_VIZ_MISMATCH)
         elif attack is Attack.PHOTOCOPY:
-            self.signals[f"{attack}: no-colour reason"] += reading.has(ReasonCode.NO_COLOUR)
+            self.signals[f"{attack}: photocopy reason"] += reading.has(ReasonCode.NO_COLOUR)
         elif attack is Attack.SCREEN_RECAPTURE:
-            self.signals[f"{attack}: MRZ valid (no screen detector)"] += reading.mrz_valid
+            self.signals[f"{attack}: screen reason"] += reading.has(ReasonCode.SCREEN_RECAPTURE)
+            self.signals[f"{attack}: MRZ still valid"] += reading.mrz_valid
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--count", type=int, default=540, help="documents (default 540)")
+    parser.add_argument("--quick", action="store_true", help="120 documents (development)")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also read every page with the previous VIZ settings (full-width captions, "
+        "320 px recogniser floor) and print both VIZ times and accuracies from this run",
+    )
     parser.add_argument("--no-viz", action="store_true", help="MRZ only (read_viz=False)")
     parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads")
     parser.add_argument("--verbose", action="store_true", help="list every MRZ miss")
     args = parser.parse_args()
     read_viz = not args.no_viz
+    if args.quick:
+        args.count = 120
 
     start = time.perf_counter()
     reader = DocumentReader(threads=args.threads)
     print(f"reader start-up: {time.perf_counter() - start:.2f} s")
+    baseline: DocumentReader | None = None
+    if args.compare:
+        baseline = DocumentReader(threads=args.threads, caption_aspect=None)
+        baseline._ocr._rec.rec_image_shape = [3, 48, 320]  # the previous recogniser floor
+    compare_times: dict[str, list[float]] = {"new": [], "previous": []}
+    compare_ok: collections.Counter[str] = collections.Counter()
+    compare_total = 0
     tally = Tally()
     generation: list[float] = []
-    for seed, fmt, degradation, attack in _plan(args.count):
+    for seed, fmt, degradation, attack, two_sided in _plan(args.count):
         t0 = time.perf_counter()
-        doc = generate_document(seed, fmt=fmt, degradation=degradation, attack=attack)
+        doc = generate_document(
+            seed, fmt=fmt, degradation=degradation, attack=attack, two_sided=two_sided
+        )
         generation.append((time.perf_counter() - t0) * 1000)
-        cpu_start = time.process_time()
-        reading = reader.read(doc.image, today=doc.today, read_viz=read_viz)
-        # CPU seconds of this process: wall time is only meaningful on an idle machine.
-        tally.cpu_times.append((time.process_time() - cpu_start) * 1000)
-        tally.add(doc, reading, read_viz)
+        readings = []
+        for page in doc.pages:
+            cpu_start = time.process_time()
+            readings.append(reader.read(page, today=doc.today, read_viz=read_viz))
+            # CPU seconds of this process: wall time is only meaningful on an idle machine.
+            tally.cpu_times.append((time.process_time() - cpu_start) * 1000)
+        tally.add(doc, readings, read_viz)
+        if baseline is not None and read_viz:
+            old = baseline.read(doc.image, today=doc.today, read_viz=True)
+            compare_times["new"].append(readings[0].timings_ms.get("viz_ocr", 0.0))
+            compare_times["previous"].append(old.timings_ms.get("viz_ocr", 0.0))
+            for name, expected in doc.viz.items():
+                compare_total += 1
+                for key, got in (("new", readings[0]), ("previous", old)):
+                    field = got.viz.get(name)
+                    compare_ok[key] += field is not None and _norm(field.value) == _norm(expected)
 
-    print(f"\n{args.count} documents, read_viz={read_viz}, threads={args.threads}")
+    pages = len(tally.times)
+    print(f"\n{args.count} documents ({pages} pages), read_viz={read_viz}, threads={args.threads}")
     print(f"generation p50 {statistics.median(generation):.0f} ms (not counted below)")
     print("\n== exact MRZ (all lines identical to the printed MRZ) ==")
     print(f"  {'overall':28s} {_rate(tally.exact['all'], tally.total['all'])}")
@@ -214,6 +307,31 @@ def main() -> None:
     print("\n== attack signals ==")
     for key in sorted(tally.signals):
         print(f"  {key:48s} {tally.signals[key]}")
+    print("\n== authenticity decision (checks.authenticity.assess) per attack type ==")
+    for key in sorted(tally.attack_total):
+        total = tally.attack_total[key]
+        print(
+            f"  {key:24s} detected {_rate(tally.attack_detected[key], total)}   "
+            f"other REJECT {tally.attack_other[key]}   NOT_AVAILABLE "
+            f"{tally.attack_not_available[key]}"
+        )
+    genuine = sum(tally.genuine_total.values())
+    print(
+        f"  genuine false positives: REJECT {_rate(sum(tally.genuine_reject.values()), genuine)}"
+        f", of which DOCUMENT_COPY {sum(tally.genuine_copy.values())}; NOT_AVAILABLE "
+        f"{_rate(sum(tally.genuine_not_available.values()), genuine)}"
+    )
+    for key in sorted(tally.genuine_total):
+        print(
+            f"    {key:22s} REJECT {_rate(tally.genuine_reject[key], tally.genuine_total[key])}"
+            f"   DOCUMENT_COPY {tally.genuine_copy[key]}   NOT_AVAILABLE "
+            f"{tally.genuine_not_available[key]}"
+        )
+    for line in tally.false_rejects:
+        print(f"    false reject: {line}")
+    if args.verbose:
+        for line in tally.missed_attacks:
+            print(f"    missed: {line}")
     print("\n== time per page (ms, excluding generation) ==")
     print(
         f"  total      p50 {statistics.median(tally.times):6.0f}   "
@@ -224,9 +342,24 @@ def main() -> None:
         f"p95 {_percentile(tally.mrz_times, 0.95):6.0f}   max {max(tally.mrz_times):6.0f}"
     )
     print(
+        f"  VIZ stage  p50 {statistics.median(tally.viz_times):6.0f}   "
+        f"p95 {_percentile(tally.viz_times, 0.95):6.0f}   max {max(tally.viz_times):6.0f}"
+    )
+    print(
         f"  CPU (all threads) p50 {statistics.median(tally.cpu_times):6.0f}   "
         f"p95 {_percentile(tally.cpu_times, 0.95):6.0f}   (process CPU time per page)"
     )
+    if baseline is not None and compare_times["new"]:
+        print("\n== VIZ stage, new vs previous settings, same pages, same run ==")
+        for key in ("new", "previous"):
+            values = compare_times[key]
+            print(
+                f"  {key:9s} p50 {statistics.median(values):6.0f}   p95 "
+                f"{_percentile(values, 0.95):6.0f}   sum {sum(values) / 1000:7.1f} s   fields "
+                f"{_rate(compare_ok[key], compare_total)}"
+            )
+        ratio = sum(compare_times["new"]) / max(sum(compare_times["previous"]), 1e-9)
+        print(f"  new / previous VIZ time: {ratio:.2f}")
     load = os.getloadavg()
     cpus = os.cpu_count()
     print(f"  load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {cpus} CPUs")

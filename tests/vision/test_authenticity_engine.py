@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from typing import Any
+
 import pytest
 
 from openidv.checks.authenticity import AuthenticityEngine
@@ -14,13 +18,18 @@ def engine() -> AuthenticityEngine:
     return AuthenticityEngine()
 
 
-def _evidence(image: bytes) -> Evidence:
-    page = MediaItem(media_id="p", content_type="image/png", load=lambda: image)
+def _evidence(*images: bytes) -> Evidence:
+    pages = [
+        MediaItem(
+            media_id=f"p{index}", content_type="image/png", load=functools.partial(bytes, image)
+        )
+        for index, image in enumerate(images)
+    ]
     return Evidence(
         session_id="s",
         item_type="ID_DOCUMENT_AUTHENTICITY",
         config={},
-        resources=[EvidenceResource("d", "ID_DOCUMENT", "PASSPORT", "UTO", None, pages=[page])],
+        resources=[EvidenceResource("d", "ID_DOCUMENT", "PASSPORT", "UTO", None, pages=pages)],
     )
 
 
@@ -32,6 +41,7 @@ def _evidence(image: bytes) -> Evidence:
         ("stale_check_digit", "clean", "REJECT", "TAMPERED", True),
         ("mrz_viz_mismatch", "clean", "REJECT", "TAMPERED", True),
         ("photocopy", "clean", "REJECT", "DOCUMENT_COPY", True),
+        ("screen_recapture", "clean", "REJECT", "DOCUMENT_COPY", True),
         ("none", "heavy_blur", "NOT_AVAILABLE", "PHOTO_TOO_BLURRY", False),
     ],
 )
@@ -47,3 +57,40 @@ def test_decisions(
     assert result.decided is decided
     names = {b["sub_check"] for b in result.report["breakdown"]}
     assert {"mrz_validation", "ocr_mrz_comparison", "document_in_date"} <= names
+
+
+YEAR = dt.timedelta(days=365)
+
+
+def _sub_check(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(b for b in report["breakdown"] if b["sub_check"] == name)
+
+
+def test_two_sided_card_front_and_back_agree(engine: AuthenticityEngine) -> None:
+    # The engine checks expiry against the real date: take a card valid for a while yet.
+    seed = next(
+        s
+        for s in range(12, 100)
+        if generate_document(s, fmt="TD1").identity.expiry_date > dt.date.today() + YEAR
+    )
+    document = generate_document(seed, fmt="TD1", two_sided=True)
+    result = engine.run(_evidence(*document.pages))
+    assert result.report is not None
+    assert result.report["recommendation"] == {"value": "APPROVE"}
+    sub = _sub_check(result.report, "front_back_consistency")
+    details = {d["name"]: d["value"] for d in sub["details"]}
+    assert sub["result"] == "PASS" and "document_number" in details["compared_fields"]
+    physical = _sub_check(result.report, "physical_document_captured")
+    assert physical["result"] == "PASS"
+    assert {"moire", "moire_threshold", "chroma_spread"} <= {d["name"] for d in physical["details"]}
+
+
+def test_front_back_mismatch_is_tampered(engine: AuthenticityEngine) -> None:
+    document = generate_document(13, fmt="TD1", attack="front_back_mismatch")
+    result = engine.run(_evidence(*document.pages))
+    assert result.report is not None
+    assert result.report["recommendation"] == {"value": "REJECT", "reason": "TAMPERED"}
+    sub = _sub_check(result.report, "front_back_consistency")
+    assert sub["result"] == "FAIL"
+    mismatched = next(d["value"] for d in sub["details"] if d["name"] == "mismatched_fields")
+    assert document.attacked_field in mismatched

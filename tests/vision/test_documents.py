@@ -222,3 +222,30 @@ def test_reading_is_a_plain_dataclass(reader: DocumentReader) -> None:
     reading = _read(reader, generate_document(5, fmt="TD2"), viz=True)
     assert np.isfinite(reading.quality.sharpness if reading.quality else np.nan)
     assert set(reading.timings_ms) >= {"decode", "locate", "quality", "mrz_ocr", "viz_ocr", "total"}
+
+
+@pytest.mark.parametrize("degradation", [Degradation.UPSIDE_DOWN, Degradation.QUARTER_TURN])
+def test_turned_pages_are_read(reader: DocumentReader, degradation: Degradation) -> None:
+    doc = generate_document(101, fmt="TD3", degradation=degradation)
+    reading = _read(reader, doc)
+    assert reading.mrz is not None and reading.mrz.lines == doc.mrz_lines, reading.mrz_text
+    assert reading.rotation in (90, 180, 270)
+
+
+def test_upright_pages_are_not_turned(reader: DocumentReader) -> None:
+    reading = _read(reader, generate_document(101, fmt="TD3", degradation="camera"))
+    assert reading.rotation == 0
+    assert not any("turn" in stage for stage in reading.timings_ms)
+
+
+def test_screen_recapture_is_flagged(reader: DocumentReader) -> None:
+    doc = generate_document(2, fmt="TD3", attack=Attack.SCREEN_RECAPTURE)
+    reading = _read(reader, doc)
+    assert reading.capture is not None
+    assert reading.has(ReasonCode.SCREEN_RECAPTURE), reading.capture
+
+
+@pytest.mark.parametrize("degradation", [Degradation.CAMERA, Degradation.JPEG, Degradation.GLARE])
+def test_genuine_captures_are_physical(reader: DocumentReader, degradation: Degradation) -> None:
+    reading = _read(reader, generate_document(3, fmt="TD1", degradation=degradation))
+    assert reading.capture is not None and reading.capture.physical, reading.capture

@@ -24,6 +24,8 @@ MRZ_FORMATS = {
     DocFormat.TD1: MrzFormat.TD1,
     DocFormat.TD2: MrzFormat.TD2,
     DocFormat.TD3: MrzFormat.TD3,
+    DocFormat.MRV_A: MrzFormat.MRV_A,
+    DocFormat.MRV_B: MrzFormat.MRV_B,
 }
 
 
@@ -124,11 +126,45 @@ def test_mrz_viz_mismatch_attack() -> None:
         assert getattr(result, field).value != doc.viz[field]
 
 
-def test_photocopy_is_grey_and_screen_recapture_has_a_bezel() -> None:
-    copy = _pixels(generate_document(2, attack="photocopy").image).astype(int)
-    assert np.abs(copy[:, :, 0] - copy[:, :, 2]).mean() < 2
+def test_photocopies_lose_colour_and_screens_are_framed() -> None:
+    genuine = _pixels(generate_document(2).image).astype(int)
+    spreads = []
+    for seed in range(4):
+        copy = _pixels(generate_document(seed, attack="photocopy").image).astype(int)
+        spreads.append(np.abs(copy[:, :, 0] - copy[:, :, 2]).mean())
+    assert max(spreads) < np.abs(genuine[:, :, 0] - genuine[:, :, 2]).mean()
     screen = _pixels(generate_document(2, attack="screen_recapture").image)
-    assert screen[:20, :20].mean() < 40  # dark bezel around the displayed page
+    assert screen.shape[:2] == (960, 1280)  # a phone photo of the screen
+    centre = screen[480, 640]
+    assert screen[5:40, 5:40].mean() < centre.mean()  # bezel / surround darker than the page
+
+
+def test_td1_cards_can_be_two_sided() -> None:
+    one = generate_document(3, fmt="TD1")
+    two = generate_document(3, fmt="TD1", two_sided=True)
+    assert one.back_image is None and one.pages == (one.image,)
+    assert two.back_image is not None and len(two.pages) == 2
+    assert two.mrz_lines == one.mrz_lines
+    with pytest.raises(ValueError, match="TD1"):
+        generate_document(3, fmt="TD3", two_sided=True)
+
+
+def test_front_back_mismatch_attack() -> None:
+    doc = generate_document(4, fmt="TD1", attack="front_back_mismatch")
+    assert doc.format is DocFormat.TD1 and doc.back_image is not None
+    result = parse_mrz(doc.mrz_lines, today=doc.today)
+    assert result.valid
+    field = doc.attacked_field
+    assert field in ("document_number", "surname", "date_of_birth")
+    assert getattr(result, field).value != doc.viz[field]
+
+
+def test_rotated_captures_are_turned() -> None:
+    upright = _pixels(generate_document(6, degradation="camera").image)
+    upside_down = _pixels(generate_document(6, degradation="upside_down").image)
+    quarter = _pixels(generate_document(6, degradation="quarter_turn").image)
+    assert upside_down.shape == upright.shape
+    assert quarter.shape == (upright.shape[1], upright.shape[0], 3)
 
 
 def test_caller_portrait_is_used() -> None:

@@ -4,12 +4,15 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 * NOT_AVAILABLE (undecided) when the image cannot be judged: too blurred, glare, too dark,
   too small, or no readable MRZ (Yoti's NOT_AVAILABLE reasons; a retake can fix these).
-* REJECT (decided) on evidence of forgery or misuse: a check digit that fails on an otherwise
-  readable MRZ (TAMPERED), printed data that contradicts the MRZ (TAMPERED), an expired
-  document (EXPIRED_DOCUMENT), a grey-scale copy (DOCUMENT_COPY).
-* APPROVE otherwise. This engine does not yet detect screen recaptures, holograms or other
-  security features: an APPROVE means "nothing we can measure is wrong", and the breakdown
-  says exactly what was measured.
+* REJECT (decided) on evidence of forgery or misuse: a capture of a screen or a photocopy
+  rather than the document (DOCUMENT_COPY), a check digit that fails on an otherwise
+  readable MRZ (TAMPERED), printed data that contradicts the MRZ on the same side or on the
+  other side of a card (TAMPERED), an expired document (EXPIRED_DOCUMENT).
+* APPROVE otherwise. Holograms and other security features are not evaluated, and the
+  screen/copy detector is calibrated on synthetic captures only: an APPROVE means "nothing
+  we can measure is wrong", and the breakdown says exactly what was measured.
+
+`assess` is the pure decision over readings (the benchmark calls it on its own readings).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import Any
 
 from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
-from openidv.vision.documents.reader import QualityThresholds
+from openidv.vision.documents.physical import CaptureThresholds
+from openidv.vision.documents.reader import QualityThresholds, cross_check
 from openidv.vision.documents.result import DocumentReading, ReasonCode
 
 _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason given
@@ -31,6 +35,8 @@ _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason
     (ReasonCode.NO_MRZ, "INCORRECT_MRZ"),
     (ReasonCode.MRZ_UNREADABLE, "INCORRECT_MRZ"),
 )
+# Fields compared between the VIZ of one side and the MRZ of the other.
+_FRONT_BACK_FIELDS = ("document_number", "surname", "given_names", "date_of_birth", "expiry_date")
 
 
 def _sub(name: str, passed: bool, **details: object) -> dict[str, Any]:
@@ -45,29 +51,82 @@ def _sub(name: str, passed: bool, **details: object) -> dict[str, Any]:
 class AuthenticityEngine:
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
-        readings = [document_reader().read(page.load(), read_viz=True) for page in pages]
-        # The page with an MRZ is the one the data checks are about (TD1: often the back).
-        with_mrz = [r for r in readings if r.mrz is not None]
-        reading = next((r for r in with_mrz if r.mrz and r.mrz.valid), None) or (
-            with_mrz[0] if with_mrz else (readings[0] if readings else None)
-        )
-        if reading is None:
-            return _result("NOT_AVAILABLE", "MISSING_DOCUMENT_SIDE", [], decided=False)
-        breakdown = _breakdown(reading)
-        for code, reason in _NOT_AVAILABLE:
-            if reading.has(code):
-                return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
-        if reading.has(ReasonCode.MRZ_INVALID) or reading.mismatches:
-            return _result("REJECT", "TAMPERED", breakdown)
-        if reading.expired:
-            return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
-        if reading.has(ReasonCode.NO_COLOUR):
-            return _result("REJECT", "DOCUMENT_COPY", breakdown)
-        return _result("APPROVE", None, breakdown)
+        return assess([document_reader().read(page.load(), read_viz=True) for page in pages])
 
 
-def _breakdown(reading: DocumentReading) -> list[dict[str, Any]]:
+def assess(readings: list[DocumentReading]) -> MachineResult:
+    """The authenticity report over the readings of one document's pages, in order."""
+    # The page with an MRZ is the one the data checks are about (TD1: usually the back).
+    with_mrz = [r for r in readings if r.mrz is not None and r.mrz.format is not None]
+    reading = next((r for r in with_mrz if r.mrz and r.mrz.valid), None) or (
+        with_mrz[0] if with_mrz else (readings[0] if readings else None)
+    )
+    if reading is None:
+        return _result("NOT_AVAILABLE", "MISSING_DOCUMENT_SIDE", [], decided=False)
+    others = [r for r in readings if r is not reading]
+    front_back = _front_back(reading, others)
+    breakdown = _breakdown(reading, readings, front_back)
+    if reading.has(ReasonCode.NOT_AN_IMAGE) or reading.has(ReasonCode.IMAGE_TOO_SMALL):
+        reason = "UNABLE_TO_LOAD" if reading.has(ReasonCode.NOT_AN_IMAGE) else None
+        return _result("NOT_AVAILABLE", reason or "IMAGE_RESOLUTION_TOO_LOW", breakdown, False)
+    # A screen or a copy is evidence in itself, whether or not its text can be read.
+    screen, copy = _not_physical(readings)
+    if screen or copy:
+        return _result("REJECT", "DOCUMENT_COPY", breakdown)
+    for code, reason in _NOT_AVAILABLE:
+        if reading.has(code):
+            return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
+    if reading.has(ReasonCode.MRZ_INVALID) or reading.mismatches or (front_back and front_back[1]):
+        return _result("REJECT", "TAMPERED", breakdown)
+    if reading.expired:
+        return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
+    return _result("APPROVE", None, breakdown)
+
+
+def _not_physical(readings: list[DocumentReading]) -> tuple[bool, bool]:
+    """(any side photographed off a screen, the document is a copy). A copy is judged on
+    the most colourful side: the back of a genuine card can be nearly colourless (no
+    portrait, a pale underprint), its front cannot."""
+    captures = [r.capture for r in readings if r.capture is not None]
+    if not captures:
+        return False, False
+    return any(c.screen for c in captures), all(c.copy for c in captures)
+
+
+def _front_back(
+    reading: DocumentReading, others: list[DocumentReading]
+) -> tuple[list[str], list[str]] | None:
+    """(fields compared, fields that differ) between the MRZ side and the other side's
+    printed fields, or None when there is no other side with readable fields."""
+    mrz = reading.mrz
+    if mrz is None or mrz.format is None:
+        return None
+    compared: list[str] = []
+    mismatched: list[str] = []
+    for other in others:
+        viz = {name: field for name, field in other.viz.items() if name in _FRONT_BACK_FIELDS}
+        usable = [
+            name
+            for name, field in viz.items()
+            if field.value is not None
+            and field.confidence >= 0.8
+            and mrz.fields[name].value is not None
+            and mrz.fields[name].valid is not False
+        ]
+        compared += usable
+        mismatched += cross_check(mrz, viz)
+    if not compared:
+        return None
+    return sorted(set(compared)), sorted(set(mismatched))
+
+
+def _breakdown(
+    reading: DocumentReading,
+    readings: list[DocumentReading],
+    front_back: tuple[list[str], list[str]] | None,
+) -> list[dict[str, Any]]:
     gate = QualityThresholds()
+    capture_gate = CaptureThresholds()
     quality = reading.quality
     mrz = reading.mrz
     subs = [
@@ -79,20 +138,44 @@ def _breakdown(reading: DocumentReading) -> list[dict[str, Any]]:
         _sub("document_in_date", reading.expired is False,
              expired="unknown" if reading.expired is None else reading.expired),
     ]  # fmt: skip
+    if front_back is not None:
+        compared, mismatched = front_back
+        subs.append(
+            _sub("front_back_consistency", not mismatched,
+                 compared_fields=",".join(compared),
+                 mismatched_fields=",".join(mismatched) or "none")
+        )  # fmt: skip
+    captures = [r.capture for r in readings if r.capture is not None]
+    if captures:
+        # The worst page decides: any screen or copy side fails the sub-check.
+        moire = max(c.moire for c in captures)
+        moire_luma = max(c.moire_luma for c in captures)
+        colourful = max(captures, key=lambda c: c.chroma_spread)  # copies: see _not_physical
+        spread, saturation = colourful.chroma_spread, colourful.saturation_p95
+        white = colourful.white_share
+        screen, copy = _not_physical(readings)
+        subs.append(
+            _sub("physical_document_captured", not (screen or copy),
+                 screen_recapture=screen, moire=f"{moire:.1f}",
+                 moire_threshold=capture_gate.max_moire_chroma,
+                 moire_luma=f"{moire_luma:.1f}", moire_luma_threshold=capture_gate.max_moire_luma,
+                 photocopy=copy, chroma_spread=f"{spread:.2f}",
+                 chroma_spread_threshold=capture_gate.min_chroma_spread,
+                 saturation_p95=f"{saturation:.0f}",
+                 saturation_p95_threshold=capture_gate.min_saturation_p95,
+                 white_share=f"{white:.3f}", white_share_threshold=capture_gate.max_white_share)
+        )  # fmt: skip
     if quality is not None:
-        subs += [
-            _sub("physical_document_captured", quality.colourfulness >= gate.min_colourfulness,
-                 colourfulness=f"{quality.colourfulness:.1f}",
-                 threshold=gate.min_colourfulness, screen_recapture="not evaluated"),
+        subs.append(
             _sub("image_quality", not any(reading.has(code) for code, _ in _NOT_AVAILABLE[1:6]),
                  sharpness=f"{quality.sharpness:.0f}", sharpness_threshold=gate.min_sharpness,
-                 glare=f"{quality.glare_blob:.3f}", glare_threshold=gate.max_glare_blob),
-        ]  # fmt: skip
+                 glare=f"{quality.glare_blob:.3f}", glare_threshold=gate.max_glare_blob)
+        )  # fmt: skip
     return subs
 
 
 def _result(
-    value: str, reason: str | None, breakdown: list[dict[str, Any]], *, decided: bool = True
+    value: str, reason: str | None, breakdown: list[dict[str, Any]], decided: bool = True
 ) -> MachineResult:
     recommendation: dict[str, Any] = {"value": value}
     if reason:

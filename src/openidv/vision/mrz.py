@@ -112,6 +112,9 @@ class ProblemCode(enum.StrEnum):
     COUNTRY_CODE = "country_code"
     SEX = "sex"
     MISSING = "missing"  # a mandatory field is empty
+    # Two readings that check digits cannot tell apart (G and 6 weigh the same mod 10),
+    # found by comparison with another source (the printed VIZ): not a sign of forgery.
+    AMBIGUOUS = "ambiguous"
 
 
 @dataclass(frozen=True)
@@ -534,6 +537,15 @@ class _Reader:
         well_formed = self._class_ok(raw, _LETTERS_OR_FILLER, "surname", "name")
         if not raw.strip(FILLER):
             self._problem(ProblemCode.MISSING, "surname", "the name field is empty")
+            well_formed = False
+        elif FILLER * 2 in secondary.rstrip(FILLER):
+            # Given names are separated by single fillers and the field ends in fillers:
+            # letters after a second double filler are misread fillers ('<' as 'C', 'K').
+            self._problem(
+                ProblemCode.CHARACTER,
+                "given_names",
+                f"the name field {raw!r} continues after its closing fillers",
+            )
             well_formed = False
         valid = None if well_formed else False
         return (

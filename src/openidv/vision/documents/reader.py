@@ -5,7 +5,9 @@ Pipeline (times are typical for a 1000 px page on 2 cores):
 1. decode, find the document outline and flatten it to 1000 px wide (~10 ms);
 2. quality measures on the flattened page (~10 ms);
 3. MRZ lines by morphology (~5 ms), each line cropped and recognised (PP-OCRv6, ~40 ms a
-   line); the detector is run on the lower part of the page only if that fails;
+   line); only when that yields no MRZ layout, the same on the page turned 180 degrees (and
+   90/270 for a portrait frame), then the detector on the lower part of the page;
+   screen-recapture and photocopy signals (`physical`, ~30 ms) are measured alongside;
 4. VIZ: text detection at reduced resolution above the MRZ, recognition of every line, and
    caption matching (the bulk of the time; skip with ``read_viz=False``, though it is
    still read when the MRZ document number needs the VIZ as a tie-breaker);
@@ -33,12 +35,13 @@ from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
 from openidv.vision.documents.locate import decode_image, locate_document
 from openidv.vision.documents.mrz_text import parse_ocr_lines
 from openidv.vision.documents.ocr import OcrEngine
+from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.quality import QualityMeasures, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField, extract_fields
-from openidv.vision.mrz import MrzResult
+from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
-__all__ = ["DocumentReader", "QualityThresholds", "read_document"]
+__all__ = ["DocumentReader", "QualityThresholds", "cross_check", "read_document"]
 
 Array = NDArray[np.uint8]
 T = TypeVar("T")
@@ -48,6 +51,10 @@ MIN_IMAGE_SIDE = 200
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
 FALLBACK_DET_LIMIT = 960
+# VIZ captions are recognised up to 6.5 x their height (about 16 characters: "Date of
+# birth / G", "Fecha de nacimi"), enough to identify every caption of the table and no
+# wider than the recogniser's own minimum input (see `ocr.OcrEngine`).
+CAPTION_ASPECT = 6.5
 
 
 class QualityThresholds:
@@ -75,8 +82,10 @@ def _timed(timings: dict[str, float], stage: str, fn: Callable[[], T]) -> T:
     return value
 
 
-def _rank(result: MrzResult) -> tuple[int, int, int]:
+def _rank(result: MrzResult | None) -> tuple[int, int, int]:
     """Prefer valid MRZs, then any recognised layout, then fewer problems."""
+    if result is None:
+        return (-1, -1, -1000)
     return (int(result.valid), int(result.format is not None), -len(result.problems))
 
 
@@ -85,7 +94,7 @@ def _fold_name(text: str) -> str:
     return re.sub(r"[^A-Z]", "", plain)
 
 
-def _cross_check(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
+def cross_check(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
     """Fields whose MRZ value (when not invalid) differs from a confidently read VIZ value."""
     mismatches: list[str] = []
     for name in (
@@ -112,6 +121,10 @@ def _cross_check(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
             # The MRZ truncates long names, and transliterates (Ü -> UE): a VIZ name that
             # merely starts with the MRZ name, or vice versa, is not a mismatch.
             same = viz_name.startswith(mrz_name) or mrz_name.startswith(viz_name)
+            # A VIZ value that is the MRZ's *other* name was read under the wrong caption
+            # (small, blurred captions): a reading error, not evidence of tampering.
+            other = mrz.fields["given_names" if name == "surname" else "surname"].value
+            same = same or (other is not None and _fold_name(other) == viz_name)
         else:
             same = mrz_field.value.replace("<", "") == field.value
         if not same:
@@ -128,9 +141,12 @@ class DocumentReader:
         threads: int = 2,
         verify_models: bool = True,
         thresholds: QualityThresholds | None = None,
+        caption_aspect: float | None = CAPTION_ASPECT,
     ) -> None:
         self._ocr = OcrEngine(threads=threads, verify_models=verify_models)
         self.thresholds = thresholds if thresholds is not None else QualityThresholds()
+        # None recognises VIZ captions in full (slower; the benchmark's --compare baseline).
+        self.caption_aspect = caption_aspect
 
     # -- MRZ ------------------------------------------------------------------
 
@@ -157,24 +173,51 @@ class DocumentReader:
         texts = [box.text for box in boxes]
         return parse_ocr_lines(texts, today=today), texts
 
+    def _read_lines_of(
+        self, page: Array, today: dt.date, timings: dict[str, float], suffix: str = ""
+    ) -> tuple[MrzResult | None, list[str], list[MrzLineBox]]:
+        lines = _timed(timings, "mrz_locate" + suffix, lambda: find_mrz_lines(page))
+        if not lines:
+            return None, [], lines
+        result, texts = _timed(
+            timings, "mrz_ocr" + suffix, lambda: self._read_lines(page, lines, today)
+        )
+        return result, texts, lines
+
     def _read_mrz(
         self, page: Array, today: dt.date, timings: dict[str, float]
-    ) -> tuple[MrzResult | None, list[str], list[MrzLineBox]]:
-        lines = _timed(timings, "mrz_locate", lambda: find_mrz_lines(page))
-        result: MrzResult | None = None
-        texts: list[str] = []
-        if lines:
-            result, texts = _timed(timings, "mrz_ocr", lambda: self._read_lines(page, lines, today))
+    ) -> tuple[MrzResult | None, list[str], list[MrzLineBox], Array, int]:
+        """The MRZ of the page, turning it when the upright read finds no MRZ layout.
+
+        Returns the result, its line texts and boxes, the page as read and the turn (deg)."""
+        result, texts, lines = self._read_lines_of(page, today, timings)
+        if result is not None and result.format is not None:
+            return result, texts, lines, page, 0
+        # Upside down (or, for a portrait frame, sideways): the morphological line finder
+        # is cheap and rotation-blind, so only the recognition is spent on each turn.
+        turns = [2, 1, 3] if page.shape[0] > page.shape[1] else [2]
+        best: tuple[MrzResult | None, list[str], list[MrzLineBox], Array, int] = (
+            result, texts, lines, page, 0,
+        )  # fmt: skip
+        for quarter in turns:
+            turned = np.ascontiguousarray(np.rot90(page, quarter))
+            trial, trial_texts, trial_lines = self._read_lines_of(
+                turned, today, timings, suffix=f"_turn{quarter * 90}"
+            )
+            if trial is not None and _rank(trial) > _rank(best[0]):
+                best = trial, trial_texts, trial_lines, turned, quarter * 90
+            if trial is not None and trial.format is not None:
+                return best
+        result, texts, lines, page, turn = best
         # The detector fallback costs ~300 ms: only when the lines were not found or their
         # text has no MRZ layout at all (a read that merely fails a check digit is usually
         # an altered document, and re-reading it the same way would not change that).
-        if result is None or result.format is None:
-            fallback, fallback_texts = _timed(
-                timings, "mrz_fallback", lambda: self._read_by_detection(page, today)
-            )
-            if fallback_texts and (result is None or _rank(fallback) > _rank(result)):
-                result, texts = fallback, fallback_texts
-        return result, texts, lines
+        fallback, fallback_texts = _timed(
+            timings, "mrz_fallback", lambda: self._read_by_detection(page, today)
+        )
+        if fallback_texts and (result is None or _rank(fallback) > _rank(result)):
+            result, texts = fallback, fallback_texts
+        return result, texts, lines, page, turn
 
     # -- whole page -----------------------------------------------------------
 
@@ -211,7 +254,10 @@ class DocumentReader:
         located = _timed(timings, "locate", lambda: locate_document(pixels))
         page = located.image
         quality = _timed(timings, "quality", lambda: measure_quality(page, scale=located.scale))
-        mrz, texts, lines = self._read_mrz(page, today, timings)
+        capture: CaptureMeasures = _timed(
+            timings, "capture", lambda: measure_capture(pixels, page, located.quad)
+        )
+        mrz, texts, lines, page, turn = self._read_mrz(page, today, timings)
         if lines:
             height = statistics.median(line.height for line in lines) * located.scale
             quality = _with_mrz_height(quality, height)
@@ -227,7 +273,13 @@ class DocumentReader:
                 else page.shape[0]
             )
             region = page[: max(top, 1)]
-            boxes = _timed(timings, "viz_ocr", lambda: self._ocr.read(region, limit=VIZ_DET_LIMIT))
+            boxes = _timed(
+                timings,
+                "viz_ocr",
+                lambda: self._ocr.read(
+                    region, limit=VIZ_DET_LIMIT, small_text_aspect=self.caption_aspect
+                ),
+            )
             viz = extract_fields(boxes)
             number = viz.get("document_number")
             if (
@@ -238,11 +290,30 @@ class DocumentReader:
             ):
                 # O/0-style ambiguity in the MRZ number: re-parse with the VIZ number.
                 mrz = parse_ocr_lines(texts, today=today, number_hint=number.value)
+            if mrz is not None and number is not None and number.confidence >= 0.8:
+                mrz = _check_neutral_swaps(mrz, number.value)
         reasons.extend(self._mrz_reasons(mrz, lines))
         reasons.extend(self._quality_reasons(quality))
+        if capture.screen:
+            reasons.append(
+                Reason(
+                    ReasonCode.SCREEN_RECAPTURE,
+                    "the document was photographed off a screen (moire: chroma "
+                    f"{capture.moire:.1f}, luma {capture.moire_luma:.1f})",
+                )
+            )
+        if capture.copy:
+            reasons.append(
+                Reason(
+                    ReasonCode.NO_COLOUR,
+                    "the image is a photocopy: colour spread "
+                    f"{capture.chroma_spread:.1f}, saturation p95 {capture.saturation_p95:.0f}, "
+                    f"white page share {capture.white_share:.0%}",
+                )
+            )
         mismatches: list[str] = []
         if mrz is not None and mrz.format is not None and viz:
-            mismatches = _cross_check(mrz, viz)
+            mismatches = cross_check(mrz, viz)
             if mismatches:
                 reasons.append(
                     Reason(
@@ -267,6 +338,8 @@ class DocumentReader:
             document_found=located.found_outline,
             mismatches=tuple(mismatches),
             expired=expired,
+            capture=capture,
+            rotation=turn,
         )
 
     def _mrz_reasons(self, mrz: MrzResult | None, lines: list[MrzLineBox]) -> list[Reason]:
@@ -277,6 +350,14 @@ class DocumentReader:
                 Reason(
                     ReasonCode.MRZ_UNREADABLE,
                     "an MRZ was found but could not be read as TD1, TD2 or TD3: "
+                    + "; ".join(str(problem) for problem in mrz.problems),
+                )
+            ]
+        if mrz.problems and all(p.code is ProblemCode.AMBIGUOUS for p in mrz.problems):
+            return [
+                Reason(
+                    ReasonCode.MRZ_UNREADABLE,
+                    "the MRZ could not be read with certainty: "
                     + "; ".join(str(problem) for problem in mrz.problems),
                 )
             ]
@@ -328,14 +409,35 @@ class DocumentReader:
                     f"{quality.clipped_high:.0%} of the document is burnt out",
                 )
             )
-        if quality.colourfulness < gate.min_colourfulness:
-            reasons.append(
-                Reason(
-                    ReasonCode.NO_COLOUR,
-                    "the image has no colour: a photocopy or a grey-scale scan, not the document",
-                )
-            )
         return reasons
+
+
+# Look-alike pairs with the same ICAO check-digit value (G = 16, S = 28): a misread between
+# them passes every check digit, so only an independent reading can reveal it.
+_NEUTRAL_SWAPS = {("G", "6"), ("6", "G"), ("S", "8"), ("8", "S")}
+
+
+def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
+    """Mark the MRZ document number ambiguous when the printed (VIZ) number differs from it
+    only by check-digit-neutral look-alikes: which one is right cannot be known."""
+    read = mrz.document_number.value
+    if printed is None or read is None or mrz.document_number.valid is not True:
+        return mrz
+    if len(printed) != len(read) or printed == read:
+        return mrz
+    if not all(a == b or (a, b) in _NEUTRAL_SWAPS for a, b in zip(read, printed, strict=True)):
+        return mrz
+    problem = MrzProblem(
+        ProblemCode.AMBIGUOUS,
+        f"the MRZ number {read!r} and the printed {printed!r} differ only by look-alikes "
+        "that check digits cannot tell apart (G/6, S/8)",
+        "document_number",
+    )
+    return dataclasses.replace(
+        mrz,
+        document_number=dataclasses.replace(mrz.document_number, valid=False),
+        problems=(*mrz.problems, problem),
+    )
 
 
 def _with_mrz_height(quality: QualityMeasures, height: float) -> QualityMeasures:

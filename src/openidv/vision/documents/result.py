@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from openidv.vision.documents.physical import CaptureMeasures
 from openidv.vision.documents.quality import QualityMeasures
 from openidv.vision.documents.viz import VizField
 from openidv.vision.mrz import MrzResult
@@ -25,7 +26,8 @@ class ReasonCode(StrEnum):
     GLARE = "glare"
     UNDEREXPOSED = "underexposed"
     OVEREXPOSED = "overexposed"
-    NO_COLOUR = "no_colour"  # grey-scale image: photocopy or black-and-white scan
+    NO_COLOUR = "no_colour"  # photocopy: grey-scale or colour-reduced, underprint lost
+    SCREEN_RECAPTURE = "screen_recapture"  # the document was photographed off a screen
     MRZ_VIZ_MISMATCH = "mrz_viz_mismatch"
     EXPIRED = "expired"
 
@@ -59,6 +61,8 @@ class DocumentReading:
     document_found: bool = False  # a document outline was found and flattened
     mismatches: tuple[str, ...] = field(default=())  # fields where MRZ and VIZ disagree
     expired: bool | None = None  # None when the expiry date could not be read
+    capture: CaptureMeasures | None = None  # screen-recapture and photocopy signals
+    rotation: int = 0  # degrees the page was turned (counter-clockwise) to be read
 
     @property
     def mrz_valid(self) -> bool:

@@ -42,6 +42,8 @@ class Degradation(StrEnum):
     GLARE = "glare"
     CAMERA = "camera"
     HEAVY_BLUR = "heavy_blur"
+    UPSIDE_DOWN = "upside_down"  # a camera shot of the page held upside down
+    QUARTER_TURN = "quarter_turn"  # a camera shot with the phone turned 90 degrees
 
 
 # "Mild" is what a cooperative user with a decent phone produces; the benchmark's 99.5 %
@@ -104,6 +106,7 @@ def _place(
     fill: float,
     angle: float,
     keystone: float,
+    interpolation: int = cv2.INTER_AREA,
 ) -> Image_:
     """Warp the page onto a surface: scale to ``fill`` of the frame width, rotate, tilt."""
     height, width = page.shape[:2]
@@ -134,7 +137,7 @@ def _place(
     )
     target = (target + offset).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(corners, target)
-    warped = cv2.warpPerspective(page, matrix, frame, flags=cv2.INTER_AREA)
+    warped = cv2.warpPerspective(page, matrix, frame, flags=interpolation)
     mask = cv2.warpPerspective(np.full((height, width), 255, np.uint8), matrix, frame)
     surface = _surface(rng, frame)
     alpha = (mask.astype(np.float32) / 255.0)[:, :, None]
@@ -213,6 +216,10 @@ _STEPS: dict[Degradation, _Step] = {
     Degradation.LOWRES: _lowres,
     Degradation.GLARE: lambda rng, page: _glare(rng, page, rng.uniform(0.7, 1.0)),
     Degradation.CAMERA: _camera,
+    Degradation.UPSIDE_DOWN: lambda rng, page: np.ascontiguousarray(_camera(rng, page)[::-1, ::-1]),
+    Degradation.QUARTER_TURN: lambda rng, page: np.ascontiguousarray(
+        np.rot90(_camera(rng, page), rng.choice((1, 3)))
+    ),
 }
 
 
@@ -220,39 +227,97 @@ def apply_degradation(rng: random.Random, page: Image_, degradation: Degradation
     return _STEPS[degradation](rng, page)
 
 
-def screen_recapture(rng: random.Random, page: Image_) -> Image_:
-    """The page shown on a screen and photographed: RGB subpixels, moire, gamma, bezel."""
+def _screen_pixels(rng: random.Random, page: Image_) -> tuple[Image_, int]:
+    """The page as an emitting screen: letterboxed, each pixel drawn as R, G, B stripes
+    separated by the black matrix; returns the physical image and its subpixel factor."""
     height, width = page.shape[:2]
-    big = np.asarray(
-        cv2.resize(page, (width * 3, height * 3), interpolation=cv2.INTER_NEAREST), np.float32
-    )
-    # Subpixel stripes: each screen pixel is three vertical R, G, B stripes.
-    stripes = np.zeros((1, width * 3, 3), np.float32)
+    shown_w = rng.randint(620, 900)  # screen pixels across the displayed document
+    shown_h = round(height * shown_w / width)
+    shown = cv2.resize(page, (shown_w, shown_h), interpolation=cv2.INTER_AREA)
+    # Display transfer: brighter mid-tones, a blue white point, a slightly wider gamut.
+    gamma = rng.uniform(0.78, 0.9)
+    linear = (shown.astype(np.float32) / 255.0) ** gamma
+    grey = linear.mean(axis=2, keepdims=True)
+    linear = grey + (linear - grey) * rng.uniform(1.1, 1.3)
+    white = np.array([rng.uniform(0.88, 0.95), rng.uniform(0.96, 1.0), 1.0], np.float32)
+    shown = _clip(linear * white * 255.0)
+    pad = rng.randint(int(0.04 * shown_w), int(0.1 * shown_w))
+    screen = cv2.copyMakeBorder(shown, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(4, 4, 6))
+    factor = 3
+    big = cv2.resize(
+        screen,
+        (screen.shape[1] * factor, screen.shape[0] * factor),
+        interpolation=cv2.INTER_NEAREST,
+    ).astype(np.float32)
+    mask = np.full((factor, factor, 3), rng.uniform(0.15, 0.3), np.float32)
     for channel in range(3):
-        stripes[0, channel::3, channel] = 1.0
-    big = np.asarray(big * (0.72 + 0.28 * stripes), np.float32)
-    # The camera samples the grid at a slightly different pitch and angle -> moire.
-    matrix = cv2.getRotationMatrix2D((width * 1.5, height * 1.5), rng.uniform(-2, 2), 1 / 3 * 1.02)
-    matrix[:, 2] += (width / 2 - width * 1.5, height / 2 - height * 1.5)  # centre to centre
-    warped = np.asarray(
-        cv2.warpAffine(big, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0)),
-        np.float32,
+        mask[:, channel, channel] = 1.0
+    mask[factor - 1, :, :] *= 0.35  # black matrix between pixel rows
+    tiled = np.tile(mask, (screen.shape[0], screen.shape[1], 1))
+    # Stripes carry all the light of a pixel in a third of its width.
+    return _clip(big * tiled * (3.0 / (1.0 + 2.0 * float(mask[0, 0, 1])) / 0.8)), factor
+
+
+def screen_recapture(rng: random.Random, page: Image_) -> Image_:
+    """The page shown on a phone or monitor and photographed with another phone.
+
+    The screen is drawn physically (RGB subpixel stripes and black matrix, letterbox, a
+    dark bezel, a display gamma and blue white point); the camera then samples it at about
+    one sensor pixel per screen pixel, in perspective, through slightly soft optics, so the
+    subpixel grid beats with the sensor grid (moire), and adds a specular band from the
+    glass, sensor noise and JPEG.
+    """
+    physical, factor = _screen_pixels(rng, page)
+    bezel = rng.randint(18, 40) * factor
+    physical = np.asarray(
+        cv2.copyMakeBorder(
+            physical, bezel, bezel, bezel, bezel, cv2.BORDER_CONSTANT, value=(20, 20, 22)
+        ),
+        np.uint8,
     )
-    gamma = rng.uniform(0.8, 0.9)
-    shot = np.asarray(255.0 * (np.clip(warped, 0, 255) / 255.0) ** gamma * 1.15, np.float32)
-    shot[:, :, 2] = shot[:, :, 2] * 1.06  # screens run blue (arrays here are RGB)
-    bordered = cv2.copyMakeBorder(
-        _clip(shot), 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=(12, 12, 14)
+    # Optics: softer than a subpixel, sharper than a pixel, so the grid aliases.
+    physical = _blur(physical, rng.uniform(0.5, 1.2))
+    framed = _place(
+        rng,
+        physical,
+        (1280, 960),
+        fill=rng.uniform(0.7, 0.92),
+        angle=rng.uniform(-5, 5),
+        keystone=rng.uniform(0.0, 0.07),
+        interpolation=cv2.INTER_LINEAR,
     )
-    return _jpeg_roundtrip(_noise(rng, np.asarray(bordered, np.uint8), 3), 85)
+    height, width = framed.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    slope = rng.uniform(-1.0, 1.0)
+    band = np.exp(-(((xx + slope * yy) / width - rng.uniform(0.2, 0.8)) ** 2) / 0.02)
+    framed = _clip(framed.astype(np.float32) + (band * rng.uniform(10, 30))[:, :, None])
+    framed = _noise(rng, framed, rng.uniform(2, 4))
+    return _jpeg_roundtrip(framed, rng.randint(80, 92))
 
 
 def photocopy(rng: random.Random, page: Image_) -> Image_:
-    """A grey-scale photocopy: no colour, crushed contrast, toner speckle, slight blur."""
-    grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    grey = np.clip((grey - 60.0) * 1.5 + 40.0, 0, 255)
-    speckle = np.random.default_rng(rng.getrandbits(32)).random(grey.shape) < 0.002
-    grey[speckle] = 30
-    grey = cv2.GaussianBlur(grey, (0, 0), 0.7)
-    rgb = cv2.cvtColor(_clip(grey), cv2.COLOR_GRAY2RGB)
-    return _jpeg_roundtrip(np.asarray(rgb, np.uint8), 80)
+    """A photocopy of the page, then scanned or photographed.
+
+    Half are grey-scale, half colour copies with most of the colour gone. Either way the
+    copier's tone curve whitens the pale underprint (the fine guilloche is lost), the toner
+    leaves grain and speckle on the ink, and the copy is a little soft.
+    """
+    pixels = page.astype(np.float32)
+    grey = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY).astype(np.float32)[:, :, None]
+    if rng.random() < 0.5:
+        pixels = np.repeat(grey, 3, axis=2)
+    else:
+        pixels = grey + (pixels - grey) * rng.uniform(0.2, 0.4)
+    # Tone curve: paper white above ~200, ink pushed darker.
+    low, high = rng.uniform(50, 70), rng.uniform(195, 215)
+    pixels = np.clip((pixels - low) / (high - low), 0.0, 1.0) ** 1.2 * 255.0
+    generator = np.random.default_rng(rng.getrandbits(32))
+    darkness = 1.0 - pixels.mean(axis=2, keepdims=True) / 255.0
+    toner = generator.normal(0.0, 1.0, page.shape[:2])[:, :, None] * 40.0 * darkness
+    pixels = pixels + toner
+    speckle = generator.random(page.shape[:2]) < 0.002
+    pixels[speckle] = 35.0
+    copy = _blur(_clip(pixels), rng.uniform(0.5, 0.9))
+    if rng.random() < 0.5:  # scanned
+        return _jpeg_roundtrip(copy, rng.randint(75, 88))
+    return _camera(rng, copy)  # photographed on a table

@@ -49,6 +49,9 @@ class Attack(StrEnum):
     EXPIRED = "expired"  # a genuine document whose expiry date has passed
     SCREEN_RECAPTURE = "screen_recapture"
     PHOTOCOPY = "photocopy"
+    # Two-sided TD1 only: the front (VIZ) and the back (valid MRZ) disagree on the document
+    # number, the surname or the date of birth, as when two cards are combined.
+    FRONT_BACK_MISMATCH = "front_back_mismatch"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class SyntheticDocument:
     identity: Identity
     today: dt.date  # the date the document is valid on (unless expired)
     attacked_field: str | None = None  # which field the data-level attack touched
+    back_image: bytes | None = None  # two-sided TD1: ``image`` is the front, this the back
+
+    @property
+    def pages(self) -> tuple[bytes, ...]:
+        return (self.image,) if self.back_image is None else (self.image, self.back_image)
 
 
 def viz_values(identity: Identity) -> dict[str, str]:
@@ -130,10 +138,17 @@ def generate_document(
     portrait: Image.Image | bytes | None = None,
     today: dt.date = DEFAULT_TODAY,
     image_format: str | None = None,
+    two_sided: bool = False,
 ) -> SyntheticDocument:
     """Render one document. ``image_format`` forces 'png' or 'jpeg' (default: PNG for
-    lossless variants, JPEG where the degradation or attack implies a camera)."""
+    lossless variants, JPEG where the degradation or attack implies a camera).
+
+    ``two_sided`` (TD1 only, implied by the front/back attack) renders the front (portrait
+    and VIZ) as ``image`` and the back (issue details and MRZ) as ``back_image``."""
     fmt, degradation, attack = DocFormat(fmt), Degradation(degradation), Attack(attack)
+    two_sided = two_sided or attack is Attack.FRONT_BACK_MISMATCH
+    if two_sided and fmt is not DocFormat.TD1:
+        raise ValueError("only TD1 cards are generated two-sided")
     # One stream per concern, so that e.g. adding a degradation does not change identities.
     rng = random.Random(f"identity:{seed}:{fmt.value}")  # noqa: S311 - test data
     identity = random_identity(rng, fmt, today=today)
@@ -162,28 +177,51 @@ def generate_document(
         else:
             shift = dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(30, 3000))
             viz["date_of_birth"] = (identity.date_of_birth + shift).isoformat()
-    page = render_page(
-        random.Random(f"page:{seed}:{fmt.value}"),  # noqa: S311 - test data, not secrets
-        fmt,
-        country_name=identity.country.name,
-        language=identity.country.language,
-        viz=_printed(viz),
-        mrz_lines=lines,
-        portrait=portrait,
-    )
-    pixels = np.asarray(page, dtype=np.uint8)
+    if attack is Attack.FRONT_BACK_MISMATCH:
+        attacked_field = rng.choice(("document_number", "surname", "date_of_birth"))
+        if attacked_field == "surname":
+            others = [s for s in identity.country.surnames if s != identity.surname]
+            viz["surname"] = rng.choice(others)
+        elif attacked_field == "date_of_birth":
+            shift = dt.timedelta(days=rng.choice((-1, 1)) * rng.randint(30, 3000))
+            viz["date_of_birth"] = (identity.date_of_birth + shift).isoformat()
+        else:
+            number = identity.document_number
+            digit = rng.randrange(len(number) - 4, len(number))
+            new_digit = str((int(number[digit]) + rng.randint(1, 9)) % 10)
+            viz["document_number"] = number[:digit] + new_digit + number[digit + 1 :]
+    page_rng = random.Random(f"page:{seed}:{fmt.value}")  # noqa: S311 - test data, not secrets
+
+    def render(side: str) -> Image.Image:
+        return render_page(
+            page_rng,
+            fmt,
+            country_name=identity.country.name,
+            language=identity.country.language,
+            viz=_printed(viz),
+            mrz_lines=lines,
+            portrait=portrait,
+            side=side,
+        )
+
     capture_rng = random.Random(f"capture:{seed}:{degradation.value}:{attack.value}")  # noqa: S311
-    pixels = apply_degradation(capture_rng, pixels, degradation)
-    if attack is Attack.SCREEN_RECAPTURE:
-        pixels = screen_recapture(capture_rng, pixels)
-    elif attack is Attack.PHOTOCOPY:
-        pixels = photocopy(capture_rng, pixels)
     lossless = degradation in (Degradation.CLEAN, Degradation.NOISE, Degradation.GLARE) and (
         attack not in (Attack.SCREEN_RECAPTURE, Attack.PHOTOCOPY)
     )
     kind = image_format or ("png" if lossless else "jpeg")
+
+    def capture(page: Image.Image) -> bytes:
+        pixels = apply_degradation(capture_rng, np.asarray(page, dtype=np.uint8), degradation)
+        if attack is Attack.SCREEN_RECAPTURE:
+            pixels = screen_recapture(capture_rng, pixels)
+        elif attack is Attack.PHOTOCOPY:
+            pixels = photocopy(capture_rng, pixels)
+        return encode(pixels, kind, quality=92)
+
+    image = capture(render("front" if two_sided else "both"))
+    back = capture(render("back")) if two_sided else None
     return SyntheticDocument(
-        image=encode(pixels, kind, quality=92),
+        image=image,
         mime_type=f"image/{kind}",
         format=fmt,
         degradation=degradation,
@@ -194,4 +232,5 @@ def generate_document(
         identity=printed_identity,
         today=today,
         attacked_field=attacked_field,
+        back_image=back,
     )

@@ -28,11 +28,17 @@ FILLER = "<"
 
 
 class DocFormat(StrEnum):
-    """The three ICAO document sizes the generator renders."""
+    """The ICAO document layouts the generator renders."""
 
     TD1 = "TD1"  # ID card, 3 x 30
     TD2 = "TD2"  # ID card / travel document, 2 x 36
     TD3 = "TD3"  # passport data page, 2 x 44
+    MRV_A = "MRV-A"  # full-size visa sticker, 2 x 44, no composite check digit
+    MRV_B = "MRV-B"  # small visa sticker, 2 x 36, no composite check digit
+
+    @property
+    def is_visa(self) -> bool:
+        return self in (DocFormat.MRV_A, DocFormat.MRV_B)
 
 
 @dataclass(frozen=True)
@@ -156,13 +162,24 @@ def random_identity(
     validity_years = 10 if fmt is DocFormat.TD3 else rng.choice((5, 10))
     issued = today - dt.timedelta(days=rng.randint(30, validity_years * 365 - 60))
     expiry = _add_years(issued, validity_years) - dt.timedelta(days=1)
-    long_number = fmt is not DocFormat.TD3 and rng.random() < 0.15
+    if fmt.is_visa:  # visas: issued recently, valid from three months to five years
+        issued = today - dt.timedelta(days=rng.randint(5, 80))
+        expiry = issued + dt.timedelta(days=rng.choice((90, 180, 365, 730, 1825)))
+    long_number = fmt in (DocFormat.TD1, DocFormat.TD2) and rng.random() < 0.15
     optional = ""
     if fmt is DocFormat.TD3 and rng.random() < 0.5:
         optional = "".join(rng.choice("0123456789") for _ in range(rng.randint(8, 14)))
-    elif fmt is not DocFormat.TD3 and rng.random() < 0.4 and not long_number:
+    elif fmt.is_visa and rng.random() < 0.5:
+        width = 16 if fmt is DocFormat.MRV_A else 8
+        optional = "".join(rng.choice("0123456789ABCDEF") for _ in range(rng.randint(4, width)))
+    elif not fmt.is_visa and fmt is not DocFormat.TD3 and rng.random() < 0.4 and not long_number:
         optional = "".join(rng.choice("0123456789ABCDEF") for _ in range(rng.randint(4, 6)))
-    code = "P<" if fmt is DocFormat.TD3 else rng.choice(("I<", "ID", "AC", "IR"))
+    if fmt is DocFormat.TD3:
+        code = "P<"
+    elif fmt.is_visa:
+        code = rng.choice(("V<", "VC", "VT"))
+    else:
+        code = rng.choice(("I<", "ID", "AC", "IR"))
     authority = rng.choice(
         (f"{rng.choice(country.cities)}", "MINISTRY OF INTERIOR", "PASSPORT OFFICE")
     )
@@ -239,6 +256,21 @@ def compose_mrz(identity: Identity, fmt: DocFormat) -> tuple[str, ...]:
         )
         composite = _cd(body[0:10] + body[13:20] + body[21:43])
         return line1, body + composite
+    if fmt.is_visa:
+        # ICAO 9303 Part 7: as TD3/TD2 but the optional data runs to the end of line 2,
+        # with neither an optional-data nor a composite check digit.
+        width = 44 if fmt is DocFormat.MRV_A else 36
+        number = _pad(identity.document_number, 9)
+        line1 = (
+            identity.document_code
+            + state
+            + mrz_name(identity.surname, identity.given_names, width - 5)
+        )
+        optional = _pad(identity.optional_data, width - 28)
+        line2 = (
+            f"{number}{_cd(number)}{state}{birth}{_cd(birth)}{sex}{expiry}{_cd(expiry)}{optional}"
+        )
+        return line1, line2
     if fmt is DocFormat.TD2:
         number, optional = _number_fields(identity.document_number, identity.optional_data, 7)
         line1 = (

@@ -108,6 +108,14 @@ TITLES = {
         "it": "CARTA DI IDENTITÀ",
         "nl": "IDENTITEITSKAART",
     },
+    "VISA": {
+        "en": "VISA",
+        "fr": "VISA",
+        "de": "VISUM",
+        "es": "VISADO",
+        "it": "VISTO",
+        "nl": "VISUM",
+    },
 }
 
 

@@ -1,8 +1,9 @@
 """Draw one document side: underprint, portrait, captioned VIZ fields and the OCR-B MRZ.
 
-One layout per ICAO size, at about 8-10 px/mm. TD1 cards carry the MRZ on the back in
-reality; here the MRZ sits under the VIZ on the same side (as on some residence permits)
-so that one image holds everything a reading test needs.
+One layout per ICAO size, at about 8-10 px/mm (visas reuse the TD3 and TD2 sizes). A TD1
+card is drawn either as one side holding VIZ and MRZ (as on some residence permits, so one
+image holds everything a reading test needs) or, as real cards are, as a front (portrait and
+VIZ) and a back (issue details and the MRZ): ``side="front"`` / ``side="back"``.
 """
 
 from __future__ import annotations
@@ -120,6 +121,12 @@ _LAYOUTS = {
 }
 
 
+_LAYOUTS[DocFormat.MRV_A] = _LAYOUTS[DocFormat.TD3]
+_LAYOUTS[DocFormat.MRV_B] = _LAYOUTS[DocFormat.TD2]
+# Fields printed on a TD1 back above the MRZ (the front carries the identity).
+_BACK_ROWS = (("place_of_birth",), ("date_of_issue", "authority"))
+
+
 def layout_for(fmt: DocFormat) -> PageLayout:
     return _LAYOUTS[fmt]
 
@@ -147,14 +154,21 @@ def render_page(
     viz: dict[str, str],
     mrz_lines: tuple[str, ...],
     portrait: Image.Image | bytes | None,
+    side: str = "both",
 ) -> Image.Image:
-    """The clean, flat document image. ``viz`` maps field names to the printed text."""
+    """The clean, flat document image. ``viz`` maps field names to the printed text.
+
+    ``side``: "both" (VIZ and MRZ on one page), "front" (no MRZ) or "back" (TD1 back)."""
     layout = _LAYOUTS[fmt]
     page = guilloche(rng, layout.size)
     draw = ImageDraw.Draw(page)
     width, _ = layout.size
+    if side == "back":
+        _draw_back(page, layout, language=language, viz=viz)
+        _draw_mrz(page, layout, mrz_lines)
+        return page
     # Header: issuing state and document title.
-    title_key = "TD3" if fmt is DocFormat.TD3 else "ID"
+    title_key = "TD3" if fmt is DocFormat.TD3 else "VISA" if fmt.is_visa else "ID"
     title = f"{TITLES[title_key]['en']} / {TITLES[title_key][language]}"
     header_font = load_font("bold", max(16, layout.value_size - 2))
     draw.text((layout.portrait[0], 18), country_name, font=header_font, fill=(40, 40, 90))
@@ -178,5 +192,24 @@ def render_page(
             draw.text(
                 (x, y + layout.caption_size + 5), viz[field], font=value_font, fill=(15, 15, 20)
             )
-    _draw_mrz(page, layout, mrz_lines)
+    if side != "front":
+        _draw_mrz(page, layout, mrz_lines)
     return page
+
+
+def _draw_back(
+    page: Image.Image, layout: PageLayout, *, language: str, viz: dict[str, str]
+) -> None:
+    draw = ImageDraw.Draw(page)
+    caption_font = load_font("regular", layout.caption_size)
+    value_font = load_font("bold", layout.value_size)
+    left, right = layout.mrz_left, layout.fields_right
+    for index, row in enumerate(_BACK_ROWS):
+        y = 40 + index * layout.row_height
+        column_width = (right - left) / len(row)
+        for column, field in enumerate(row):
+            x = left + column * column_width
+            draw.text((x, y), caption(field, language), font=caption_font, fill=(70, 70, 95))
+            draw.text(
+                (x, y + layout.caption_size + 5), viz[field], font=value_font, fill=(15, 15, 20)
+            )
