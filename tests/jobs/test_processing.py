@@ -289,9 +289,12 @@ def test_engine_that_keeps_failing_ends_internal_error(
                 checks_t.c.type == "ID_DOCUMENT_AUTHENTICITY",
             )
         ).one()
-    assert "gave up after 3 attempts" in row.error and "always fails" in row.error
+    # Three claims ran the engine (max_attempts). On a starved machine a claim can outlive its
+    # 4 s test lease and be taken over (at least once, by design): one more claim, not a loop.
+    gave_up_after = int(row.error.removeprefix("gave up after ").split()[0])
+    assert gave_up_after in (3, 4) and "always fails" in row.error, row.error
     runs = Path(deployment.env["OPENIDV_TEST_ENGINE_LOG"]).read_text().count("broken")
-    assert runs == 3  # max_attempts, not a loop
+    assert 3 <= runs <= gave_up_after
 
 
 def test_unsubmitted_session_expires_and_its_token_stops_working(
