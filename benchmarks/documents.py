@@ -115,6 +115,7 @@ class Tally:
         self.attack_not_available: collections.Counter[str] = collections.Counter()
         self.missed_attacks: list[str] = []
         self.mrz_times: list[float] = []
+        self.stage_times: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
         self.cpu_times: list[float] = []
         self.misses: list[str] = []
         self.viz_by_degradation: collections.Counter[str] = collections.Counter()
@@ -172,6 +173,8 @@ class Tally:
                 sum(v for k, v in page.timings_ms.items() if k.startswith(MRZ_STAGES))
             )
             self.viz_times.append(page.timings_ms.get("viz_ocr", 0.0))
+            for stage, value in page.timings_ms.items():
+                self.stage_times[stage].append(value)
 
     def _decision(self, doc: SyntheticDocument, readings: list[DocumentReading]) -> None:
         recommendation = (assess(readings).report or {}).get("recommendation", {})
@@ -349,6 +352,12 @@ def main() -> None:
         f"  CPU (all threads) p50 {statistics.median(tally.cpu_times):6.0f}   "
         f"p95 {_percentile(tally.cpu_times, 0.95):6.0f}   (process CPU time per page)"
     )
+    print("  per stage (pages that ran it):")
+    for stage, values in sorted(tally.stage_times.items()):
+        print(
+            f"    {stage:20s} pages {len(values):4d}   p50 {statistics.median(values):6.0f}   "
+            f"p95 {_percentile(values, 0.95):6.0f}   sum {sum(values) / 1000:6.1f} s"
+        )
     if baseline is not None and compare_times["new"]:
         print("\n== VIZ stage, new vs previous settings, same pages, same run ==")
         for key in ("new", "previous"):

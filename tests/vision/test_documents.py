@@ -6,6 +6,7 @@ One `DocumentReader` (RapidOCR models from the rapidocr wheel) is shared by the 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import io
 import socket
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ import pytest
 from PIL import Image
 
 from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
+from openidv.vision.documents import viz as viz_module
 from openidv.vision.documents.mrz_text import parse_ocr_lines
+from openidv.vision.documents.physical import measure_capture
 from openidv.vision.documents.viz import parse_date
 from openidv.vision.synth import (
     Attack,
@@ -249,3 +252,98 @@ def test_screen_recapture_is_flagged(reader: DocumentReader) -> None:
 def test_genuine_captures_are_physical(reader: DocumentReader, degradation: Degradation) -> None:
     reading = _read(reader, generate_document(3, fmt="TD1", degradation=degradation))
     assert reading.capture is not None and reading.capture.physical, reading.capture
+
+
+def _framed_page(background: np.ndarray, *, bezel: bool) -> np.ndarray:
+    """A bright page 600 x 400 in a 1280 x 960 frame, with or without a screen's frame."""
+    image = background.copy()
+    if bezel:
+        image[150:810, 250:1030] = 25  # bezel, straight edges at a constant margin
+        image[200:760, 300:980] = 8  # emissive black letterbox
+    image[280:680, 340:940] = 235
+    return image
+
+
+def test_screen_frame_is_measured_without_moire() -> None:
+    ramp = np.linspace(40, 90, 1280, dtype=np.float32)[None, :, None]
+    rng = np.random.default_rng(0)
+    background = np.clip(ramp + rng.normal(0, 3, (960, 1280, 1)), 0, 255).astype(np.uint8)
+    background = np.repeat(background, 3, axis=2)
+    quad = np.array([[340, 280], [940, 280], [940, 680], [340, 680]], np.float32)
+    for bezel, sides in ((True, 4), (False, 0)):
+        image = _framed_page(background, bezel=bezel)
+        page = np.ascontiguousarray(image[280:680, 340:940])
+        capture = measure_capture(image, page, quad)
+        assert capture.frame_sides == sides and capture.frame_visible == 4, capture
+        assert capture.screen is bezel
+
+
+def test_front_of_a_card_is_not_read_as_an_mrz(reader: DocumentReader) -> None:
+    # The front of a two-sided card has no MRZ: the detector fallback finds only VIZ lines,
+    # too short to be MRZ lines, and recognises none of them.
+    doc = generate_document(0, fmt=DocFormat.TD1, two_sided=True)
+    reading = reader.read(doc.pages[0], today=doc.today, read_viz=False)
+    assert reading.mrz is None
+    assert reading.has(ReasonCode.NO_MRZ)
+    back = reader.read(doc.pages[1], today=doc.today, read_viz=False)
+    assert back.mrz is not None and back.mrz.lines == doc.mrz_lines
+
+
+def test_repeated_pages_are_read_once() -> None:
+    cached = DocumentReader(cache_size=2)
+    doc = generate_document(23, fmt=DocFormat.TD3)
+    first = cached.read(doc.image, today=doc.today, read_viz=False)
+    assert "mrz_ocr" in first.timings_ms and "viz_ocr" not in first.timings_ms
+    # The full read after an MRZ-only one adds only the VIZ ...
+    full = cached.read(doc.image, today=doc.today, read_viz=True)
+    assert "cached" in full.timings_ms and "viz_ocr" in full.timings_ms
+    assert "mrz_ocr" not in full.timings_ms
+    # ... and a repeat redoes nothing, with the same result as the first read.
+    again = cached.read(doc.image, today=doc.today, read_viz=False)
+    assert set(again.timings_ms) == {"cached", "total"}
+    assert (again.mrz, again.reasons, again.viz) == (first.mrz, first.reasons, first.viz)
+    assert full.viz and full.mrz == first.mrz
+    uncached = DocumentReader().read(doc.image, today=doc.today, read_viz=True)
+    assert (full.viz, full.reasons, full.mismatches) == (
+        uncached.viz,
+        uncached.reasons,
+        uncached.mismatches,
+    )
+    # Another day is another reading (the expiry check depends on it); the LRU holds 2.
+    later = cached.read(doc.image, today=doc.today + dt.timedelta(days=1), read_viz=False)
+    assert "mrz_ocr" in later.timings_ms
+    other = generate_document(24, fmt=DocFormat.TD2)
+    cached.read(other.image, today=other.today, read_viz=False)
+    evicted = cached.read(doc.image, today=doc.today, read_viz=False)
+    assert "mrz_ocr" in evicted.timings_ms
+
+
+def test_caption_matching_is_unchanged_by_the_fast_path() -> None:
+    def plain(text: str) -> tuple[str, float] | None:
+        best: tuple[str, float] | None = None
+        for part in viz_module._fold(text).split("/"):
+            phrase = " ".join(part.replace(".", " ").split())
+            if len(phrase) < 3:
+                continue
+            for field, phrases in viz_module.CAPTIONS.items():
+                for known in phrases:
+                    ratio = difflib.SequenceMatcher(None, phrase, known).ratio()
+                    if ratio >= 0.8 and (best is None or ratio > best[1]):
+                        best = field, ratio
+        return best
+
+    texts = [
+        "Nom / Surname",
+        "Date of birth / Date de naissa",
+        "Fecha de nacimie",
+        "Dokumentennummer / Document No",
+        "Gultig bis / Date of exp",
+        "Sexe / Sex",
+        "UTOPIA",
+        "16 JUN 1969",
+        "Plac of brth",
+        "Given nmes / Prenoms",
+    ]
+    for text in texts:
+        assert viz_module._caption_field(text) == plain(text), text
+    assert viz_module._caption_field("Nom / Surname") == ("surname", 1.0)

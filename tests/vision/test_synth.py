@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from openidv.vision.synth import (
     mrz_font_path,
 )
 from openidv.vision.synth import fonts as synth_fonts
+from openidv.vision.synth.degrade import ScreenKind, screen_recapture
 
 MRZ_FORMATS = {
     DocFormat.TD1: MrzFormat.TD1,
@@ -188,3 +190,14 @@ def test_missing_ocr_b_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
         synth_fonts.mrz_font_path.cache_clear()
         synth_fonts.load_font.cache_clear()
     assert mrz_font_path().is_file()
+
+
+def test_screen_attack_varies_screen_and_capture() -> None:
+    page = np.full((300, 420, 3), 220, np.uint8)
+    kinds = set()
+    for seed in range(8):
+        rng = random.Random(seed)
+        kinds.add(rng.choice(tuple(ScreenKind)))
+        shot = screen_recapture(random.Random(seed), page)
+        assert shot.shape == (960, 1280, 3)
+    assert kinds == set(ScreenKind)  # laptop LCD stripes and phone OLED PenTile both occur

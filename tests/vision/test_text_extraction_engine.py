@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+from openidv.checks.readers import document_reader
 from openidv.checks.text_extraction import TextExtractionEngine
 from openidv.vision.synth import generate_document
 
@@ -60,3 +61,13 @@ def test_blank_page_is_not_an_mrz(engine: TextExtractionEngine) -> None:
     assert (
         result.recommendation is not None and result.recommendation["reason"]["value"] == "QUALITY"
     )
+
+
+def test_the_shared_reader_caches_pages() -> None:
+    # The authenticity check and this task read the same pages in one worker: the shared
+    # reader keeps recent pages, so the second read reuses the first one's OCR.
+    doc = generate_document(41, fmt="TD3")
+    first = document_reader().read(doc.image, today=doc.today, read_viz=True)
+    second = document_reader().read(doc.image, today=doc.today, read_viz=False)
+    assert "cached" in second.timings_ms and "mrz_ocr" not in second.timings_ms
+    assert second.mrz == first.mrz and second.mrz_valid

@@ -7,7 +7,9 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 * REJECT (decided) on evidence of forgery or misuse: a capture of a screen or a photocopy
   rather than the document (DOCUMENT_COPY), a check digit that fails on an otherwise
   readable MRZ (TAMPERED), printed data that contradicts the MRZ on the same side or on the
-  other side of a card (TAMPERED), an expired document (EXPIRED_DOCUMENT).
+  other side of a card (TAMPERED), an expired document (EXPIRED_DOCUMENT). A screen seen only
+  by the straight edges framing the page (no moire) is REJECT but *undecided*: FALLBACK lets
+  a human look, since real documents (an open passport's cover) can draw such edges too.
 * APPROVE otherwise. Holograms and other security features are not evaluated, and the
   screen/copy detector is calibrated on synthetic captures only: an APPROVE means "nothing
   we can measure is wrong", and the breakdown says exactly what was measured.
@@ -72,7 +74,10 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     # A screen or a copy is evidence in itself, whether or not its text can be read.
     screen, copy = _not_physical(readings)
     if screen or copy:
-        return _result("REJECT", "DOCUMENT_COPY", breakdown)
+        # A screen seen only by the straight edges around the page (no moire) is a weaker
+        # sign: an open passport's cover or a card on a notebook draws edges too, and the
+        # signal is calibrated on synthetic captures only. FALLBACK sends it to a human.
+        return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=copy or _moire(readings))
     for code, reason in _NOT_AVAILABLE:
         if reading.has(code):
             return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
@@ -81,6 +86,16 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     if reading.expired:
         return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
     return _result("APPROVE", None, breakdown)
+
+
+def _moire(readings: list[DocumentReading]) -> bool:
+    """Some side shows a display's pixel grid beating with the camera's (moire)."""
+    gate = CaptureThresholds()
+    return any(
+        c.moire > gate.max_moire_chroma or c.moire_luma > gate.max_moire_luma
+        for c in (r.capture for r in readings)
+        if c is not None
+    )
 
 
 def _not_physical(readings: list[DocumentReading]) -> tuple[bool, bool]:
@@ -150,6 +165,7 @@ def _breakdown(
         # The worst page decides: any screen or copy side fails the sub-check.
         moire = max(c.moire for c in captures)
         moire_luma = max(c.moire_luma for c in captures)
+        framed = max(captures, key=lambda c: (c.frame_sides, -c.frame_visible))
         colourful = max(captures, key=lambda c: c.chroma_spread)  # copies: see _not_physical
         spread, saturation = colourful.chroma_spread, colourful.saturation_p95
         white = colourful.white_share
@@ -159,6 +175,10 @@ def _breakdown(
                  screen_recapture=screen, moire=f"{moire:.1f}",
                  moire_threshold=capture_gate.max_moire_chroma,
                  moire_luma=f"{moire_luma:.1f}", moire_luma_threshold=capture_gate.max_moire_luma,
+                 screen_frame_sides=framed.frame_sides,
+                 screen_frame_sides_threshold=(
+                     f"{capture_gate.min_frame_sides} (or every visible side, when only 2)"),
+                 screen_frame_visible_sides=framed.frame_visible,
                  photocopy=copy, chroma_spread=f"{spread:.2f}",
                  chroma_spread_threshold=capture_gate.min_chroma_spread,
                  saturation_p95=f"{saturation:.0f}",

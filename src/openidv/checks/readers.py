@@ -3,6 +3,12 @@
 The text-extraction and authenticity engines both read documents: one DocumentReader (about
 0.7 s to load and a few hundred MB of OCR models) serves both instead of one each. Loaded
 lazily, so forked workers load their own and the web process never does.
+
+The reader keeps a small cache of recent pages keyed by a hash of their bytes: the
+authenticity check (with the printed fields) and the text-extraction task (MRZ only) of one
+session read the same pages in the same worker, and the second read then reuses the first
+one's OCR (a repeated MRZ-only read costs a hash; an MRZ-only read followed by a full one
+adds only the printed fields).
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 import threading
 
 from openidv.vision.documents import DocumentReader
+
+# A few sessions' worth of pages (each entry ~2 MB: the flattened page and the readings).
+READING_CACHE_SIZE = 8
 
 _lock = threading.Lock()
 _reader: DocumentReader | None = None
@@ -19,5 +28,5 @@ def document_reader() -> DocumentReader:
     global _reader  # noqa: PLW0603 (one per process, by design)
     with _lock:
         if _reader is None:
-            _reader = DocumentReader()
+            _reader = DocumentReader(cache_size=READING_CACHE_SIZE)
         return _reader

@@ -6,7 +6,8 @@ Pipeline (times are typical for a 1000 px page on 2 cores):
 2. quality measures on the flattened page (~10 ms);
 3. MRZ lines by morphology (~5 ms), each line cropped and recognised (PP-OCRv6, ~40 ms a
    line); only when that yields no MRZ layout, the same on the page turned 180 degrees (and
-   90/270 for a portrait frame), then the detector on the lower part of the page;
+   90/270 for a portrait frame), then the detector on the lower part of the page (only
+   MRZ-long lines recognised, so the front of a card costs a detection, not a VIZ read);
    screen-recapture and photocopy signals (`physical`, ~30 ms) are measured alongside;
 4. VIZ: text detection at reduced resolution above the MRZ, recognition of every line, and
    caption matching (the bulk of the time; skip with ``read_viz=False``, though it is
@@ -14,17 +15,22 @@ Pipeline (times are typical for a 1000 px page on 2 cores):
 5. MRZ/VIZ cross-check, expiry and quality gates, each failure recorded as a `Reason`.
 
 Nothing is loaded at import time: build one reader (loads and hash-checks the ONNX files,
-~0.5 s) and reuse it; ``read`` is safe to call from several threads.
+~0.5 s) and reuse it; ``read`` is safe to call from several threads. With ``cache_size``,
+stages 1-3 (and 4 once done) are kept per image so that re-reading the same bytes, with or
+without the VIZ, repeats no OCR.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 import statistics
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -34,7 +40,7 @@ from numpy.typing import NDArray
 from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
 from openidv.vision.documents.locate import decode_image, locate_document
 from openidv.vision.documents.mrz_text import parse_ocr_lines
-from openidv.vision.documents.ocr import OcrEngine
+from openidv.vision.documents.ocr import OcrEngine, TextBox
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.quality import QualityMeasures, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
@@ -51,6 +57,11 @@ MIN_IMAGE_SIDE = 200
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
 FALLBACK_DET_LIMIT = 960
+# MRZ lines centred above this share of the page height: the page is read turned first.
+UPSIDE_DOWN_SHARE = 0.4
+# Shortest detected line the fallback recognises, as a share of the page width: MRZ lines
+# span 80-90 % of it (the morphological finder already requires 45 %).
+FALLBACK_MIN_LINE_SHARE = 0.3
 # VIZ captions are recognised up to 6.5 x their height (about 16 characters: "Date of
 # birth / G", "Fecha de nacimi"), enough to identify every caption of the table and no
 # wider than the recogniser's own minimum input (see `ocr.OcrEngine`).
@@ -132,8 +143,54 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
     return mismatches
 
 
+@dataclasses.dataclass
+class _Measured:
+    """What a read measured on one image, before the VIZ-dependent verdicts: kept in the
+    reader's cache so that a second read of the same bytes (another engine of the same
+    worker) redoes none of it, and a read with the VIZ after one without it only adds the
+    VIZ."""
+
+    page: Array  # as read (turned when the MRZ was found upside down or sideways)
+    found_outline: bool
+    quality: QualityMeasures
+    capture: CaptureMeasures
+    mrz: MrzResult | None
+    texts: list[str]
+    lines: list[MrzLineBox]
+    turn: int
+    viz_boxes: list[TextBox] | None = None
+
+
+class _ReadingCache:
+    """A small LRU of `_Measured` by (SHA-256 of the image bytes, today)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[bytes, dt.date], _Measured] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[bytes, dt.date]) -> _Measured | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[bytes, dt.date], item: _Measured) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 class DocumentReader:
-    """Reads identity documents. Construct once (loads the OCR models), then `read`."""
+    """Reads identity documents. Construct once (loads the OCR models), then `read`.
+
+    ``cache_size`` > 0 keeps the measurements of that many recent images (about 2 MB each),
+    keyed by a hash of their bytes: reading the same image again (the authenticity check
+    and the text-extraction task of one session, in the same worker) then costs a hash
+    and the final verdicts instead of a second OCR. Off by default (benchmarks, tests)."""
 
     def __init__(
         self,
@@ -142,11 +199,13 @@ class DocumentReader:
         verify_models: bool = True,
         thresholds: QualityThresholds | None = None,
         caption_aspect: float | None = CAPTION_ASPECT,
+        cache_size: int = 0,
     ) -> None:
         self._ocr = OcrEngine(threads=threads, verify_models=verify_models)
         self.thresholds = thresholds if thresholds is not None else QualityThresholds()
         # None recognises VIZ captions in full (slower; the benchmark's --compare baseline).
         self.caption_aspect = caption_aspect
+        self._cache = _ReadingCache(cache_size) if cache_size > 0 else None
 
     # -- MRZ ------------------------------------------------------------------
 
@@ -168,15 +227,28 @@ class DocumentReader:
 
     def _read_by_detection(self, page: Array, today: dt.date) -> tuple[MrzResult, list[str]]:
         top = int(page.shape[0] * 0.5)
-        boxes = self._ocr.read(page[top:], limit=FALLBACK_DET_LIMIT)
+        # Only lines long enough to be MRZ lines are recognised: on a page without an MRZ
+        # (the front of a card) the lower half holds VIZ text, which cost ~250 ms to read
+        # for nothing. Every MRZ line spans most of the page width.
+        boxes = self._ocr.read(
+            page[top:],
+            limit=FALLBACK_DET_LIMIT,
+            min_width=FALLBACK_MIN_LINE_SHARE * page.shape[1],
+        )
         boxes.sort(key=lambda box: (box.top + box.bottom) / 2)
         texts = [box.text for box in boxes]
         return parse_ocr_lines(texts, today=today), texts
 
     def _read_lines_of(
-        self, page: Array, today: dt.date, timings: dict[str, float], suffix: str = ""
+        self,
+        page: Array,
+        today: dt.date,
+        timings: dict[str, float],
+        suffix: str = "",
+        lines: list[MrzLineBox] | None = None,
     ) -> tuple[MrzResult | None, list[str], list[MrzLineBox]]:
-        lines = _timed(timings, "mrz_locate" + suffix, lambda: find_mrz_lines(page))
+        if lines is None:
+            lines = _timed(timings, "mrz_locate" + suffix, lambda: find_mrz_lines(page))
         if not lines:
             return None, [], lines
         result, texts = _timed(
@@ -184,13 +256,32 @@ class DocumentReader:
         )
         return result, texts, lines
 
+    @staticmethod
+    def _on_top(page: Array, lines: list[MrzLineBox]) -> bool:
+        if not lines:
+            return False
+        centre = statistics.mean(line.centre[1] for line in lines)
+        return bool(centre < UPSIDE_DOWN_SHARE * page.shape[0])
+
     def _read_mrz(
         self, page: Array, today: dt.date, timings: dict[str, float]
     ) -> tuple[MrzResult | None, list[str], list[MrzLineBox], Array, int]:
         """The MRZ of the page, turning it when the upright read finds no MRZ layout.
 
         Returns the result, its line texts and boxes, the page as read and the turn (deg)."""
-        result, texts, lines = self._read_lines_of(page, today, timings)
+        upright = _timed(timings, "mrz_locate", lambda: find_mrz_lines(page))
+        if self._on_top(page, upright):
+            # The MRZ is at the bottom of every page that carries one: lines found in the
+            # top part mean the page is upside down. Try it turned first, which saves a
+            # wasted recognition of the upside-down lines (~120 ms); if that finds no MRZ
+            # layout, everything below runs as before.
+            turned = np.ascontiguousarray(np.rot90(page, 2))
+            trial, trial_texts, trial_lines = self._read_lines_of(
+                turned, today, timings, suffix="_turn180"
+            )
+            if trial is not None and trial.format is not None:
+                return trial, trial_texts, trial_lines, turned, 180
+        result, texts, lines = self._read_lines_of(page, today, timings, lines=upright)
         if result is not None and result.format is not None:
             return result, texts, lines, page, 0
         # Upside down (or, for a portrait frame, sideways): the morphological line finder
@@ -228,14 +319,34 @@ class DocumentReader:
 
         ``today`` anchors two-digit years and the expiry check (default: today).
         ``read_viz=False`` skips the VIZ unless the MRZ document number needs it.
+        With a cache, a repeated image reports a ``cached`` timing instead of the stages
+        it did not redo.
         """
         start = time.perf_counter()
         today = today if today is not None else dt.date.today()
         timings: dict[str, float] = {}
-        reasons: list[Reason] = []
+        key = (hashlib.sha256(image).digest(), today) if self._cache is not None else None
+        measured = self._cache.get(key) if self._cache is not None and key is not None else None
+        if measured is None:
+            outcome = self._measure(image, today, timings)
+            if isinstance(outcome, DocumentReading):
+                outcome.timings_ms["total"] = _elapsed_ms(start)
+                return outcome
+            measured = outcome
+            if self._cache is not None and key is not None:
+                self._cache.put(key, measured)
+        else:
+            timings["cached"] = _elapsed_ms(start)
+        reading = self._conclude(measured, today, read_viz, timings)
+        timings["total"] = _elapsed_ms(start)
+        return reading
+
+    def _measure(
+        self, image: bytes, today: dt.date, timings: dict[str, float]
+    ) -> _Measured | DocumentReading:
+        """Everything up to and including the MRZ, or a failed reading."""
 
         def failed(reason: Reason) -> DocumentReading:
-            timings["total"] = _elapsed_ms(start)
             return DocumentReading(
                 mrz=None, mrz_text=(), viz={}, quality=None, reasons=(reason,), timings_ms=timings
             )
@@ -261,26 +372,49 @@ class DocumentReader:
         if lines:
             height = statistics.median(line.height for line in lines) * located.scale
             quality = _with_mrz_height(quality, height)
-        viz: dict[str, VizField] = {}
-        # Even when the caller skips the VIZ, read it if the MRZ document number fails its
-        # check digit: the VIZ number is the only safe tie-breaker for look-alike glyphs
-        # (Z/2, O/0...). That costs the VIZ time on the ~2 % of pages that need it.
-        number_failed = mrz is not None and mrz.format is not None and not mrz.document_number.valid
-        if read_viz or number_failed:
+        return _Measured(
+            page=page,
+            found_outline=located.found_outline,
+            quality=quality,
+            capture=capture,
+            mrz=mrz,
+            texts=texts,
+            lines=lines,
+            turn=turn,
+        )
+
+    def _viz_boxes(self, measured: _Measured, timings: dict[str, float]) -> list[TextBox]:
+        if measured.viz_boxes is None:
+            lines, page = measured.lines, measured.page
             top = (
                 int(min(line.quad(0, 0.6)[:, 1].min() for line in lines))
                 if lines
                 else page.shape[0]
             )
             region = page[: max(top, 1)]
-            boxes = _timed(
+            measured.viz_boxes = _timed(
                 timings,
                 "viz_ocr",
                 lambda: self._ocr.read(
                     region, limit=VIZ_DET_LIMIT, small_text_aspect=self.caption_aspect
                 ),
             )
-            viz = extract_fields(boxes)
+        return measured.viz_boxes
+
+    def _conclude(
+        self, measured: _Measured, today: dt.date, read_viz: bool, timings: dict[str, float]
+    ) -> DocumentReading:
+        """The VIZ (when asked or needed), the cross-check and every reason."""
+        mrz, texts, lines = measured.mrz, measured.texts, measured.lines
+        quality, capture = measured.quality, measured.capture
+        reasons: list[Reason] = []
+        viz: dict[str, VizField] = {}
+        # Even when the caller skips the VIZ, read it if the MRZ document number fails its
+        # check digit: the VIZ number is the only safe tie-breaker for look-alike glyphs
+        # (Z/2, O/0...). That costs the VIZ time on the ~2 % of pages that need it.
+        number_failed = mrz is not None and mrz.format is not None and not mrz.document_number.valid
+        if read_viz or number_failed:
+            viz = extract_fields(self._viz_boxes(measured, timings))
             number = viz.get("document_number")
             if (
                 mrz is not None
@@ -327,7 +461,6 @@ class DocumentReader:
             reasons.append(
                 Reason(ReasonCode.EXPIRED, f"the document expired on {mrz.expiry_date.value}")
             )
-        timings["total"] = _elapsed_ms(start)
         return DocumentReading(
             mrz=mrz,
             mrz_text=tuple(texts),
@@ -335,11 +468,11 @@ class DocumentReader:
             quality=quality,
             reasons=tuple(reasons),
             timings_ms=timings,
-            document_found=located.found_outline,
+            document_found=measured.found_outline,
             mismatches=tuple(mismatches),
             expired=expired,
             capture=capture,
-            rotation=turn,
+            rotation=measured.turn,
         )
 
     def _mrz_reasons(self, mrz: MrzResult | None, lines: list[MrzLineBox]) -> list[Reason]:

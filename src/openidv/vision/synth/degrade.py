@@ -22,6 +22,7 @@ __all__ = [
     "HARD",
     "MILD",
     "Degradation",
+    "ScreenKind",
     "apply_degradation",
     "encode",
     "photocopy",
@@ -109,6 +110,24 @@ def _place(
     interpolation: int = cv2.INTER_AREA,
 ) -> Image_:
     """Warp the page onto a surface: scale to ``fill`` of the frame width, rotate, tilt."""
+    return _clip(
+        _place_float(
+            rng, page, frame, fill=fill, angle=angle, keystone=keystone, interpolation=interpolation
+        )
+    )
+
+
+def _place_float(
+    rng: random.Random,
+    page: NDArray[np.uint8] | NDArray[np.float32],
+    frame: tuple[int, int],
+    *,
+    fill: float,
+    angle: float,
+    keystone: float,
+    interpolation: int = cv2.INTER_LINEAR,
+) -> NDArray[np.float32]:
+    """:func:`_place` without the final clipping (a screen's light is not yet exposed)."""
     height, width = page.shape[:2]
     frame_w, frame_h = frame
     scale = fill * frame_w / width
@@ -141,7 +160,7 @@ def _place(
     mask = cv2.warpPerspective(np.full((height, width), 255, np.uint8), matrix, frame)
     surface = _surface(rng, frame)
     alpha = (mask.astype(np.float32) / 255.0)[:, :, None]
-    return _clip(warped * alpha + surface * (1 - alpha))
+    return np.asarray(warped * alpha + surface * (1 - alpha), np.float32)
 
 
 def _glare(rng: random.Random, image: Image_, strength: float) -> Image_:
@@ -227,72 +246,145 @@ def apply_degradation(rng: random.Random, page: Image_, degradation: Degradation
     return _STEPS[degradation](rng, page)
 
 
-def _screen_pixels(rng: random.Random, page: Image_) -> tuple[Image_, int]:
-    """The page as an emitting screen: letterboxed, each pixel drawn as R, G, B stripes
-    separated by the black matrix; returns the physical image and its subpixel factor."""
+class ScreenKind(StrEnum):
+    LCD = "lcd"  # laptop or monitor: vertical R, G, B stripes, black matrix, lit black
+    OLED = "oled"  # phone: PenTile RGBG emitters on true black, R and B at half density
+
+
+def _subpixel_mask(rng: random.Random, kind: ScreenKind) -> NDArray[np.float32]:
+    """Emitted light of each channel over one repeating cell of the panel (physical units),
+    normalised so that a flat field keeps its brightness on average."""
+    if kind is ScreenKind.LCD:
+        factor = 3
+        mask = np.full((factor, factor, 3), rng.uniform(0.05, 0.25), np.float32)  # crosstalk
+        for channel in range(3):
+            mask[:, channel, channel] = 1.0
+        mask[factor - 1, :, :] *= rng.uniform(0.2, 0.5)  # black matrix between pixel rows
+        cell = mask
+    else:
+        # 2 x 2 pixels of 4 x 4 units: every pixel has a green emitter, red and blue
+        # alternate in a checkerboard (PenTile diamond); the rest is black.
+        cell = np.zeros((8, 8, 3), np.float32)
+        for py in range(2):
+            for px in range(2):
+                top, left = 4 * py, 4 * px
+                colour = 0 if (px + py) % 2 == 0 else 2
+                cell[top : top + 2, left : left + 2, colour] = 1.0
+                cell[top + 2 : top + 4, left + 2 : left + 4, 1] = 1.0
+    return np.asarray(cell / cell.reshape(-1, 3).mean(axis=0), np.float32)
+
+
+def _screen_pixels(
+    rng: random.Random, page: Image_, kind: ScreenKind
+) -> tuple[NDArray[np.float32], int]:
+    """The page as an emitting screen (linear light, 255 = white, not clipped: the camera
+    integrates it): letterboxed or zoomed to fill, each pixel drawn as its subpixel emitters.
+    Returns the physical image and the physical units per screen pixel."""
     height, width = page.shape[:2]
-    shown_w = rng.randint(620, 900)  # screen pixels across the displayed document
+    # Screen pixels across the displayed document: a phone shows it across its width, a
+    # laptop in a window; the camera distance then sets how many sensor pixels each covers.
+    if kind is ScreenKind.LCD:
+        shown_w, factor = rng.randint(560, 1000), 3
+    else:
+        shown_w, factor = rng.randint(480, 720), 4
     shown_h = round(height * shown_w / width)
     shown = cv2.resize(page, (shown_w, shown_h), interpolation=cv2.INTER_AREA)
-    # Display transfer: brighter mid-tones, a blue white point, a slightly wider gamut.
-    gamma = rng.uniform(0.78, 0.9)
+    # Display transfer: brighter mid-tones, a little extra saturation, a blue white point.
+    gamma = rng.uniform(0.78, 1.0)
     linear = (shown.astype(np.float32) / 255.0) ** gamma
     grey = linear.mean(axis=2, keepdims=True)
-    linear = grey + (linear - grey) * rng.uniform(1.1, 1.3)
-    white = np.array([rng.uniform(0.88, 0.95), rng.uniform(0.96, 1.0), 1.0], np.float32)
-    shown = _clip(linear * white * 255.0)
-    pad = rng.randint(int(0.04 * shown_w), int(0.1 * shown_w))
-    screen = cv2.copyMakeBorder(shown, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(4, 4, 6))
-    factor = 3
-    big = cv2.resize(
-        screen,
-        (screen.shape[1] * factor, screen.shape[0] * factor),
-        interpolation=cv2.INTER_NEAREST,
-    ).astype(np.float32)
-    mask = np.full((factor, factor, 3), rng.uniform(0.15, 0.3), np.float32)
-    for channel in range(3):
-        mask[:, channel, channel] = 1.0
-    mask[factor - 1, :, :] *= 0.35  # black matrix between pixel rows
-    tiled = np.tile(mask, (screen.shape[0], screen.shape[1], 1))
-    # Stripes carry all the light of a pixel in a third of its width.
-    return _clip(big * tiled * (3.0 / (1.0 + 2.0 * float(mask[0, 0, 1])) / 0.8)), factor
+    linear = grey + (linear - grey) * rng.uniform(1.0, 1.3)
+    white = np.array([rng.uniform(0.86, 0.97), rng.uniform(0.95, 1.0), 1.0], np.float32)
+    # An LCD's backlight leaks through black; an OLED pixel that is off emits nothing.
+    black = rng.uniform(0.01, 0.04) if kind is ScreenKind.LCD else 0.0
+    shown_f = (black + (1 - black) * np.clip(linear, 0, 1)) * white * 255.0
+    pad = round(rng.uniform(0.0, 0.08) * shown_w)  # 0: the document zoomed to fill
+    letterbox = float(black * 255.0)
+    screen = cv2.copyMakeBorder(
+        shown_f, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(letterbox,) * 3
+    )
+    mask = _subpixel_mask(rng, kind)
+    cell = mask.shape[0] // factor  # pixels per mask cell (PenTile: 2)
+    rows = -(-screen.shape[0] // cell) * cell
+    cols = -(-screen.shape[1] // cell) * cell
+    screen = cv2.copyMakeBorder(
+        screen, 0, rows - screen.shape[0], 0, cols - screen.shape[1], cv2.BORDER_REPLICATE
+    )
+    big = cv2.resize(screen, (cols * factor, rows * factor), interpolation=cv2.INTER_NEAREST)
+    tiled = np.tile(mask, (rows // cell, cols // cell, 1))
+    return np.asarray(big * tiled, np.float32), factor
 
 
 def screen_recapture(rng: random.Random, page: Image_) -> Image_:
-    """The page shown on a phone or monitor and photographed with another phone.
+    """The page shown on a phone (OLED, PenTile) or a laptop (LCD stripes) and photographed
+    with another phone.
 
-    The screen is drawn physically (RGB subpixel stripes and black matrix, letterbox, a
-    dark bezel, a display gamma and blue white point); the camera then samples it at about
-    one sensor pixel per screen pixel, in perspective, through slightly soft optics, so the
-    subpixel grid beats with the sensor grid (moire), and adds a specular band from the
-    glass, sensor noise and JPEG.
+    The screen is drawn physically (subpixel emitters, black matrix or true black,
+    letterbox or zoomed to fill, a dark bezel, display gamma, blue white point). The camera
+    then samples it from a varying distance (0.8-1.7 sensor pixels per screen pixel), at
+    an angle, in or a little out of focus, so the subpixel grid is resolved, aliases into
+    moire or is blurred away; the phone's white balance partly corrects the screen's blue;
+    the glass adds a specular band and sometimes a diffuse reflection; a dimmed panel's
+    PWM can leave rolling-shutter bands; then sensor noise and JPEG.
     """
-    physical, factor = _screen_pixels(rng, page)
-    bezel = rng.randint(18, 40) * factor
+    kind = rng.choice((ScreenKind.LCD, ScreenKind.OLED))
+    physical, factor = _screen_pixels(rng, page, kind)
+    bezel = rng.randint(10, 40) * factor
+    shade = rng.uniform(8, 35)
     physical = np.asarray(
         cv2.copyMakeBorder(
-            physical, bezel, bezel, bezel, bezel, cv2.BORDER_CONSTANT, value=(20, 20, 22)
+            physical,
+            bezel,
+            bezel,
+            bezel,
+            bezel,
+            cv2.BORDER_CONSTANT,
+            value=(shade, shade, shade + 2),
         ),
-        np.uint8,
+        np.float32,
     )
-    # Optics: softer than a subpixel, sharper than a pixel, so the grid aliases.
-    physical = _blur(physical, rng.uniform(0.5, 1.2))
-    framed = _place(
+    fill = rng.uniform(0.62, 0.95)
+    sensor_per_unit = fill * 1280 / physical.shape[1]  # sensor pixels per physical unit
+    # Focus: from sharp (the grid aliases) to a little soft (it fades); in sensor pixels.
+    sigma = rng.uniform(0.2, 0.9) / sensor_per_unit
+    physical = np.asarray(cv2.GaussianBlur(physical, (0, 0), sigma), np.float32)
+    # Each sensor pixel integrates the light over its area (INTER_AREA); the perspective
+    # warp below then works at about one to one.
+    size = (round(physical.shape[1] * sensor_per_unit), round(physical.shape[0] * sensor_per_unit))
+    sensed = np.asarray(cv2.resize(physical, size, interpolation=cv2.INTER_AREA), np.float32)
+    framed_f = _place_float(
         rng,
-        physical,
+        sensed,
         (1280, 960),
-        fill=rng.uniform(0.7, 0.92),
-        angle=rng.uniform(-5, 5),
-        keystone=rng.uniform(0.0, 0.07),
-        interpolation=cv2.INTER_LINEAR,
+        fill=fill,
+        angle=rng.uniform(-8, 8),
+        keystone=rng.uniform(0.0, 0.12),
     )
-    height, width = framed.shape[:2]
+    # Exposure and the camera's automatic white balance (partly undoes the blue).
+    exposure = rng.uniform(0.85, 1.1)
+    # (on a coarse image, as a camera's statistics are: not fooled by single emitters)
+    coarse = cv2.resize(framed_f, (80, 60), interpolation=cv2.INTER_AREA)
+    bright = np.asarray(coarse, np.float32).reshape(-1, 3)
+    top = bright[bright.mean(axis=1) >= np.percentile(bright.mean(axis=1), 95)].mean(axis=0)
+    neutral = top.mean() / np.maximum(top, 1.0)
+    balance = neutral ** rng.uniform(0.0, 1.0)
+    framed_f = framed_f * (balance * exposure)[None, None, :]
+    height, width = framed_f.shape[:2]
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     slope = rng.uniform(-1.0, 1.0)
     band = np.exp(-(((xx + slope * yy) / width - rng.uniform(0.2, 0.8)) ** 2) / 0.02)
-    framed = _clip(framed.astype(np.float32) + (band * rng.uniform(10, 30))[:, :, None])
-    framed = _noise(rng, framed, rng.uniform(2, 4))
-    return _jpeg_roundtrip(framed, rng.randint(80, 92))
+    framed_f = framed_f + (band * rng.uniform(5, 30))[:, :, None]
+    if rng.random() < 0.4:  # a diffuse reflection of the room in the glass
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+        radius = rng.uniform(0.2, 0.5) * width
+        haze = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * radius**2))
+        framed_f = framed_f + (haze * rng.uniform(5, 20))[:, :, None]
+    if rng.random() < 0.3:  # PWM dimming seen by a rolling shutter: faint horizontal bands
+        period = rng.uniform(15, 90)
+        bands = 1 + rng.uniform(0.01, 0.05) * np.sin(2 * np.pi * yy[:, :1] / period)
+        framed_f = framed_f * bands[:, :, None]
+    framed = _noise(rng, _clip(framed_f), rng.uniform(2, 5))
+    return _jpeg_roundtrip(framed, rng.randint(75, 92))
 
 
 def photocopy(rng: random.Random, page: Image_) -> Image_:
