@@ -34,7 +34,6 @@ What the synthetic figures do not prove: see the note printed at the end.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import tempfile
 from collections import defaultdict
@@ -42,11 +41,11 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
 
+from faces import load_face_fixtures  # the same fixtures (benchmarks/faces.py)
 from openidv.vision.faces import FaceEngine, decode_image
 from openidv.vision.liveness.landmarks import LandmarkModel
 from openidv.vision.liveness.zoom import ZoomAnalyser, ZoomMeasurement
@@ -121,15 +120,6 @@ class Outcome:
     failed: tuple[str, ...]
     scores: dict[str, float | None]
     ms: float
-
-
-def load_face_fixtures() -> ModuleType:
-    path = ROOT / "tests" / "vision" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("openidv_face_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def fetch_photos(target: Path) -> dict[str, Image]:
