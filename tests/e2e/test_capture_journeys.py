@@ -294,7 +294,11 @@ def test_desktop_without_camera_hands_off_to_a_phone_and_finishes_when_it_does(
         )
         link = desktop.locator("#handoff-link").input_value()
         assert "handoff=1" in link and session.session_id in link
-        # The QR code says the same link as the copyable one.
+        # The QR code says the same link as the copyable one (once its image has decoded:
+        # visible comes first, and a screenshot before that shows an empty box).
+        desktop.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle()
+        )
         shot = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
         assert shot is not None
         shot = cv2.copyMakeBorder(shot, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
