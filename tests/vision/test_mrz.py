@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime as dt
+import importlib
 import json
 import random
 import string
@@ -959,6 +960,26 @@ def test_repair_never_touches_alphanumeric_or_alphabetic_fields() -> None:
     assert "nationality" not in to_document_fields(result)
 
 
+def test_a_letter_code_no_state_has_is_not_trusted() -> None:
+    # 'NLD' misread as 'NLO': letters only, no check digit covers it (a real false accept
+    # of the document benchmark before this rule).
+    lines = replace_char(TD3_SPECIMEN, 1, 11, "Q")  # nationality UTO -> UQO, no state's code
+    result = parse_mrz(lines, today=TODAY)
+    assert result.nationality.valid is False
+    assert result.nationality.value == "UQO"
+    assert [p.field for p in result.problems] == ["nationality"]
+    assert "not a country code" in result.problems[0].message
+    assert not result.valid
+
+
+@pytest.mark.parametrize("code", ["D<<", "GBD", "XXA", "UNO", "EUE", "NLD", "RKS"])
+def test_codes_icao_adds_to_iso_3166_are_accepted(code: str) -> None:
+    lines = [TD3_SPECIMEN[0][:2] + code + TD3_SPECIMEN[0][5:], TD3_SPECIMEN[1]]
+    result = parse_mrz(lines, today=TODAY)
+    assert result.issuing_state.valid is None, result.problems
+    assert result.valid
+
+
 def test_read_mrz_can_skip_repair() -> None:
     lines = replace_char(TD3_SPECIMEN, 1, 15, "O")
     assert read_mrz(lines, today=TODAY).valid
@@ -1222,14 +1243,24 @@ def test_document_fields_follow_generated_identities() -> None:
 # ======================================================================================
 
 
-def test_module_imports_only_the_standard_library() -> None:
-    source = Path(mrz_module.__file__).read_text(encoding="utf-8")
+def _imported_modules(path: str) -> set[str]:
     imported: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
+            imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             assert node.level == 0, "no relative imports"
             assert node.module is not None
-            imported.add(node.module.split(".")[0])
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+            imported.add(node.module)
+    return imported
+
+
+def test_module_imports_only_the_standard_library() -> None:
+    allowed = set(sys.stdlib_module_names) | {"__future__"}
+    own = {"openidv.vision.country_codes"}  # a table, itself standard library only
+    imported = _imported_modules(mrz_module.__file__)
+    assert {name.split(".")[0] for name in imported - own} <= allowed, imported
+    for name in own:
+        module_file = importlib.import_module(name).__file__
+        assert module_file is not None
+        assert {n.split(".")[0] for n in _imported_modules(module_file)} <= allowed

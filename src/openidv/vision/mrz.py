@@ -40,6 +40,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from openidv.vision.country_codes import is_icao_country_code
+
 # ---------------------------------------------------------------------------
 # Character classes and check digits
 # ---------------------------------------------------------------------------
@@ -498,13 +500,14 @@ class _Reader:
     def country(self, span: _Span, field: str, label: str) -> MrzField:
         raw = self._read(span)
         code = raw.rstrip(FILLER)  # 'D<<' is Germany: codes shorter than 3 are filler-padded
-        if code and all(char in _LETTERS for char in code):
+        if not code or not all(char in _LETTERS for char in code):
+            message = f"{label} {raw!r} is not a code of letters padded with '<'"
+        elif not is_icao_country_code(code):
+            # No check digit covers it: an unknown code is most often a misread letter.
+            message = f"{label} {code!r} is not a country code ICAO 9303 allows"
+        else:
             return MrzField(field, raw, code, None)
-        self._problem(
-            ProblemCode.COUNTRY_CODE,
-            field,
-            f"{label} {raw!r} is not a code of letters padded with '<'",
-        )
+        self._problem(ProblemCode.COUNTRY_CODE, field, message)
         return MrzField(field, raw, code or None, False)
 
     def sex(self) -> MrzField:
