@@ -311,12 +311,18 @@ def main() -> None:
     for key in sorted(tally.signals):
         print(f"  {key:48s} {tally.signals[key]}")
     print("\n== authenticity decision (checks.authenticity.assess) per attack type ==")
+    print(
+        "  detected: REJECT with the attack's reason; judged: every capture not sent back as "
+        "NOT_AVAILABLE (retake); accepted: APPROVE"
+    )
     for key in sorted(tally.attack_total):
         total = tally.attack_total[key]
+        detected, unjudged = tally.attack_detected[key], tally.attack_not_available[key]
+        accepted = total - detected - tally.attack_other[key] - unjudged
         print(
-            f"  {key:24s} detected {_rate(tally.attack_detected[key], total)}   "
-            f"other REJECT {tally.attack_other[key]}   NOT_AVAILABLE "
-            f"{tally.attack_not_available[key]}"
+            f"  {key:20s} detected {_rate(detected, total):15s} of judged "
+            f"{_rate(detected, total - unjudged):15s} other REJECT {tally.attack_other[key]}"
+            f"   NOT_AVAILABLE {unjudged}   accepted {accepted}"
         )
     genuine = sum(tally.genuine_total.values())
     print(

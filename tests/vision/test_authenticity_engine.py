@@ -44,6 +44,11 @@ def _evidence(*images: bytes) -> Evidence:
         # This recapture shows its screen's frame but little moire: rejected, left to a human.
         ("screen_recapture", "clean", "REJECT", "DOCUMENT_COPY", False),
         ("none", "heavy_blur", "NOT_AVAILABLE", "PHOTO_TOO_BLURRY", False),
+        # Under glare the MRZ still reads with every check digit: its expiry decides, and
+        # printed data unlike it is evidence a human confirms; the rest is a retake.
+        ("none", "glare", "NOT_AVAILABLE", "GLARE_OBSTRUCTION", False),
+        ("expired", "glare", "REJECT", "EXPIRED_DOCUMENT", True),
+        ("mrz_viz_mismatch", "glare", "REJECT", "TAMPERED", False),
     ],
 )
 def test_decisions(

@@ -20,7 +20,9 @@ from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
 from openidv.vision.documents import viz as viz_module
 from openidv.vision.documents.mrz_text import parse_ocr_lines
 from openidv.vision.documents.physical import measure_capture
-from openidv.vision.documents.viz import parse_date
+from openidv.vision.documents.reader import cross_check
+from openidv.vision.documents.viz import VizField, parse_date
+from openidv.vision.mrz import parse_mrz
 from openidv.vision.synth import (
     Attack,
     Degradation,
@@ -213,6 +215,33 @@ def test_document_number_swaps_need_the_viz(misread: str, hint: str | None, vali
         assert result.document_number.valid is False
 
 
+SPECIMEN_TD3 = (
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "printed", "clear", "degraded"),
+    [
+        ("surname", "ERIKSSON", [], []),
+        ("surname", "RIKSSON", ["surname"], []),  # glare hid the first letter
+        ("surname", "ERIKSSEN", ["surname"], []),  # a blurred letter
+        ("surname", "MARLOWE", ["surname"], ["surname"]),  # another name altogether
+        ("document_number", "98902C3", ["document_number"], []),  # read in part
+        ("document_number", "L898912C3", ["document_number"], ["document_number"]),
+        ("date_of_birth", "1974-08-13", ["date_of_birth"], ["date_of_birth"]),
+    ],
+)
+def test_a_poor_capture_counts_only_differences_a_partial_read_cannot_explain(
+    name: str, printed: str, clear: list[str], degraded: list[str]
+) -> None:
+    mrz = parse_mrz(SPECIMEN_TD3, today=dt.date(2010, 1, 1))
+    viz = {name: VizField(name, printed, printed, 0.97)}
+    assert cross_check(mrz, viz) == clear
+    assert cross_check(mrz, viz, degraded=True) == degraded
+
+
 def test_viz_dates() -> None:
     assert parse_date("16 JUN 1969") == "1969-06-16"
     assert parse_date("O6 AUG 2005") == "2005-08-06"
@@ -279,14 +308,35 @@ def test_screen_frame_is_measured_without_moire() -> None:
 
 
 def test_front_of_a_card_is_not_read_as_an_mrz(reader: DocumentReader) -> None:
-    # The front of a two-sided card has no MRZ: the detector fallback finds only VIZ lines,
-    # too short to be MRZ lines, and recognises none of them.
+    # The front of a two-sided card has no MRZ: one detection of the page finds only VIZ
+    # lines, too short to be MRZ lines, so the detector fallback does not even run.
     doc = generate_document(0, fmt=DocFormat.TD1, two_sided=True)
     reading = reader.read(doc.pages[0], today=doc.today, read_viz=False)
     assert reading.mrz is None
     assert reading.has(ReasonCode.NO_MRZ)
+    assert "page_detect" in reading.timings_ms and "mrz_fallback" not in reading.timings_ms
     back = reader.read(doc.pages[1], today=doc.today, read_viz=False)
     assert back.mrz is not None and back.mrz.lines == doc.mrz_lines
+
+
+@pytest.mark.parametrize(
+    ("degradation", "turns"),
+    [(Degradation.CLEAN, {0}), (Degradation.UPSIDE_DOWN, {180}), (Degradation.QUARTER_TURN, None)],
+)
+def test_front_of_a_card_is_read_whichever_way_up(
+    reader: DocumentReader, degradation: Degradation, turns: set[int] | None
+) -> None:
+    # No MRZ says which way is up: the text lines and the text classifier do.
+    doc = generate_document(179, fmt=DocFormat.TD1, two_sided=True, degradation=degradation)
+    front = reader.read(doc.pages[0], today=doc.today, read_viz=True)
+    assert turns is None or front.rotation in turns
+    right = [
+        name
+        for name, expected in doc.viz.items()
+        if (field := front.viz.get(name)) is not None
+        and (field.value or "").replace(" ", "") == expected.replace(" ", "")
+    ]
+    assert len(right) >= len(doc.viz) - 2, (right, front.viz)  # upright: all but one or two
 
 
 def test_repeated_pages_are_read_once() -> None:

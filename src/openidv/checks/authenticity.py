@@ -4,6 +4,9 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 * NOT_AVAILABLE (undecided) when the image cannot be judged: too blurred, glare, too dark,
   too small, or no readable MRZ (Yoti's NOT_AVAILABLE reasons; a retake can fix these).
+  Evidence that survives a poor capture still decides: an MRZ whose every check digit holds
+  and that says the document has expired (EXPIRED_DOCUMENT), or printed data that
+  contradicts such an MRZ by more than a partial read explains (TAMPERED, undecided).
 * REJECT (decided) on evidence of forgery or misuse: a capture of a screen or a photocopy
   rather than the document (DOCUMENT_COPY), a check digit that fails on an otherwise
   readable MRZ (TAMPERED), printed data that contradicts the MRZ on the same side or on the
@@ -24,7 +27,7 @@ from typing import Any
 from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents.physical import CaptureThresholds
-from openidv.vision.documents.reader import QualityThresholds, cross_check
+from openidv.vision.documents.reader import QualityThresholds, cross_check, is_degraded
 from openidv.vision.documents.result import DocumentReading, ReasonCode
 
 _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason given
@@ -66,7 +69,9 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     if reading is None:
         return _result("NOT_AVAILABLE", "MISSING_DOCUMENT_SIDE", [], decided=False)
     others = [r for r in readings if r is not reading]
-    front_back = _front_back(reading, others)
+    front_back = _front_back(
+        reading, others, degraded=any(is_degraded(r.reasons) for r in readings)
+    )
     breakdown = _breakdown(reading, readings, front_back)
     if reading.has(ReasonCode.NOT_AN_IMAGE) or reading.has(ReasonCode.IMAGE_TOO_SMALL):
         reason = "UNABLE_TO_LOAD" if reading.has(ReasonCode.NOT_AN_IMAGE) else None
@@ -78,14 +83,24 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
         # sign: an open passport's cover or a card on a notebook draws edges too, and the
         # signal is calibrated on synthetic captures only. FALLBACK sends it to a human.
         return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=copy or _moire(readings))
-    for code, reason in _NOT_AVAILABLE:
-        if reading.has(code):
-            return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
-    if reading.has(ReasonCode.MRZ_INVALID) or reading.mismatches or (front_back and front_back[1]):
-        return _result("REJECT", "TAMPERED", breakdown)
-    if reading.expired:
+    contradicted = bool(reading.mismatches or (front_back and front_back[1]))
+    retake = next((reason for code, reason in _NOT_AVAILABLE if reading.has(code)), None)
+    if retake is None:
+        if reading.has(ReasonCode.MRZ_INVALID) or contradicted:
+            return _result("REJECT", "TAMPERED", breakdown)
+        if reading.expired:
+            return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
+        return _result("APPROVE", None, breakdown)
+    # A poor capture (glare, blur, low resolution) hides most evidence, not all of it. An
+    # MRZ whose every check digit holds is as sure as on a clean capture: its expiry date
+    # decides. Printed data that contradicts it by more than a partial read can explain
+    # (`cross_check`'s degraded mode) is evidence too, but a human confirms it (undecided).
+    mrz_sure = reading.mrz is not None and reading.mrz.valid
+    if mrz_sure and contradicted:
+        return _result("REJECT", "TAMPERED", breakdown, decided=False)
+    if mrz_sure and reading.expired:
         return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
-    return _result("APPROVE", None, breakdown)
+    return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
 
 
 def _moire(readings: list[DocumentReading]) -> bool:
@@ -109,10 +124,11 @@ def _not_physical(readings: list[DocumentReading]) -> tuple[bool, bool]:
 
 
 def _front_back(
-    reading: DocumentReading, others: list[DocumentReading]
+    reading: DocumentReading, others: list[DocumentReading], *, degraded: bool
 ) -> tuple[list[str], list[str]] | None:
     """(fields compared, fields that differ) between the MRZ side and the other side's
-    printed fields, or None when there is no other side with readable fields."""
+    printed fields, or None when there is no other side with readable fields. ``degraded``:
+    some side is a poor capture, so only differences a partial read cannot explain count."""
     mrz = reading.mrz
     if mrz is None or mrz.format is None:
         return None
@@ -129,7 +145,7 @@ def _front_back(
             and mrz.fields[name].valid is not False
         ]
         compared += usable
-        mismatched += cross_check(mrz, viz)
+        mismatched += cross_check(mrz, viz, degraded=degraded)
     if not compared:
         return None
     return sorted(set(compared)), sorted(set(mismatched))

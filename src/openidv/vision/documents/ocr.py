@@ -11,7 +11,8 @@ Why the wrapper:
   limit chosen per region, and the recogniser directly on our own line crops, batched.
   ONNX Runtime's threads do not spin while waiting: spinning cost ~40 % more CPU per page
   for no latency gain when the two cores are shared (two workers, the web process).
-* The text classifier (180-degree rotation) is never used: pages are deskewed upstream.
+* The text classifier (0 or 180 degrees) is only asked about pages without an MRZ (the
+  front of a card), whose orientation nothing else tells: `upside_down_share`.
 """
 
 from __future__ import annotations
@@ -139,11 +140,12 @@ class OcrEngine:
         # RapidOCR loads its sessions lazily; load them now so start-up fails, not a request.
         self._det: Any = self._engine._load_det_model()  # type: ignore[no-untyped-call]
         self._rec: Any = self._engine._load_rec_model()  # type: ignore[no-untyped-call]
+        self._cls: Any = self._engine._load_cls_model()  # type: ignore[no-untyped-call]
         if not spinning:
             # ONNX Runtime's pool threads busy-wait between operators by default: with two
             # workers (or the web process) on two cores that burns the other's CPU. Rebuild
-            # both sessions without spinning; RapidOCR exposes no switch for it.
-            for model, path in ((self._det, det), (self._rec, rec)):
+            # the sessions without spinning; RapidOCR exposes no switch for it.
+            for model, path in ((self._det, det), (self._rec, rec), (self._cls, cls)):
                 model.session.session = _session(path, threads)
         self._det_lock = threading.Lock()  # the detector's limit is per-call state
         # The recogniser pads every batch to at least 320x48 (6.7:1); short VIZ values
@@ -165,6 +167,14 @@ class OcrEngine:
             for text, score in zip(output.txts, output.scores, strict=True)
         ]
 
+    def upside_down_share(self, crops: list[Array]) -> float:
+        """Share of the (single-line) crops the classifier is sure are upside down."""
+        if not crops:
+            return 0.0
+        output = self._cls(list(crops))
+        turned = [label == "180" and score > 0.9 for label, score in output.cls_res]
+        return float(sum(turned)) / len(turned)
+
     def detect(self, image: Array, *, limit: int) -> list[NDArray[np.float32]]:
         """Text-line quadrilaterals, the detector run with the longest side <= ``limit``."""
         with self._det_lock:
@@ -181,6 +191,7 @@ class OcrEngine:
         limit: int,
         small_text_aspect: float | None = None,
         min_width: float = 0.0,
+        quads: list[NDArray[np.float32]] | None = None,
     ) -> list[TextBox]:
         """Detect then recognise every text line of ``image``.
 
@@ -190,8 +201,11 @@ class OcrEngine:
         ``small_text_aspect``: recognise only the first ``aspect x height`` pixels of lines
         clearly smaller than the page's main text (VIZ captions, whose first 20 or so
         characters identify them). The recogniser scales every line to 48 px high, so a
-        14 px bilingual caption is its widest input: this halves the VIZ recognition."""
-        quads = self.detect(image, limit=limit)
+        14 px bilingual caption is its widest input: this halves the VIZ recognition.
+
+        ``quads``: lines already detected on this image (the detector is then not run)."""
+        if quads is None:
+            quads = self.detect(image, limit=limit)
         if min_width > 0:
             quads = [quad for quad in quads if _length(quad) >= min_width]
         crops = [crop_quad(image, quad) for quad in quads]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import re
 import statistics
@@ -31,7 +32,7 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -40,14 +41,14 @@ from numpy.typing import NDArray
 from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
 from openidv.vision.documents.locate import decode_image, locate_document
 from openidv.vision.documents.mrz_text import parse_ocr_lines
-from openidv.vision.documents.ocr import OcrEngine, TextBox
+from openidv.vision.documents.ocr import OcrEngine, TextBox, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.quality import QualityMeasures, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField, extract_fields
 from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
-__all__ = ["DocumentReader", "QualityThresholds", "cross_check", "read_document"]
+__all__ = ["DocumentReader", "QualityThresholds", "cross_check", "is_degraded", "read_document"]
 
 Array = NDArray[np.uint8]
 T = TypeVar("T")
@@ -57,6 +58,17 @@ MIN_IMAGE_SIDE = 200
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
 FALLBACK_DET_LIMIT = 960
+# Capture problems under which printed (VIZ) text is often read only in part.
+DEGRADED_CAPTURE = frozenset(
+    {ReasonCode.BLURRY, ReasonCode.GLARE, ReasonCode.LOW_RESOLUTION, ReasonCode.UNDEREXPOSED,
+     ReasonCode.OVEREXPOSED}
+)  # fmt: skip
+# Below this similarity (difflib ratio) two names differ by more than a partial read.
+DEGRADED_NAME_RATIO = 0.5
+# Share of the page width an MRZ line spans at least (as `band.find_mrz_lines` requires).
+MRZ_LINE_SHARE = 0.45
+# Longest text lines the classifier looks at to tell an upside-down page without an MRZ.
+ORIENTATION_LINES = 8
 # MRZ lines centred above this share of the page height: the page is read turned first.
 UPSIDE_DOWN_SHARE = 0.4
 # Shortest detected line the fallback recognises, as a share of the page width: MRZ lines
@@ -105,8 +117,21 @@ def _fold_name(text: str) -> str:
     return re.sub(r"[^A-Z]", "", plain)
 
 
-def cross_check(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
-    """Fields whose MRZ value (when not invalid) differs from a confidently read VIZ value."""
+def _clearly_different_names(mrz_name: str, viz_name: str) -> bool:
+    """Names that a partly hidden or blurred read cannot explain: neither contains the
+    other (glare hides the start or the end of a word) and they share little."""
+    if mrz_name in viz_name or viz_name in mrz_name:
+        return False
+    return difflib.SequenceMatcher(None, mrz_name, viz_name).ratio() < DEGRADED_NAME_RATIO
+
+
+def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = False) -> list[str]:
+    """Fields whose MRZ value (when not invalid) differs from a confidently read VIZ value.
+
+    ``degraded``: the capture has glare, blur or low resolution. Printed text is then often
+    read in part, so only differences such a read cannot explain count: a name unlike the
+    MRZ's, a date that differs (a partly read date does not parse), a document number of
+    the MRZ's length that differs."""
     mismatches: list[str] = []
     for name in (
         "surname",
@@ -136,8 +161,13 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
             # (small, blurred captions): a reading error, not evidence of tampering.
             other = mrz.fields["given_names" if name == "surname" else "surname"].value
             same = same or (other is not None and _fold_name(other) == viz_name)
+            if degraded:
+                same = same or not _clearly_different_names(mrz_name, viz_name)
         else:
-            same = mrz_field.value.replace("<", "") == field.value
+            mrz_value = mrz_field.value.replace("<", "")
+            same = mrz_value == field.value
+            if degraded and name == "document_number":
+                same = same or len(mrz_value) != len(field.value)
         if not same:
             mismatches.append(name)
     return mismatches
@@ -159,6 +189,9 @@ class _Measured:
     lines: list[MrzLineBox]
     turn: int
     viz_boxes: list[TextBox] | None = None
+    # Text lines the detector found on the whole page (as read) while looking for an MRZ
+    # that was not there: the VIZ read of such a page reuses them.
+    page_quads: list[NDArray[np.float32]] | None = None
 
 
 class _ReadingCache:
@@ -265,10 +298,13 @@ class DocumentReader:
 
     def _read_mrz(
         self, page: Array, today: dt.date, timings: dict[str, float]
-    ) -> tuple[MrzResult | None, list[str], list[MrzLineBox], Array, int]:
+    ) -> tuple[
+        MrzResult | None, list[str], list[MrzLineBox], Array, int, list[NDArray[np.float32]] | None
+    ]:
         """The MRZ of the page, turning it when the upright read finds no MRZ layout.
 
-        Returns the result, its line texts and boxes, the page as read and the turn (deg)."""
+        Returns the result, its line texts and boxes, the page as read, the turn (deg) and,
+        when the whole page had to be searched with the text detector, its text lines."""
         upright = _timed(timings, "mrz_locate", lambda: find_mrz_lines(page))
         if self._on_top(page, upright):
             # The MRZ is at the bottom of every page that carries one: lines found in the
@@ -280,10 +316,10 @@ class DocumentReader:
                 turned, today, timings, suffix="_turn180"
             )
             if trial is not None and trial.format is not None:
-                return trial, trial_texts, trial_lines, turned, 180
+                return trial, trial_texts, trial_lines, turned, 180, None
         result, texts, lines = self._read_lines_of(page, today, timings, lines=upright)
         if result is not None and result.format is not None:
-            return result, texts, lines, page, 0
+            return result, texts, lines, page, 0, None
         # Upside down (or, for a portrait frame, sideways): the morphological line finder
         # is cheap and rotation-blind, so only the recognition is spent on each turn.
         turns = [2, 1, 3] if page.shape[0] > page.shape[1] else [2]
@@ -298,17 +334,24 @@ class DocumentReader:
             if trial is not None and _rank(trial) > _rank(best[0]):
                 best = trial, trial_texts, trial_lines, turned, quarter * 90
             if trial is not None and trial.format is not None:
-                return best
+                return (*best, None)
         result, texts, lines, page, turn = best
-        # The detector fallback costs ~300 ms: only when the lines were not found or their
-        # text has no MRZ layout at all (a read that merely fails a check digit is usually
-        # an altered document, and re-reading it the same way would not change that).
+        # No MRZ layout was read from the lines found by morphology, if any. A detection
+        # of the whole page (at the VIZ read's resolution, which reuses it) says whether any
+        # text line is long enough to be an MRZ line: the front of a card has none, and
+        # then the detector fallback (~150 ms) is not worth running.
+        quads = _timed(timings, "page_detect", lambda: self._ocr.detect(page, limit=VIZ_DET_LIMIT))
+        if not _has_mrz_long_line(quads, page):
+            return result, texts, lines, page, turn, quads
+        # The detector fallback: only when the lines were not found or their text has no
+        # MRZ layout at all (a read that merely fails a check digit is usually an altered
+        # document, and re-reading it the same way would not change that).
         fallback, fallback_texts = _timed(
             timings, "mrz_fallback", lambda: self._read_by_detection(page, today)
         )
         if fallback_texts and (result is None or _rank(fallback) > _rank(result)):
             result, texts = fallback, fallback_texts
-        return result, texts, lines, page, turn
+        return result, texts, lines, page, turn, quads
 
     # -- whole page -----------------------------------------------------------
 
@@ -368,7 +411,7 @@ class DocumentReader:
         capture: CaptureMeasures = _timed(
             timings, "capture", lambda: measure_capture(pixels, page, located.quad)
         )
-        mrz, texts, lines, page, turn = self._read_mrz(page, today, timings)
+        mrz, texts, lines, page, turn, page_quads = self._read_mrz(page, today, timings)
         if lines:
             height = statistics.median(line.height for line in lines) * located.scale
             quality = _with_mrz_height(quality, height)
@@ -381,22 +424,59 @@ class DocumentReader:
             texts=texts,
             lines=lines,
             turn=turn,
+            page_quads=page_quads,
         )
+
+    def _orient_without_mrz(self, measured: _Measured) -> list[NDArray[np.float32]]:
+        """Turn a page that has no MRZ (the front of a card) upright by its text lines, and
+        return the text lines detected on the upright page.
+
+        Lines standing on end mean a quarter turn; the text classifier then tells upright
+        from upside down on the longest lines. Costs one detection (which the VIZ read
+        reuses) and a classification, plus a second detection for a quarter-turned page."""
+        page = measured.page
+        quads = measured.page_quads
+        if quads is None:
+            quads = self._ocr.detect(page, limit=VIZ_DET_LIMIT)
+        turns = 0
+        if _standing_share(quads) > 0.5:
+            turns = 1
+            page = np.ascontiguousarray(np.rot90(page, 1))
+            quads = self._ocr.detect(page, limit=VIZ_DET_LIMIT)
+        longest = sorted(quads, key=_line_length, reverse=True)[:ORIENTATION_LINES]
+        if self._ocr.upside_down_share([crop_quad(page, quad) for quad in longest]) > 0.5:
+            turns += 2
+            height, width = page.shape[:2]
+            page = np.ascontiguousarray(np.rot90(page, 2))
+            # The same lines on the page turned half a turn, corners in reading order again.
+            quads = [np.roll(np.array([width, height]) - 1 - quad, 2, axis=0) for quad in quads]
+        measured.page, measured.turn = page, turns * 90
+        return quads
 
     def _viz_boxes(self, measured: _Measured, timings: dict[str, float]) -> list[TextBox]:
         if measured.viz_boxes is None:
-            lines, page = measured.lines, measured.page
-            top = (
-                int(min(line.quad(0, 0.6)[:, 1].min() for line in lines))
-                if lines
-                else page.shape[0]
-            )
-            region = page[: max(top, 1)]
+            quads: list[NDArray[np.float32]] | None = None
+            mrz, page = measured.mrz, measured.page
+            if (mrz is None or mrz.format is None) and measured.turn == 0:
+                # No MRZ to say which way is up, nor where the VIZ ends: the whole page.
+                quads = _timed(timings, "orient", lambda: self._orient_without_mrz(measured))
+                region = measured.page
+            else:
+                lines = measured.lines
+                top = (
+                    int(min(line.quad(0, 0.6)[:, 1].min() for line in lines))
+                    if lines
+                    else page.shape[0]
+                )
+                region = page[: max(top, 1)]
             measured.viz_boxes = _timed(
                 timings,
                 "viz_ocr",
                 lambda: self._ocr.read(
-                    region, limit=VIZ_DET_LIMIT, small_text_aspect=self.caption_aspect
+                    region,
+                    limit=VIZ_DET_LIMIT,
+                    small_text_aspect=self.caption_aspect,
+                    quads=quads,
                 ),
             )
         return measured.viz_boxes
@@ -447,7 +527,7 @@ class DocumentReader:
             )
         mismatches: list[str] = []
         if mrz is not None and mrz.format is not None and viz:
-            mismatches = cross_check(mrz, viz)
+            mismatches = cross_check(mrz, viz, degraded=is_degraded(reasons))
             if mismatches:
                 reasons.append(
                     Reason(
@@ -571,6 +651,37 @@ def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
         document_number=dataclasses.replace(mrz.document_number, valid=False),
         problems=(*mrz.problems, problem),
     )
+
+
+def is_degraded(reasons: Sequence[Reason]) -> bool:
+    """The capture has one of the quality problems that make printed text unreliable."""
+    return any(reason.code in DEGRADED_CAPTURE for reason in reasons)
+
+
+def _line_length(quad: NDArray[np.float32]) -> float:
+    return float(np.ptp(quad[:, 0]) + np.ptp(quad[:, 1]))
+
+
+def _has_mrz_long_line(quads: list[NDArray[np.float32]], page: Array) -> bool:
+    """Some text line spans as much of the page as the morphological MRZ finder requires
+    of an MRZ line, lying or (a page turned a quarter) standing."""
+    height, width = page.shape[:2]
+    return any(
+        np.ptp(q[:, 0]) >= MRZ_LINE_SHARE * width or np.ptp(q[:, 1]) >= MRZ_LINE_SHARE * height
+        for q in quads
+    )
+
+
+def _standing_share(quads: list[NDArray[np.float32]]) -> float:
+    """Share of the clearly elongated text lines that are taller than wide."""
+    elongated = [
+        (float(np.ptp(q[:, 0])), float(np.ptp(q[:, 1])))
+        for q in quads
+        if max(np.ptp(q[:, 0]), np.ptp(q[:, 1])) >= 3 * min(np.ptp(q[:, 0]), np.ptp(q[:, 1]))
+    ]
+    if not elongated:
+        return 0.0
+    return sum(height > width for width, height in elongated) / len(elongated)
 
 
 def _with_mrz_height(quality: QualityMeasures, height: float) -> QualityMeasures:
