@@ -19,6 +19,7 @@ from PIL import Image
 from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
 from openidv.vision.documents import viz as viz_module
 from openidv.vision.documents.mrz_text import parse_ocr_lines
+from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.physical import measure_capture
 from openidv.vision.documents.reader import cross_check
 from openidv.vision.documents.viz import VizField, parse_date
@@ -397,3 +398,29 @@ def test_caption_matching_is_unchanged_by_the_fast_path() -> None:
     for text in texts:
         assert viz_module._caption_field(text) == plain(text), text
     assert viz_module._caption_field("Nom / Surname") == ("surname", 1.0)
+
+
+def _box(text: str, left: float, top: float, width: float = 200, height: float = 20) -> TextBox:
+    quad = np.array(
+        [[left, top], [left + width, top], [left + width, top + height], [left, top + height]],
+        np.float32,
+    )
+    return TextBox(quad, text, 0.95)
+
+
+def test_a_piece_of_a_caption_is_not_taken_for_a_value() -> None:
+    # Glare hid the given name; what the detector found under its caption is the end of the
+    # next caption ("Nacionalidad"), which must not become the given name.
+    boxes = [
+        _box("Surname / Apellidos", 0, 0),
+        _box("GARCIA LOPEZ", 0, 24),
+        _box("Given names / Nombres", 0, 60),
+        _box("ALIDAD", 0, 84),
+        _box("Nationality / Nacionalidad", 0, 130),
+        _box("ESPANOLA", 0, 154),
+    ]
+    fields = viz_module.extract_fields(boxes)
+    assert fields["surname"].value == "GARCIA LOPEZ"
+    assert fields["nationality"].value == "ESPANOLA"
+    assert "given_names" not in fields
+    assert not viz_module._caption_fragment("NOM")  # too short to judge: a surname too

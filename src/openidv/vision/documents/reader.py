@@ -6,13 +6,17 @@ Pipeline (times are typical for a 1000 px page on 2 cores):
 2. quality measures on the flattened page (~10 ms);
 3. MRZ lines by morphology (~5 ms), each line cropped and recognised (PP-OCRv6, ~40 ms a
    line); only when that yields no MRZ layout, the same on the page turned 180 degrees (and
-   90/270 for a portrait frame), then the detector on the lower part of the page (only
-   MRZ-long lines recognised, so the front of a card costs a detection, not a VIZ read);
-   screen-recapture and photocopy signals (`physical`, ~30 ms) are measured alongside;
+   90/270 for a portrait frame), then a text detection of the whole page (~100 ms) and, if
+   it holds a line as long as an MRZ line, the detector on the lower part of the page (only
+   MRZ-long lines recognised); the front of a card costs that one detection, which its VIZ
+   read reuses; screen-recapture and photocopy signals (`physical`, ~30 ms) alongside;
 4. VIZ: text detection at reduced resolution above the MRZ, recognition of every line, and
    caption matching (the bulk of the time; skip with ``read_viz=False``, though it is
-   still read when the MRZ document number needs the VIZ as a tie-breaker);
-5. MRZ/VIZ cross-check, expiry and quality gates, each failure recorded as a `Reason`.
+   still read when the MRZ document number needs the VIZ as a tie-breaker). A page without
+   an MRZ is first turned upright by its text lines (standing lines: a quarter turn) and
+   the text classifier (upside down);
+5. MRZ/VIZ cross-check, expiry and quality gates, each failure recorded as a `Reason`
+   (on a poor capture the cross-check counts only what a partial read cannot explain).
 
 Nothing is loaded at import time: build one reader (loads and hash-checks the ONNX files,
 ~0.5 s) and reuse it; ``read`` is safe to call from several threads. With ``cache_size``,

@@ -170,6 +170,20 @@ def _caption_field(text: str) -> tuple[str, float] | None:
     return best
 
 
+_CAPTION_LETTERS = tuple(
+    {re.sub(r"[^a-z]", "", known) for phrases in CAPTIONS.values() for known in phrases}
+)
+# A value shorter than this is never taken for a piece of a caption ("nom" is a surname).
+_MIN_FRAGMENT = 5
+
+
+def _caption_fragment(text: str) -> bool:
+    """A piece of a caption word ("ALIDAD" of "Nacionalidad", the rest hidden by glare or cut
+    off by the detector): not the value printed under a caption."""
+    letters = re.sub(r"[^a-z]", "", _fold(text))
+    return len(letters) >= _MIN_FRAGMENT and any(letters in known for known in _CAPTION_LETTERS)
+
+
 _DIGITISH = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
 _TEXT_DATE = re.compile(
     r"([0-9OIL]{1,2})\s*[./-]?\s*([A-Z]{3,4})(?:\s*/\s*[A-Z]{3,4})?\s*[./-]?\s*([0-9OIL]{4}|[0-9OIL]{2})(?![0-9])"
@@ -229,7 +243,7 @@ def extract_fields(boxes: Sequence[TextBox]) -> dict[str, VizField]:
         caption = boxes[index]
         best: tuple[float, TextBox] | None = None
         for other_index, box in enumerate(boxes):
-            if other_index in captions or other_index == index:
+            if other_index in captions or other_index == index or _caption_fragment(box.text):
                 continue
             gap = box.top - caption.bottom
             # Directly under the caption, starting near its left edge.
