@@ -52,6 +52,7 @@ from openidv.store.db import table_of, utcnow
 from openidv.store.units import Units
 
 T = TypeVar("T")
+B = TypeVar("B", bound=BaseModel)
 sessions_t = table_of(Session)
 resources_t = table_of(Resource)
 TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
@@ -193,6 +194,29 @@ async def _run(
     return await _services(request).units.run(authorised)
 
 
+async def _body(request: Request, model: type[B]) -> B:
+    """The request body as ``model``, or the Yoti validation error naming each property."""
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise payload_validation_error(exc) from exc
+
+
+def _json(
+    model: BaseModel,
+    status: int = 200,
+    *,
+    exclude_none: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return Response(
+        model.model_dump_json(exclude_none=exclude_none),
+        status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
 def _spec(conn: Connection, session_id: str) -> dict[str, Any]:
     spec: dict[str, Any] = conn.execute(
         select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
@@ -249,14 +273,11 @@ def build_client_router() -> APIRouter:
             return service.session_configuration(conn, app_id, session_id, now)
 
         result = await _run(request, session_id, unit)
-        return Response(result.model_dump_json(exclude_none=True), media_type="application/json")
+        return _json(result, exclude_none=True)
 
     @router.post("/sessions/{session_id}/resources", status_code=201)
     async def create_resource(request: Request, session_id: SessionId) -> Response:
-        try:
-            body = NewResource.model_validate_json(await request.body())
-        except ValidationError as exc:
-            raise payload_validation_error(exc) from exc
+        body = await _body(request, NewResource)
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
             resource_id = evidence.add_resource(
@@ -271,7 +292,7 @@ def build_client_router() -> APIRouter:
 
         result, delivery = await _run(request, session_id, unit)
         _send(request, delivery)
-        return Response(result.model_dump_json(), 201, media_type="application/json")
+        return _json(result, 201)
 
     @router.put("/sessions/{session_id}/resources/{resource_id}/media", status_code=201)
     async def upload_media(
@@ -312,14 +333,11 @@ def build_client_router() -> APIRouter:
 
         result, delivery = await _run(request, session_id, unit)
         _send(request, delivery)
-        return Response(result.model_dump_json(), 201, media_type="application/json")
+        return _json(result, 201)
 
     @router.post("/sessions/{session_id}/liveness-attempts", status_code=201)
     async def start_liveness_attempt(request: Request, session_id: SessionId) -> Response:
-        try:
-            body = NewAttempt.model_validate_json(await request.body())
-        except ValidationError as exc:
-            raise payload_validation_error(exc) from exc
+        body = await _body(request, NewAttempt)
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[AttemptOut, list[str], str | None]:
             attempt, released = liveness.start_attempt(conn, session_id, body.requirement_id, now)
@@ -336,7 +354,7 @@ def build_client_router() -> APIRouter:
         for check_id in released:
             _services(request).jobs.enqueue("judge_attempt", check_id)
         _send(request, delivery)
-        return Response(result.model_dump_json(), 201, media_type="application/json")
+        return _json(result, 201)
 
     @router.post("/sessions/{session_id}/liveness-attempts/{resource_id}/evaluate")
     async def evaluate_liveness_attempt(
@@ -359,7 +377,7 @@ def build_client_router() -> APIRouter:
             return AttemptStatusOut(**dataclasses.asdict(status))
 
         result = await _run(request, session_id, unit)
-        return Response(result.model_dump_json(), media_type="application/json")
+        return _json(result)
 
     @router.get("/sessions/{session_id}/progress")
     async def progress(request: Request, session_id: SessionId) -> Response:
@@ -378,11 +396,7 @@ def build_client_router() -> APIRouter:
             )
 
         result = await _run(request, session_id, unit, after_submit=True)
-        return Response(
-            result.model_dump_json(),
-            media_type="application/json",
-            headers={"Cache-Control": "no-store"},
-        )
+        return _json(result, headers={"Cache-Control": "no-store"})
 
     @router.get("/sessions/{session_id}/handoff")
     async def handoff(request: Request, session_id: SessionId) -> Response:
