@@ -21,7 +21,7 @@ from openidv.vision.documents import viz as viz_module
 from openidv.vision.documents.mrz_text import parse_ocr_lines
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.physical import measure_capture
-from openidv.vision.documents.reader import cross_check
+from openidv.vision.documents.reader import CROSS_CHECKED_FIELDS, cross_check
 from openidv.vision.documents.viz import VizField, parse_date
 from openidv.vision.mrz import parse_mrz
 from openidv.vision.synth import (
@@ -87,14 +87,7 @@ def test_viz_fields_are_read(reader: DocumentReader, fmt: DocFormat) -> None:
     doc = generate_document(7, fmt=fmt)
     reading = _read(reader, doc, viz=True)
     got = {name: field.value for name, field in reading.viz.items()}
-    for name in (
-        "surname",
-        "given_names",
-        "date_of_birth",
-        "expiry_date",
-        "document_number",
-        "sex",
-    ):
+    for name in CROSS_CHECKED_FIELDS:
         assert got.get(name) == doc.viz[name], (name, reading.viz.get(name))
     assert got.get("place_of_birth") == doc.viz["place_of_birth"]
     assert all(0.0 <= field.confidence <= 1.0 for field in reading.viz.values())

@@ -52,7 +52,14 @@ from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField, extract_fields
 from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
-__all__ = ["DocumentReader", "QualityThresholds", "cross_check", "is_degraded", "read_document"]
+__all__ = [
+    "CROSS_CHECKED_FIELDS",
+    "DocumentReader",
+    "QualityThresholds",
+    "cross_check",
+    "is_degraded",
+    "read_document",
+]
 
 Array = NDArray[np.uint8]
 T = TypeVar("T")
@@ -62,6 +69,10 @@ MIN_IMAGE_SIDE = 200
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
 FALLBACK_DET_LIMIT = 960
+# The fields both the MRZ and the printed zone carry, compared by `cross_check`.
+CROSS_CHECKED_FIELDS = (
+    "surname", "given_names", "date_of_birth", "expiry_date", "document_number", "sex"
+)  # fmt: skip
 # Capture problems under which printed (VIZ) text is often read only in part.
 DEGRADED_CAPTURE = frozenset(
     {ReasonCode.BLURRY, ReasonCode.GLARE, ReasonCode.LOW_RESOLUTION, ReasonCode.UNDEREXPOSED,
@@ -137,14 +148,7 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = Fa
     MRZ's, a date that differs (a partly read date does not parse), a document number of
     the MRZ's length that differs."""
     mismatches: list[str] = []
-    for name in (
-        "surname",
-        "given_names",
-        "date_of_birth",
-        "expiry_date",
-        "document_number",
-        "sex",
-    ):
+    for name in CROSS_CHECKED_FIELDS:
         field = viz.get(name)
         mrz_field = mrz.fields[name]
         if (
