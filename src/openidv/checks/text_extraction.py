@@ -3,6 +3,10 @@
 Each captured page is read until one yields an MRZ whose every check digit holds; its fields
 become Yoti's ``document_fields`` media and the task recommends PROGRESS. Fields come only
 from a fully valid MRZ: a field that failed its check digit is never reported as extracted.
+A document number holding G, 6, S or 8 is also compared with the printed one (the reader
+does that even here, where the rest of the printed zone is not wanted): G/6 and S/8 misreads
+pass every check digit, and a number that differs from the printed one only by such swaps
+makes the MRZ uncertain rather than extracted.
 When no page gives a valid MRZ (blur, glare, a document without one such as most driving
 licences), the task recommends SHOULD_TRY_AGAIN with the reader's reasons and is left
 undecided, so FALLBACK or ALWAYS send it to manual data entry and NEVER ends it so.

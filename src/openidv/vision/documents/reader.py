@@ -497,11 +497,20 @@ class DocumentReader:
         quality, capture = measured.quality, measured.capture
         reasons: list[Reason] = []
         viz: dict[str, VizField] = {}
-        # Even when the caller skips the VIZ, read it if the MRZ document number fails its
-        # check digit: the VIZ number is the only safe tie-breaker for look-alike glyphs
-        # (Z/2, O/0...). That costs the VIZ time on the ~2 % of pages that need it.
-        number_failed = mrz is not None and mrz.format is not None and not mrz.document_number.valid
-        if read_viz or number_failed:
+        # Even when the caller skips the VIZ, read it when the MRZ document number needs a
+        # second source: it fails its check digit (the VIZ number is the only safe
+        # tie-breaker for Z/2, O/0...), or it holds G, 6, S or 8, whose misreads (G/6, S/8)
+        # every check digit lets through. That is most numbers: the price of never
+        # reporting a wrong number as checked.
+        number_doubt = (
+            mrz is not None
+            and mrz.format is not None
+            and (
+                not mrz.document_number.valid
+                or any(char in _NEUTRAL_CHARS for char in mrz.document_number.value or "")
+            )
+        )
+        if read_viz or number_doubt:
             viz = extract_fields(self._viz_boxes(measured, timings))
             number = viz.get("document_number")
             if (
@@ -636,6 +645,7 @@ class DocumentReader:
 # Look-alike pairs with the same ICAO check-digit value (G = 16, S = 28): a misread between
 # them passes every check digit, so only an independent reading can reveal it.
 _NEUTRAL_SWAPS = {("G", "6"), ("6", "G"), ("S", "8"), ("8", "S")}
+_NEUTRAL_CHARS = frozenset("G6S8")
 
 
 def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
