@@ -49,6 +49,8 @@ def _evidence(*images: bytes) -> Evidence:
         ("none", "glare", "NOT_AVAILABLE", "GLARE_OBSTRUCTION", False),
         ("expired", "glare", "REJECT", "EXPIRED_DOCUMENT", True),
         ("mrz_viz_mismatch", "glare", "REJECT", "TAMPERED", False),
+        # No face where the portrait should be: a retake, or a reviewer, says which.
+        ("portrait_removed", "clean", "NOT_AVAILABLE", "OBJECT_OBSTRUCTION", False),
     ],
 )
 def test_decisions(
@@ -63,6 +65,20 @@ def test_decisions(
     assert result.decided is decided
     names = {b["sub_check"] for b in result.report["breakdown"]}
     assert {"mrz_validation", "ocr_mrz_comparison", "document_in_date"} <= names
+    portrait = _sub_check(result.report, "portrait_present")
+    assert portrait["result"] == ("FAIL" if attack == "portrait_removed" else "PASS"), portrait
+
+
+def test_the_back_of_a_card_alone_is_a_missing_side(engine: AuthenticityEngine) -> None:
+    document = generate_document(31, fmt="TD1", two_sided=True)
+    assert document.back_image is not None
+    result = engine.run(_evidence(document.back_image))
+    assert result.report is not None
+    assert result.report["recommendation"] == {
+        "value": "NOT_AVAILABLE",
+        "reason": "MISSING_DOCUMENT_SIDE",
+    }
+    assert result.decided is False
 
 
 YEAR = dt.timedelta(days=365)

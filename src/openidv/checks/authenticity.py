@@ -13,6 +13,8 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
   other side of a card (TAMPERED), an expired document (EXPIRED_DOCUMENT). A screen seen only
   by the straight edges framing the page (no moire) is REJECT but *undecided*: FALLBACK lets
   a human look, since real documents (an open passport's cover) can draw such edges too.
+* NOT_AVAILABLE (undecided) when no side shows a face of portrait size (the `portrait_present`
+  sub-check): MISSING_DOCUMENT_SIDE for the back of a card alone, OBJECT_OBSTRUCTION else.
 * APPROVE otherwise. Holograms and other security features are not evaluated, and the
   screen/copy detector is calibrated on synthetic captures only: an APPROVE means "nothing
   we can measure is wrong", and the breakdown says exactly what was measured.
@@ -29,6 +31,7 @@ from openidv.checks.readers import document_reader
 from openidv.vision.documents.physical import CaptureThresholds
 from openidv.vision.documents.reader import QualityThresholds, cross_check, is_degraded
 from openidv.vision.documents.result import DocumentReading, ReasonCode
+from openidv.vision.mrz import MrzFormat
 
 _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason given
     (ReasonCode.NOT_AN_IMAGE, "UNABLE_TO_LOAD"),
@@ -40,6 +43,10 @@ _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason
     (ReasonCode.NO_MRZ, "INCORRECT_MRZ"),
     (ReasonCode.MRZ_UNREADABLE, "INCORRECT_MRZ"),
 )
+# Smallest face (px, shorter side of the detector's box on the 1000 px page) taken for the
+# portrait: synthetic data pages measure 110-170; a ghost image or a face on a background
+# pattern is smaller.
+MIN_PORTRAIT_PX = 60
 # Fields compared between the VIZ of one side and the MRZ of the other.
 _FRONT_BACK_FIELDS = ("document_number", "surname", "given_names", "date_of_birth", "expiry_date")
 
@@ -90,6 +97,16 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
             return _result("REJECT", "TAMPERED", breakdown)
         if reading.expired:
             return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
+        if _portrait(readings) is False:
+            # No face on any side: only the back of a card was sent, or the portrait is
+            # covered or gone. A retake shows which; a human decides if it does not.
+            back_only = (
+                len(readings) == 1
+                and reading.mrz is not None
+                and (reading.mrz.format is MrzFormat.TD1)
+            )
+            reason = "MISSING_DOCUMENT_SIDE" if back_only else "OBJECT_OBSTRUCTION"
+            return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
         return _result("APPROVE", None, breakdown)
     # A poor capture (glare, blur, low resolution) hides most evidence, not all of it. An
     # MRZ whose every check digit holds is as sure as on a clean capture: its expiry date
@@ -101,6 +118,12 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     if mrz_sure and reading.expired:
         return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
     return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
+
+
+def _portrait(readings: list[DocumentReading]) -> bool | None:
+    """A face of portrait size on some side; None when no side was looked at."""
+    sizes = [r.portrait_px for r in readings if r.portrait_px is not None]
+    return max(sizes) >= MIN_PORTRAIT_PX if sizes else None
 
 
 def _moire(readings: list[DocumentReading]) -> bool:
@@ -116,11 +139,14 @@ def _moire(readings: list[DocumentReading]) -> bool:
 def _not_physical(readings: list[DocumentReading]) -> tuple[bool, bool]:
     """(any side photographed off a screen, the document is a copy). A copy is judged on
     the most colourful side: the back of a genuine card can be nearly colourless (no
-    portrait, a pale underprint), its front cannot."""
+    portrait, a pale underprint), its front cannot. Without a portrait on any side the
+    colour says nothing (the portrait holds most of a page's colour): no copy is called,
+    and the missing portrait is the finding."""
     captures = [r.capture for r in readings if r.capture is not None]
     if not captures:
         return False, False
-    return any(c.screen for c in captures), all(c.copy for c in captures)
+    copy = all(c.copy for c in captures) and _portrait(readings) is not False
+    return any(c.screen for c in captures), copy
 
 
 def _front_back(
@@ -200,6 +226,12 @@ def _breakdown(
                  saturation_p95=f"{saturation:.0f}",
                  saturation_p95_threshold=capture_gate.min_saturation_p95,
                  white_share=f"{white:.3f}", white_share_threshold=capture_gate.max_white_share)
+        )  # fmt: skip
+    sizes = [r.portrait_px for r in readings if r.portrait_px is not None]
+    if sizes:
+        subs.append(
+            _sub("portrait_present", max(sizes) >= MIN_PORTRAIT_PX,
+                 face_size_px=max(sizes), face_size_threshold=MIN_PORTRAIT_PX)
         )  # fmt: skip
     if quality is not None:
         subs.append(

@@ -18,10 +18,10 @@ reject threshold) is treated as a possible frame swap and also left undecided.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, TypeVar
 
 from openidv.checks.engines import Evidence, MachineResult
+from openidv.checks.readers import face_engine
 from openidv.vision.faces import (
     SFACE_COSINE_THRESHOLD,
     STRICT_COSINE_THRESHOLD,
@@ -71,17 +71,10 @@ def _not_available(reason: str, details: list[dict[str, str]]) -> MachineResult:
 
 
 class FaceMatchEngine:
-    """Loads the face models once per process, on first use (workers are forked)."""
-
-    def __init__(self) -> None:
-        self._faces: FaceEngine | None = None
-        self._lock = threading.Lock()
+    """The process's face models (`readers.face_engine`), loaded on first use."""
 
     def _engine(self) -> FaceEngine:
-        with self._lock:
-            if self._faces is None:
-                self._faces = FaceEngine()
-            return self._faces
+        return face_engine()
 
     def run(self, evidence: Evidence) -> MachineResult:
         documents = [r for r in evidence.resources if r.type == "ID_DOCUMENT" and r.pages]

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from openidv.checks.engines import Evidence, EvidenceResource, MachineResult
+from openidv.checks.readers import face_engine
 from openidv.vision.faces import FaceEngine, ImageDecodeError
 from openidv.vision.liveness.static import PassiveModel, StaticMeasurement, analyse_static
 from openidv.vision.liveness.zoom import ZoomAnalyser, ZoomMeasurement
@@ -126,7 +127,7 @@ class LivenessEngine:
     def _analyser(self) -> ZoomAnalyser:
         with self._lock:
             if self._zoom is None:
-                self._zoom = ZoomAnalyser()
+                self._zoom = ZoomAnalyser(faces=face_engine())
             return self._zoom
 
     def _faces(self) -> FaceEngine:

@@ -1,8 +1,10 @@
 """Models shared by several engines, loaded once per process on first use.
 
 The text-extraction and authenticity engines both read documents: one DocumentReader (about
-0.7 s to load and a few hundred MB of OCR models) serves both instead of one each. Loaded
-lazily, so forked workers load their own and the web process never does.
+0.7 s to load and a few hundred MB of OCR models) serves both instead of one each; one
+FaceEngine (YuNet + SFace) serves the face match, the liveness check and the reader's
+portrait measure. Loaded lazily, so forked workers load their own and the web process never
+does.
 
 The reader keeps a small cache of recent pages keyed by a hash of their bytes: the
 authenticity check (with the printed fields) and the text-extraction task (MRZ only) of one
@@ -16,17 +18,28 @@ from __future__ import annotations
 import threading
 
 from openidv.vision.documents import DocumentReader
+from openidv.vision.faces import FaceEngine
 
 # A few sessions' worth of pages (each entry ~2 MB: the flattened page and the readings).
 READING_CACHE_SIZE = 8
 
 _lock = threading.Lock()
 _reader: DocumentReader | None = None
+_faces: FaceEngine | None = None
+
+
+def face_engine() -> FaceEngine:
+    global _faces  # noqa: PLW0603 (one per process, by design)
+    with _lock:
+        if _faces is None:
+            _faces = FaceEngine()
+        return _faces
 
 
 def document_reader() -> DocumentReader:
     global _reader  # noqa: PLW0603 (one per process, by design)
+    faces = face_engine()
     with _lock:
         if _reader is None:
-            _reader = DocumentReader(cache_size=READING_CACHE_SIZE)
+            _reader = DocumentReader(cache_size=READING_CACHE_SIZE, faces=faces)
         return _reader

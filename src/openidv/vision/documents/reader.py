@@ -50,6 +50,7 @@ from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.quality import QualityMeasures, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField, extract_fields
+from openidv.vision.faces import FaceEngine
 from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
 __all__ = [
@@ -200,6 +201,7 @@ class _Measured:
     # Text lines the detector found on the whole page (as read) while looking for an MRZ
     # that was not there: the VIZ read of such a page reuses them.
     page_quads: list[NDArray[np.float32]] | None = None
+    portrait_px: int | None = None  # measured with the VIZ, once the page is upright
 
 
 class _ReadingCache:
@@ -241,8 +243,11 @@ class DocumentReader:
         thresholds: QualityThresholds | None = None,
         caption_aspect: float | None = CAPTION_ASPECT,
         cache_size: int = 0,
+        faces: FaceEngine | None = None,
     ) -> None:
         self._ocr = OcrEngine(threads=threads, verify_models=verify_models)
+        # With a face engine, a read with the VIZ also looks for the portrait.
+        self._faces = faces
         self.thresholds = thresholds if thresholds is not None else QualityThresholds()
         # None recognises VIZ captions in full (slower; the benchmark's --compare baseline).
         self.caption_aspect = caption_aspect
@@ -523,6 +528,10 @@ class DocumentReader:
                 mrz = parse_ocr_lines(texts, today=today, number_hint=number.value)
             if mrz is not None and number is not None and number.confidence >= 0.8:
                 mrz = _check_neutral_swaps(mrz, number.value)
+        if read_viz and self._faces is not None and measured.portrait_px is None:
+            faces = self._faces  # after the VIZ read, which turns a page without an MRZ upright
+            found = _timed(timings, "portrait", lambda: faces.detect(measured.page))
+            measured.portrait_px = found[0].size_px if found else 0
         reasons.extend(self._mrz_reasons(mrz, lines))
         reasons.extend(self._quality_reasons(quality))
         if capture.screen:
@@ -570,6 +579,7 @@ class DocumentReader:
             expired=expired,
             capture=capture,
             rotation=measured.turn,
+            portrait_px=measured.portrait_px if read_viz else None,
         )
 
     def _mrz_reasons(self, mrz: MrzResult | None, lines: list[MrzLineBox]) -> list[Reason]:

@@ -63,6 +63,9 @@ class DocumentReading:
     expired: bool | None = None  # None when the expiry date could not be read
     capture: CaptureMeasures | None = None  # screen-recapture and photocopy signals
     rotation: int = 0  # degrees the page was turned (counter-clockwise) to be read
+    # Side (px, on the page flattened to 1000 px wide) of the largest face found: 0 when
+    # none was, None when not looked for (an MRZ-only read, or a reader without faces).
+    portrait_px: int | None = None
 
     @property
     def mrz_valid(self) -> bool:

@@ -39,6 +39,9 @@ __all__ = ["Attack", "SyntheticDocument", "generate_document", "viz_values"]
 DEFAULT_TODAY = dt.date(2026, 1, 15)
 
 
+REMOVED_PORTRAIT_BACKDROP = (218, 224, 230)
+
+
 class Attack(StrEnum):
     NONE = "none"
     # A field (date of birth, expiry or document number) altered in MRZ and VIZ alike, the
@@ -52,6 +55,8 @@ class Attack(StrEnum):
     # Two-sided TD1 only: the front (VIZ) and the back (valid MRZ) disagree on the document
     # number, the surname or the date of birth, as when two cards are combined.
     FRONT_BACK_MISMATCH = "front_back_mismatch"
+    # The holder's photo cut out or covered: the portrait box shows only a plain backdrop.
+    PORTRAIT_REMOVED = "portrait_removed"
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,9 @@ def generate_document(
             digit = rng.randrange(len(number) - 4, len(number))
             new_digit = str((int(number[digit]) + rng.randint(1, 9)) % 10)
             viz["document_number"] = number[:digit] + new_digit + number[digit + 1 :]
+    if attack is Attack.PORTRAIT_REMOVED:
+        portrait = Image.new("RGB", (8, 8), REMOVED_PORTRAIT_BACKDROP)
+        attacked_field = "portrait"
     page_rng = random.Random(f"page:{seed}:{fmt.value}")  # noqa: S311 - test data, not secrets
 
     def render(side: str) -> Image.Image:
