@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from openidv.checks.authenticity import AuthenticityEngine
 from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
@@ -118,3 +120,22 @@ def test_front_back_mismatch_is_tampered(engine: AuthenticityEngine) -> None:
     assert sub["result"] == "FAIL"
     mismatched = next(d["value"] for d in sub["details"] if d["name"] == "mismatched_fields")
     assert document.attacked_field in mismatched
+
+
+def test_a_front_that_cannot_be_compared_does_not_vouch_for_the_back(
+    engine: AuthenticityEngine,
+) -> None:
+    # A blank "front" next to a genuine back: nothing shows that the two sides are one card.
+    document = generate_document(31, fmt="TD1", two_sided=True)
+    assert document.back_image is not None
+    blank = io.BytesIO()
+    Image.new("RGB", (856, 540), (238, 238, 232)).save(blank, format="PNG")
+    result = engine.run(_evidence(blank.getvalue(), document.back_image))
+    assert result.report is not None
+    assert result.report["recommendation"] == {
+        "value": "NOT_AVAILABLE",
+        "reason": "IMAGE_RESOLUTION_TOO_LOW",
+    }
+    sub = _sub_check(result.report, "front_back_consistency")
+    details = {d["name"]: d["value"] for d in sub["details"]}
+    assert sub["result"] == "FAIL" and details["compared_fields"] == "none"

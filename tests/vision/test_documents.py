@@ -348,6 +348,20 @@ def test_a_number_check_digits_cannot_vouch_for_is_compared_with_the_printed_one
     assert not reading.mrz_valid or reading.mrz.lines == doc.mrz_lines
 
 
+def test_a_cards_mrz_number_is_settled_with_the_number_printed_on_its_front(
+    reader: DocumentReader,
+) -> None:
+    # A real false reject of the document benchmark: the back's MRZ number Z67401789 read as
+    # 267401789 fails its check digit, and the back prints no number to settle it with.
+    doc = generate_document(600, fmt=DocFormat.TD1, two_sided=True)
+    assert doc.back_image is not None
+    alone = reader.read(doc.back_image, today=doc.today)
+    assert alone.mrz is not None and not alone.mrz.document_number.valid, alone.mrz_text
+    front, back = reader.read_sides(doc.pages, today=doc.today, read_viz=False)
+    assert back.mrz is not None and back.mrz.lines == doc.mrz_lines and back.mrz_valid
+    assert front.viz["document_number"].value == doc.identity.document_number
+
+
 def test_repeated_pages_are_read_once() -> None:
     cached = DocumentReader(cache_size=2)
     doc = generate_document(20, fmt=DocFormat.TD3)  # no G, 6, S or 8: no VIZ when not asked

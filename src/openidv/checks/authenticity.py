@@ -13,8 +13,10 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
   other side of a card (TAMPERED), an expired document (EXPIRED_DOCUMENT). A screen seen only
   by the straight edges framing the page (no moire) is REJECT but *undecided*: FALLBACK lets
   a human look, since real documents (an open passport's cover) can draw such edges too.
-* NOT_AVAILABLE (undecided) when no side shows a face of portrait size (the `portrait_present`
-  sub-check): MISSING_DOCUMENT_SIDE for the back of a card alone, OBJECT_OBSTRUCTION else.
+* NOT_AVAILABLE (undecided) when a card's other side could not be compared with the MRZ on
+  the number, surname and date of birth (IMAGE_RESOLUTION_TOO_LOW), or no side shows a face
+  of portrait size (the `portrait_present` sub-check): MISSING_DOCUMENT_SIDE for the back
+  of a card alone, OBJECT_OBSTRUCTION else.
 * APPROVE otherwise. Holograms and other security features are not evaluated, and the
   screen/copy detector is calibrated on synthetic captures only: an APPROVE means "nothing
   we can measure is wrong", and the breakdown says exactly what was measured.
@@ -47,6 +49,8 @@ _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason
 # portrait: synthetic data pages measure 110-170; a ghost image or a face on a background
 # pattern is smaller.
 MIN_PORTRAIT_PX = 60
+# Fields a card's two sides must both show, and agree on, before they count as one card.
+_IDENTIFYING_FIELDS = ("document_number", "surname", "date_of_birth")
 # Fields compared between the VIZ of one side and the MRZ of the other.
 _FRONT_BACK_FIELDS = ("document_number", "surname", "given_names", "date_of_birth", "expiry_date")
 
@@ -63,7 +67,7 @@ def _sub(name: str, passed: bool, **details: object) -> dict[str, Any]:
 class AuthenticityEngine:
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
-        return assess([document_reader().read(page.load(), read_viz=True) for page in pages])
+        return assess(document_reader().read_sides([page.load() for page in pages]))
 
 
 def assess(readings: list[DocumentReading]) -> MachineResult:
@@ -97,13 +101,18 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
             return _result("REJECT", "TAMPERED", breakdown)
         if reading.expired:
             return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
+        if others and not _sides_vouch(front_back):
+            # The other side's printed holder details could not all be read (a low-resolution
+            # or blurred front): that side is not shown to belong with this one. Retake.
+            return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
         if _portrait(readings) is False:
             # No face on any side: only the back of a card was sent, or the portrait is
             # covered or gone. A retake shows which; a human decides if it does not.
             back_only = (
                 len(readings) == 1
                 and reading.mrz is not None
-                and (reading.mrz.format is MrzFormat.TD1)
+                and reading.mrz.format is MrzFormat.TD1
+                and not {"surname", "given_names"} & set(reading.viz)  # a back prints no names
             )
             reason = "MISSING_DOCUMENT_SIDE" if back_only else "OBJECT_OBSTRUCTION"
             return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
@@ -118,6 +127,11 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     if mrz_sure and reading.expired:
         return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
     return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
+
+
+def _sides_vouch(front_back: tuple[list[str], list[str]] | None) -> bool:
+    """The sides were compared on every field that identifies the holder."""
+    return front_back is not None and set(_IDENTIFYING_FIELDS) <= set(front_back[0])
 
 
 def _portrait(readings: list[DocumentReading]) -> bool | None:
@@ -195,12 +209,13 @@ def _breakdown(
         _sub("document_in_date", reading.expired is False,
              expired="unknown" if reading.expired is None else reading.expired),
     ]  # fmt: skip
-    if front_back is not None:
-        compared, mismatched = front_back
+    if len(readings) > 1:
+        compared, mismatched = front_back if front_back is not None else ([], [])
         subs.append(
-            _sub("front_back_consistency", not mismatched,
-                 compared_fields=",".join(compared),
-                 mismatched_fields=",".join(mismatched) or "none")
+            _sub("front_back_consistency", not mismatched and _sides_vouch(front_back),
+                 compared_fields=",".join(compared) or "none",
+                 mismatched_fields=",".join(mismatched) or "none",
+                 required_fields=",".join(_IDENTIFYING_FIELDS))
         )  # fmt: skip
     captures = [r.capture for r in readings if r.capture is not None]
     if captures:

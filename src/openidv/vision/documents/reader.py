@@ -74,6 +74,8 @@ FALLBACK_DET_LIMIT = 960
 CROSS_CHECKED_FIELDS = (
     "surname", "given_names", "date_of_birth", "expiry_date", "document_number", "sex"
 )  # fmt: skip
+# A printed document number is trusted as a second source from this OCR confidence.
+MIN_NUMBER_CONFIDENCE = 0.8
 # Capture problems under which printed (VIZ) text is often read only in part.
 DEGRADED_CAPTURE = frozenset(
     {ReasonCode.BLURRY, ReasonCode.GLARE, ReasonCode.LOW_RESOLUTION, ReasonCode.UNDEREXPOSED,
@@ -368,13 +370,46 @@ class DocumentReader:
 
     # -- whole page -----------------------------------------------------------
 
+    def read_sides(
+        self, images: Sequence[bytes], *, today: dt.date | None = None, read_viz: bool = True
+    ) -> list[DocumentReading]:
+        """Read the pages of one document (a card's front and back), each as `read` does,
+        then settle the MRZ document number of one side with the number printed on another:
+        a card's back carries the MRZ while its number is printed on the front, and a Z read
+        as 2 there fails the check digit with nothing on the back to resolve it. Only the
+        sides that need it are read again (from the cache, when the reader has one)."""
+        day = today if today is not None else dt.date.today()
+        readings = [self.read(image, today=day, read_viz=read_viz) for image in images]
+        for index, reading in enumerate(readings):
+            if not _number_in_doubt(reading.mrz) or "document_number" in reading.viz:
+                continue
+            for other_index in range(len(readings)):
+                if other_index == index:
+                    continue
+                if not readings[other_index].viz:  # an MRZ-only read: read its VIZ now
+                    readings[other_index] = self.read(images[other_index], today=day, read_viz=True)
+                printed = readings[other_index].viz.get("document_number")
+                if printed is not None and printed.confidence >= MIN_NUMBER_CONFIDENCE:
+                    readings[index] = self.read(
+                        images[index], today=day, read_viz=read_viz, printed_number=printed
+                    )
+                    break
+        return readings
+
     def read(
-        self, image: bytes, *, today: dt.date | None = None, read_viz: bool = True
+        self,
+        image: bytes,
+        *,
+        today: dt.date | None = None,
+        read_viz: bool = True,
+        printed_number: VizField | None = None,
     ) -> DocumentReading:
         """Read one document image (PNG, JPEG, ...). Never raises on bad input.
 
         ``today`` anchors two-digit years and the expiry check (default: today).
         ``read_viz=False`` skips the VIZ unless the MRZ document number needs it.
+        ``printed_number``: the document number printed on another side of the document,
+        used when this side prints none (see `read_sides`).
         With a cache, a repeated image reports a ``cached`` timing instead of the stages
         it did not redo.
         """
@@ -393,7 +428,7 @@ class DocumentReader:
                 self._cache.put(key, measured)
         else:
             timings["cached"] = _elapsed_ms(start)
-        reading = self._conclude(measured, today, read_viz, timings)
+        reading = self._conclude(measured, today, read_viz, timings, printed_number)
         timings["total"] = _elapsed_ms(start)
         return reading
 
@@ -495,7 +530,12 @@ class DocumentReader:
         return measured.viz_boxes
 
     def _conclude(
-        self, measured: _Measured, today: dt.date, read_viz: bool, timings: dict[str, float]
+        self,
+        measured: _Measured,
+        today: dt.date,
+        read_viz: bool,
+        timings: dict[str, float],
+        printed_number: VizField | None = None,
     ) -> DocumentReading:
         """The VIZ (when asked or needed), the cross-check and every reason."""
         mrz, texts, lines = measured.mrz, measured.texts, measured.lines
@@ -507,17 +547,9 @@ class DocumentReader:
         # tie-breaker for Z/2, O/0...), or it holds G, 6, S or 8, whose misreads (G/6, S/8)
         # every check digit lets through. That is most numbers: the price of never
         # reporting a wrong number as checked.
-        number_doubt = (
-            mrz is not None
-            and mrz.format is not None
-            and (
-                not mrz.document_number.valid
-                or any(char in _NEUTRAL_CHARS for char in mrz.document_number.value or "")
-            )
-        )
-        if read_viz or number_doubt:
+        if read_viz or _number_in_doubt(mrz):
             viz = extract_fields(self._viz_boxes(measured, timings))
-            number = viz.get("document_number")
+            number = viz.get("document_number", printed_number)
             if (
                 mrz is not None
                 and mrz.format is not None
@@ -526,7 +558,11 @@ class DocumentReader:
             ):
                 # O/0-style ambiguity in the MRZ number: re-parse with the VIZ number.
                 mrz = parse_ocr_lines(texts, today=today, number_hint=number.value)
-            if mrz is not None and number is not None and number.confidence >= 0.8:
+            if (
+                mrz is not None
+                and number is not None
+                and number.confidence >= MIN_NUMBER_CONFIDENCE
+            ):
                 mrz = _check_neutral_swaps(mrz, number.value)
         if read_viz and self._faces is not None and measured.portrait_px is None:
             faces = self._faces  # after the VIZ read, which turns a page without an MRZ upright
@@ -656,6 +692,15 @@ class DocumentReader:
 # them passes every check digit, so only an independent reading can reveal it.
 _NEUTRAL_SWAPS = {("G", "6"), ("6", "G"), ("S", "8"), ("8", "S")}
 _NEUTRAL_CHARS = frozenset("G6S8")
+
+
+def _number_in_doubt(mrz: MrzResult | None) -> bool:
+    """The MRZ document number needs a second source: it fails its check digit, or it holds
+    G, 6, S or 8, whose misreads (G/6, S/8) every check digit lets through."""
+    if mrz is None or mrz.format is None:
+        return False
+    number = mrz.document_number
+    return not number.valid or any(char in _NEUTRAL_CHARS for char in number.value or "")
 
 
 def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
