@@ -139,3 +139,13 @@ def test_a_front_that_cannot_be_compared_does_not_vouch_for_the_back(
     sub = _sub_check(result.report, "front_back_consistency")
     details = {d["name"]: d["value"] for d in sub["details"]}
     assert sub["result"] == "FAIL" and details["compared_fields"] == "none"
+
+
+def test_moire_on_a_badly_blurred_capture_is_left_to_a_human(engine: AuthenticityEngine) -> None:
+    # A genuine visa, heavily blurred, whose capture measures screen-like moire: rejected as a
+    # copy by the numbers, but not decided (blur smooths a real screen's grid away).
+    document = generate_document(50105, fmt="MRV-A", degradation="heavy_blur")
+    result = engine.run(_evidence(document.image))
+    assert result.report is not None
+    assert result.report["recommendation"] == {"value": "REJECT", "reason": "DOCUMENT_COPY"}
+    assert result.decided is False

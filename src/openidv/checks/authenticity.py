@@ -93,7 +93,11 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
         # A screen seen only by the straight edges around the page (no moire) is a weaker
         # sign: an open passport's cover or a card on a notebook draws edges too, and the
         # signal is calibrated on synthetic captures only. FALLBACK sends it to a human.
-        return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=copy or _moire(readings))
+        # Moire on a badly blurred capture is suspect too: blur smooths a display's pixel
+        # grid away, and one genuine, heavily blurred visa measured screen-like moire.
+        blurred = any(r.has(ReasonCode.BLURRY) for r in readings)
+        decided = copy or (_moire(readings) and not blurred)
+        return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=decided)
     contradicted = bool(reading.mismatches or (front_back and front_back[1]))
     retake = next((reason for code, reason in _NOT_AVAILABLE if reading.has(code)), None)
     if retake is None:
