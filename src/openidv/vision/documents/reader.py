@@ -386,7 +386,7 @@ class DocumentReader:
             for other_index in range(len(readings)):
                 if other_index == index:
                     continue
-                if not readings[other_index].viz:  # an MRZ-only read: read its VIZ now
+                if not read_viz and not readings[other_index].viz:  # read its VIZ now
                     readings[other_index] = self.read(images[other_index], today=day, read_viz=True)
                 printed = readings[other_index].viz.get("document_number")
                 if printed is not None and printed.confidence >= MIN_NUMBER_CONFIDENCE:
