@@ -40,7 +40,7 @@ import statistics
 import time
 from collections.abc import Iterable
 
-from openidv.checks.authenticity import MIN_PORTRAIT_PX, assess
+from openidv.checks.authenticity import assess, portrait_found
 from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
 from openidv.vision.faces import FaceEngine
 from openidv.vision.mrz import parse_mrz
@@ -213,10 +213,8 @@ class Tally:
     def _decision(self, doc: SyntheticDocument, readings: list[DocumentReading]) -> None:
         recommendation = (assess(readings).report or {}).get("recommendation", {})
         value, reason = recommendation.get("value"), recommendation.get("reason")
-        portraits = [r.portrait_px for r in readings if r.portrait_px is not None]
-        found = bool(portraits) and max(portraits) >= MIN_PORTRAIT_PX
         self.portrait_total[str(doc.attack)] += 1
-        self.portrait_found[str(doc.attack)] += found
+        self.portrait_found[str(doc.attack)] += portrait_found(readings) is True
         if doc.attack is Attack.NONE:
             degradation = str(doc.degradation)
             self.genuine_total[degradation] += 1

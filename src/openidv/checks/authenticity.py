@@ -109,7 +109,7 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
             # The other side's printed holder details could not all be read (a low-resolution
             # or blurred front): that side is not shown to belong with this one. Retake.
             return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
-        if _portrait(readings) is False:
+        if portrait_found(readings) is False:
             # No face on any side: only the back of a card was sent, or the portrait is
             # covered or gone. A retake shows which; a human decides if it does not.
             back_only = (
@@ -138,10 +138,16 @@ def _sides_vouch(front_back: tuple[list[str], list[str]] | None) -> bool:
     return front_back is not None and set(_IDENTIFYING_FIELDS) <= set(front_back[0])
 
 
-def _portrait(readings: list[DocumentReading]) -> bool | None:
-    """A face of portrait size on some side; None when no side was looked at."""
+def _largest_face(readings: list[DocumentReading]) -> int | None:
+    """The largest face found on any side (px); None when no side was looked at."""
     sizes = [r.portrait_px for r in readings if r.portrait_px is not None]
-    return max(sizes) >= MIN_PORTRAIT_PX if sizes else None
+    return max(sizes) if sizes else None
+
+
+def portrait_found(readings: list[DocumentReading]) -> bool | None:
+    """A face of portrait size on some side; None when no side was looked at."""
+    largest = _largest_face(readings)
+    return None if largest is None else largest >= MIN_PORTRAIT_PX
 
 
 def _moire(readings: list[DocumentReading]) -> bool:
@@ -163,7 +169,7 @@ def _not_physical(readings: list[DocumentReading]) -> tuple[bool, bool]:
     captures = [r.capture for r in readings if r.capture is not None]
     if not captures:
         return False, False
-    copy = all(c.copy for c in captures) and _portrait(readings) is not False
+    copy = all(c.copy for c in captures) and portrait_found(readings) is not False
     return any(c.screen for c in captures), copy
 
 
@@ -246,11 +252,11 @@ def _breakdown(
                  saturation_p95_threshold=capture_gate.min_saturation_p95,
                  white_share=f"{white:.3f}", white_share_threshold=capture_gate.max_white_share)
         )  # fmt: skip
-    sizes = [r.portrait_px for r in readings if r.portrait_px is not None]
-    if sizes:
+    largest = _largest_face(readings)
+    if largest is not None:
         subs.append(
-            _sub("portrait_present", max(sizes) >= MIN_PORTRAIT_PX,
-                 face_size_px=max(sizes), face_size_threshold=MIN_PORTRAIT_PX)
+            _sub("portrait_present", largest >= MIN_PORTRAIT_PX,
+                 face_size_px=largest, face_size_threshold=MIN_PORTRAIT_PX)
         )  # fmt: skip
     if quality is not None:
         subs.append(
