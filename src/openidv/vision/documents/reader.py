@@ -243,7 +243,6 @@ class DocumentReader:
         threads: int = 2,
         verify_models: bool = True,
         thresholds: QualityThresholds | None = None,
-        caption_aspect: float | None = CAPTION_ASPECT,
         cache_size: int = 0,
         faces: FaceEngine | None = None,
     ) -> None:
@@ -251,8 +250,6 @@ class DocumentReader:
         # With a face engine, a read with the VIZ also looks for the portrait.
         self._faces = faces
         self.thresholds = thresholds if thresholds is not None else QualityThresholds()
-        # None recognises VIZ captions in full (slower; the benchmark's --compare baseline).
-        self.caption_aspect = caption_aspect
         self._cache = _ReadingCache(cache_size) if cache_size > 0 else None
 
     # -- MRZ ------------------------------------------------------------------
@@ -523,7 +520,7 @@ class DocumentReader:
                 lambda: self._ocr.read(
                     region,
                     limit=VIZ_DET_LIMIT,
-                    small_text_aspect=self.caption_aspect,
+                    small_text_aspect=CAPTION_ASPECT,
                     quads=quads,
                 ),
             )
@@ -731,8 +728,13 @@ def is_degraded(reasons: Sequence[Reason]) -> bool:
     return any(reason.code in DEGRADED_CAPTURE for reason in reasons)
 
 
+def _extent(quad: NDArray[np.float32]) -> tuple[float, float]:
+    """Width and height of a text line's bounding box."""
+    return float(np.ptp(quad[:, 0])), float(np.ptp(quad[:, 1]))
+
+
 def _line_length(quad: NDArray[np.float32]) -> float:
-    return float(np.ptp(quad[:, 0]) + np.ptp(quad[:, 1]))
+    return sum(_extent(quad))
 
 
 def _has_mrz_long_line(quads: list[NDArray[np.float32]], page: Array) -> bool:
@@ -740,21 +742,16 @@ def _has_mrz_long_line(quads: list[NDArray[np.float32]], page: Array) -> bool:
     of an MRZ line, lying or (a page turned a quarter) standing."""
     height, width = page.shape[:2]
     return any(
-        np.ptp(q[:, 0]) >= MRZ_LINE_SHARE * width or np.ptp(q[:, 1]) >= MRZ_LINE_SHARE * height
-        for q in quads
+        w >= MRZ_LINE_SHARE * width or h >= MRZ_LINE_SHARE * height for w, h in map(_extent, quads)
     )
 
 
 def _standing_share(quads: list[NDArray[np.float32]]) -> float:
     """Share of the clearly elongated text lines that are taller than wide."""
-    elongated = [
-        (float(np.ptp(q[:, 0])), float(np.ptp(q[:, 1])))
-        for q in quads
-        if max(np.ptp(q[:, 0]), np.ptp(q[:, 1])) >= 3 * min(np.ptp(q[:, 0]), np.ptp(q[:, 1]))
-    ]
+    elongated = [(w, h) for w, h in map(_extent, quads) if max(w, h) >= 3 * min(w, h)]
     if not elongated:
         return 0.0
-    return sum(height > width for width, height in elongated) / len(elongated)
+    return sum(h > w for w, h in elongated) / len(elongated)
 
 
 def _with_mrz_height(quality: QualityMeasures, height: float) -> QualityMeasures:
