@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import io
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 from PIL import Image
 
 from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
+from openidv.vision.documents import ocr as ocr_module
 from openidv.vision.documents import viz as viz_module
 from openidv.vision.documents.mrz_text import parse_ocr_lines
 from openidv.vision.documents.ocr import TextBox
@@ -447,3 +450,15 @@ def test_a_piece_of_a_caption_is_not_taken_for_a_value() -> None:
     assert fields["nationality"].value == "ESPANOLA"
     assert "given_names" not in fields
     assert not viz_module._caption_fragment("NOM")  # too short to judge: a surname too
+
+
+def test_ocr_model_files_are_refused_unless_pinned(tmp_path: Path) -> None:
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"not the pinned model")
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert ocr_module._checked(tmp_path, "model.onnx", digest, True) == model
+    with pytest.raises(ocr_module.OcrModelError, match="SHA-256"):
+        ocr_module._checked(tmp_path, "model.onnx", "0" * 64, True)
+    assert ocr_module._checked(tmp_path, "model.onnx", "0" * 64, False) == model  # not verified
+    with pytest.raises(ocr_module.OcrModelError, match="missing"):
+        ocr_module._checked(tmp_path, "absent.onnx", digest, True)

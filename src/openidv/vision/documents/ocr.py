@@ -17,7 +17,6 @@ Why the wrapper:
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import threading
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+
+from openidv.vision.pinned import read_pinned
 
 __all__ = ["DET_MODEL", "REC_MODEL", "OcrEngine", "OcrModelError", "TextBox"]
 
@@ -91,13 +92,16 @@ def _model_dir() -> Path:
 
 
 def _checked(directory: Path, name: str, sha256: str, verify: bool) -> Path:
+    # RapidOCR and ONNX Runtime load these models from their paths, so the bytes checked
+    # here are not the bytes that run (unlike `read_pinned`'s usual callers).
     path = directory / name
     if not path.is_file():
         raise OcrModelError(f"{path} is missing: is rapidocr==3.10.0 installed from its wheel?")
     if verify:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != sha256:
-            raise OcrModelError(f"{path} has SHA-256 {digest}, expected {sha256} (rapidocr 3.10.0)")
+        read_pinned(
+            path, sha256, missing=OcrModelError, altered=OcrModelError,
+            what="OCR model", pin="rapidocr==3.10.0",
+        )  # fmt: skip
     return path
 
 
