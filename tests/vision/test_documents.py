@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from rapidocr import RapidOCR
+from rapidocr.ch_ppocr_rec import TextRecInput
 
 from openidv.vision.documents import DocumentReader, DocumentReading, ReasonCode
 from openidv.vision.documents import ocr as ocr_module
@@ -462,3 +464,63 @@ def test_ocr_model_files_are_refused_unless_pinned(tmp_path: Path) -> None:
     assert ocr_module._checked(tmp_path, "model.onnx", "0" * 64, False) == model  # not verified
     with pytest.raises(ocr_module.OcrModelError, match="missing"):
         ocr_module._checked(tmp_path, "absent.onnx", digest, True)
+
+
+def test_the_recogniser_keeps_every_script_a_document_prints(reader: DocumentReader) -> None:
+    labels = reader._ocr._rec._labels
+    assert len(labels) < 3000  # of 18,710: the CJK ideographs and Hangul are gone
+    assert {"<", "く", "É", "ß", "Ł", "Ω", "\uff21", "/", " "} <= set(labels)
+    assert not {"中", "國", "한"} & set(labels)
+    # Same text as PaddleOCR's full model on the lines of a page, captions and values.
+    doc = generate_document(11, fmt=DocFormat.TD3, degradation=Degradation.CAMERA)
+    page = reader._measure(doc.image, doc.today, {})
+    assert not isinstance(page, DocumentReading)
+    quads = reader._ocr.detect(page.page, limit=640)
+    crops = [ocr_module.crop_quad(page.page, quad) for quad in quads]
+    directory = ocr_module._model_dir()
+    full = RapidOCR(
+        params={
+            "Global.log_level": "error",
+            **{
+                f"{kind}.model_path": str(directory / name)
+                for kind, (name, _) in (
+                    ("Det", ocr_module.DET_MODEL),
+                    ("Rec", ocr_module.REC_MODEL),
+                    ("Cls", ocr_module.CLS_MODEL),
+                )
+            },
+        }
+    )._load_rec_model()  # type: ignore[no-untyped-call]
+    expected = full(TextRecInput(img=crops))
+    got = reader._ocr.recognise(crops)
+    assert len(crops) >= 20
+    assert [text for text, _ in got] == list(expected.txts)
+    assert np.allclose([score for _, score in got], expected.scores, atol=0.01)
+
+
+def test_a_read_for_the_checks_recognises_only_what_they_compare() -> None:
+    doc = generate_document(9, fmt=DocFormat.TD3)
+    readers = {
+        "all": DocumentReader(),
+        "checks": DocumentReader(viz_fields=CROSS_CHECKED_FIELDS),
+    }
+    widths: dict[str, int] = {}
+    readings: dict[str, DocumentReading] = {}
+    for name, each in readers.items():
+        recognise = each._ocr.recognise
+        seen: list[int] = []
+
+        def counted(crops: list[Any], recognise: Any = recognise, seen: list[int] = seen) -> Any:
+            seen.extend(round(48 * crop.shape[1] / crop.shape[0]) for crop in crops)
+            return recognise(crops)
+
+        each._ocr.recognise = counted  # type: ignore[method-assign]
+        readings[name] = each.read(doc.image, today=doc.today, read_viz=True)
+        widths[name] = sum(seen)
+    assert set(readings["checks"].viz) == set(CROSS_CHECKED_FIELDS)
+    assert {"place_of_birth", "nationality"} <= set(readings["all"].viz)
+    for field in CROSS_CHECKED_FIELDS:
+        assert readings["checks"].viz[field] == readings["all"].viz[field]
+        assert readings["checks"].viz[field].value == doc.viz[field]
+    # Nothing is re-read whole that the checks do not compare.
+    assert widths["checks"] < widths["all"]

@@ -10,14 +10,15 @@ The reader keeps a small cache of recent pages keyed by a hash of their bytes: t
 authenticity check (with the printed fields) and the text-extraction task (MRZ only) of one
 session read the same pages in the same worker, and the second read then reuses the first
 one's OCR (a repeated MRZ-only read costs a hash; an MRZ-only read followed by a full one
-adds only the printed fields).
+adds only the printed fields). It reads only the printed fields the checks compare with the
+MRZ (`CROSS_CHECKED_FIELDS`), not the place of birth or the issuing authority.
 """
 
 from __future__ import annotations
 
 import threading
 
-from openidv.vision.documents import DocumentReader
+from openidv.vision.documents import CROSS_CHECKED_FIELDS, DocumentReader
 from openidv.vision.faces import FaceEngine
 
 # A few sessions' worth of pages (each entry ~2 MB: the flattened page and the readings).
@@ -41,5 +42,7 @@ def document_reader() -> DocumentReader:
     faces = face_engine()
     with _lock:
         if _reader is None:
-            _reader = DocumentReader(cache_size=READING_CACHE_SIZE, faces=faces)
+            _reader = DocumentReader(
+                cache_size=READING_CACHE_SIZE, faces=faces, viz_fields=CROSS_CHECKED_FIELDS
+            )
         return _reader

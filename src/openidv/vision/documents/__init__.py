@@ -10,11 +10,17 @@ ONNX models inside the wheel, never downloaded).
 
 from openidv.vision.documents.ocr import OcrModelError
 from openidv.vision.documents.quality import QualityMeasures
-from openidv.vision.documents.reader import DocumentReader, QualityThresholds, read_document
+from openidv.vision.documents.reader import (
+    CROSS_CHECKED_FIELDS,
+    DocumentReader,
+    QualityThresholds,
+    read_document,
+)
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField
 
 __all__ = [
+    "CROSS_CHECKED_FIELDS",
     "DocumentReader",
     "DocumentReading",
     "OcrModelError",

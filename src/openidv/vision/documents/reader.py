@@ -36,7 +36,7 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -45,8 +45,9 @@ from numpy.typing import NDArray
 from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
 from openidv.vision.documents.locate import decode_image, locate_document
 from openidv.vision.documents.mrz_text import parse_ocr_lines
-from openidv.vision.documents.ocr import OcrEngine, TextBox, crop_quad
+from openidv.vision.documents.ocr import OcrEngine, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
+from openidv.vision.documents.printed import PrintedLines
 from openidv.vision.documents.quality import QualityMeasures, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField, extract_fields
@@ -92,10 +93,6 @@ UPSIDE_DOWN_SHARE = 0.4
 # Shortest detected line the fallback recognises, as a share of the page width: MRZ lines
 # span 80-90 % of it (the morphological finder already requires 45 %).
 FALLBACK_MIN_LINE_SHARE = 0.3
-# VIZ captions are recognised up to 6.5 x their height (about 16 characters: "Date of
-# birth / G", "Fecha de nacimi"), enough to identify every caption of the table and no
-# wider than the recogniser's own minimum input (see `ocr.OcrEngine`).
-CAPTION_ASPECT = 6.5
 
 
 class QualityThresholds:
@@ -199,7 +196,7 @@ class _Measured:
     texts: list[str]
     lines: list[MrzLineBox]
     turn: int
-    viz_boxes: list[TextBox] | None = None
+    viz_lines: PrintedLines | None = None
     # Text lines the detector found on the whole page (as read) while looking for an MRZ
     # that was not there: the VIZ read of such a page reuses them.
     page_quads: list[NDArray[np.float32]] | None = None
@@ -232,6 +229,10 @@ class _ReadingCache:
 class DocumentReader:
     """Reads identity documents. Construct once (loads the OCR models), then `read`.
 
+    ``viz_fields`` limits the printed fields read to those named (`CROSS_CHECKED_FIELDS` are
+    all the checks compare): only their values are recognised, which saves about a third of
+    the VIZ read (see `printed`).
+
     ``cache_size`` > 0 keeps the measurements of that many recent images (about 2 MB each),
     keyed by a hash of their bytes: reading the same image again (the authenticity check
     and the text-extraction task of one session, in the same worker) then costs a hash
@@ -245,8 +246,11 @@ class DocumentReader:
         thresholds: QualityThresholds | None = None,
         cache_size: int = 0,
         faces: FaceEngine | None = None,
+        viz_fields: Collection[str] | None = None,
     ) -> None:
         self._ocr = OcrEngine(threads=threads, verify_models=verify_models)
+        # The printed fields a read with the VIZ returns (None: every field it knows).
+        self.viz_fields = frozenset(viz_fields) if viz_fields is not None else None
         # With a face engine, a read with the VIZ also looks for the portrait.
         self._faces = faces
         self.thresholds = thresholds if thresholds is not None else QualityThresholds()
@@ -498,9 +502,8 @@ class DocumentReader:
         measured.page, measured.turn = page, turns * 90
         return quads
 
-    def _viz_boxes(self, measured: _Measured, timings: dict[str, float]) -> list[TextBox]:
-        if measured.viz_boxes is None:
-            quads: list[NDArray[np.float32]] | None = None
+    def _viz_lines(self, measured: _Measured, timings: dict[str, float]) -> PrintedLines:
+        if measured.viz_lines is None:
             mrz, page = measured.mrz, measured.page
             if (mrz is None or mrz.format is None) and measured.turn == 0:
                 # No MRZ to say which way is up, nor where the VIZ ends: the whole page.
@@ -514,17 +517,18 @@ class DocumentReader:
                     else page.shape[0]
                 )
                 region = page[: max(top, 1)]
-            measured.viz_boxes = _timed(
-                timings,
-                "viz_ocr",
-                lambda: self._ocr.read(
-                    region,
-                    limit=VIZ_DET_LIMIT,
-                    small_text_aspect=CAPTION_ASPECT,
-                    quads=quads,
-                ),
-            )
-        return measured.viz_boxes
+                quads = _timed(
+                    timings, "viz_detect", lambda: self._ocr.detect(region, limit=VIZ_DET_LIMIT)
+                )
+            measured.viz_lines = PrintedLines(region, quads)
+        return measured.viz_lines
+
+    def _read_viz(
+        self, measured: _Measured, fields: Collection[str] | None, timings: dict[str, float]
+    ) -> dict[str, VizField]:
+        lines = self._viz_lines(measured, timings)
+        boxes = _timed(timings, "viz_ocr", lambda: lines.boxes(self._ocr.recognise, fields))
+        return extract_fields(boxes, fields)
 
     def _conclude(
         self,
@@ -545,7 +549,8 @@ class DocumentReader:
         # every check digit lets through. That is most numbers: the price of never
         # reporting a wrong number as checked.
         if read_viz or _number_in_doubt(mrz):
-            viz = extract_fields(self._viz_boxes(measured, timings))
+            fields = self.viz_fields if read_viz else ("document_number",)
+            viz = self._read_viz(measured, fields, timings)
             number = viz.get("document_number", printed_number)
             if (
                 mrz is not None

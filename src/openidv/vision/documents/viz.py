@@ -14,12 +14,19 @@ import difflib
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from openidv.vision.documents.ocr import TextBox
 
-__all__ = ["CAPTIONS", "VizField", "extract_fields", "parse_date"]
+__all__ = [
+    "CAPTIONS",
+    "VizField",
+    "caption_field",
+    "extract_fields",
+    "parse_date",
+    "value_distance",
+]
 
 # Field -> caption phrases, lower case without accents. English, French, German, Spanish,
 # Italian and Dutch, plus common variants.
@@ -229,38 +236,52 @@ def _value(field: str, text: str) -> str | None:
     return cleaned or None
 
 
-def extract_fields(boxes: Sequence[TextBox]) -> dict[str, VizField]:
-    """Caption -> value pairs found among the OCR text boxes of the VIZ."""
+def value_distance(caption: TextBox, box: TextBox) -> float | None:
+    """How far ``box`` lies from where the value of ``caption`` is printed (directly under
+    it, starting near its left edge), or None when it is not there. Geometry only."""
+    gap = box.top - caption.bottom
+    if not -0.5 * caption.height <= gap <= 2.5 * max(caption.height, 8.0):
+        return None
+    if abs(box.left - caption.left) > 2.5 * max(box.height, caption.height):
+        return None
+    return gap + 0.2 * abs(box.left - caption.left)
+
+
+def caption_field(text: str) -> str | None:
+    """The field a VIZ caption names, or None for text that is no known caption."""
+    match = _caption_field(text)
+    return match[0] if match is not None else None
+
+
+def extract_fields(
+    boxes: Sequence[TextBox], fields: Collection[str] | None = None
+) -> dict[str, VizField]:
+    """Caption -> value pairs found among the OCR text boxes of the VIZ (only ``fields``,
+    when given: the values of the others may not have been recognised)."""
     captions: dict[int, tuple[str, float]] = {}
     for index, box in enumerate(boxes):
         match = _caption_field(box.text)
         if match is not None:
             captions[index] = match
-    fields: dict[str, VizField] = {}
+    found: dict[str, VizField] = {}
     for index, (field, ratio) in sorted(captions.items(), key=lambda item: -item[1][1]):
-        if field in fields:
+        if field in found or (fields is not None and field not in fields):
             continue
         caption = boxes[index]
         best: tuple[float, TextBox] | None = None
         for other_index, box in enumerate(boxes):
             if other_index in captions or other_index == index or _caption_fragment(box.text):
                 continue
-            gap = box.top - caption.bottom
-            # Directly under the caption, starting near its left edge.
-            if not -0.5 * caption.height <= gap <= 2.5 * max(caption.height, 8.0):
-                continue
-            if abs(box.left - caption.left) > 2.5 * max(box.height, caption.height):
-                continue
-            distance = gap + 0.2 * abs(box.left - caption.left)
-            if best is None or distance < best[0]:
+            distance = value_distance(caption, box)
+            if distance is not None and (best is None or distance < best[0]):
                 best = distance, box
         if best is None:
             continue
         value_box = best[1]
-        fields[field] = VizField(
+        found[field] = VizField(
             name=field,
             value=_value(field, value_box.text),
             text=value_box.text,
             confidence=round(min(value_box.score, caption.score * ratio), 4),
         )
-    return fields
+    return found

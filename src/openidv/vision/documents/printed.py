@@ -1,0 +1,93 @@
+"""Which text lines of the printed zone (VIZ) are recognised, and how much of each.
+
+Recognition is most of a VIZ read's time and costs in proportion to a line's length. Of a
+typical page's 22 lines, about half are captions ("Date of birth / Date de naissance"), a
+quarter the values the checks compare (names, dates, number, sex), the rest the issuing
+state, the document's title and values nobody compares. Every line is read first only up
+to `CAPTION_ASPECT` heights, enough to tell every caption apart and to read most values
+whole (dates, numbers and names are short); then only the lines that were cut short and
+may hold a wanted value are read again whole: those printed under a wanted field's caption.
+
+Captions cannot be told from values by size before they are read: the detector's boxes
+around the smaller caption type are about as high as the values' (21-28 px against 23-34 px
+on a 1000 px page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import numpy as np
+from numpy.typing import NDArray
+
+from openidv.vision.documents.ocr import TextBox, crop_quad
+from openidv.vision.documents.viz import caption_field, value_distance
+
+__all__ = ["CAPTION_ASPECT", "PrintedLines"]
+
+Array = NDArray[np.uint8]
+Recognise = Callable[[list[Array]], list[tuple[str, float]]]
+
+# Lines are first recognised up to 6.5 x their height (about 16 characters: "Date of birth
+# / G", "Fecha de nacimi"), enough to identify every caption of the table and no wider than
+# the recogniser's own minimum input (see `ocr.OcrEngine`).
+CAPTION_ASPECT = 6.5
+
+
+class PrintedLines:
+    """The text lines detected on a printed zone, and what was recognised of them so far: a
+    read that wants more fields than an earlier one recognises only the lines it adds."""
+
+    def __init__(self, image: Array, quads: list[NDArray[np.float32]]) -> None:
+        self.image = image
+        self.quads = quads
+        self._read: dict[int, tuple[str, float]] = {}
+        self._cut: set[int] = set()  # lines read only up to CAPTION_ASPECT heights
+
+    def boxes(self, recognise: Recognise, fields: Collection[str] | None = None) -> list[TextBox]:
+        """The recognised lines, in detection order, blank ones left out: every line at
+        least begun, and whole where it may hold a value of ``fields`` (of any field when
+        None)."""
+        self._recognise(recognise, [i for i in range(len(self.quads)) if i not in self._read])
+        self._recognise(recognise, sorted(self._value_lines(fields)), whole=True)
+        return [
+            TextBox(self.quads[index], text, score)
+            for index, (text, score) in sorted(self._read.items())
+            if text.strip()
+        ]
+
+    def _value_lines(self, fields: Collection[str] | None) -> set[int]:
+        """Lines cut short that may hold the value of a wanted field: printed under its
+        caption (any line but a caption when every field is wanted)."""
+        captions = {
+            index: field
+            for index, (text, _) in self._read.items()
+            if (field := caption_field(text)) is not None
+        }
+        cut = self._cut - set(captions)
+        if fields is None:
+            return cut
+        wanted = [self._box(index) for index, field in captions.items() if field in fields]
+        return {
+            index
+            for index in cut
+            if any(value_distance(caption, self._box(index)) is not None for caption in wanted)
+        }
+
+    def _box(self, index: int) -> TextBox:
+        text, score = self._read[index]
+        return TextBox(self.quads[index], text, score)
+
+    def _recognise(self, recognise: Recognise, indices: list[int], *, whole: bool = False) -> None:
+        crops = []
+        for index in indices:
+            crop = crop_quad(self.image, self.quads[index])
+            limit = max(4, round(CAPTION_ASPECT * crop.shape[0]))
+            if not whole and crop.shape[1] > limit:
+                crop = crop[:, :limit]
+                self._cut.add(index)
+            else:
+                self._cut.discard(index)
+            crops.append(crop)
+        for index, result in zip(indices, recognise(crops), strict=True):
+            self._read[index] = result
