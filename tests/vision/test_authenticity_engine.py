@@ -149,3 +149,18 @@ def test_moire_on_a_badly_blurred_capture_is_left_to_a_human(engine: Authenticit
     assert result.report is not None
     assert result.report["recommendation"] == {"value": "REJECT", "reason": "DOCUMENT_COPY"}
     assert result.decided is False
+
+
+def test_a_printed_name_read_unsurely_still_counts_when_it_is_another_name(
+    engine: AuthenticityEngine,
+) -> None:
+    # A low-resolution card whose printed surname was altered: the OCR reads "WAGNER" with a
+    # confidence just under 0.8 against the MRZ's HOFFMANN. Ignoring the unsure read let the
+    # document through; it is now a mismatch a human confirms.
+    document = generate_document(7001, fmt="TD1", degradation="lowres", attack="mrz_viz_mismatch")
+    result = engine.run(_evidence(document.image))
+    assert result.report is not None
+    assert result.report["recommendation"] == {"value": "REJECT", "reason": "TAMPERED"}
+    assert result.decided is False
+    sub = _sub_check(result.report, "ocr_mrz_comparison")
+    assert {"name": "mismatched_fields", "value": "surname"} in sub["details"]

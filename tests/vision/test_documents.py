@@ -239,6 +239,11 @@ def test_a_poor_capture_counts_only_differences_a_partial_read_cannot_explain(
     viz = {name: VizField(name, printed, printed, 0.97)}
     assert cross_check(mrz, viz) == clear
     assert cross_check(mrz, viz, degraded=True) == degraded
+    # A field read unsurely is compared the tolerant way on any capture; a guess, not at all.
+    unsure = {name: VizField(name, printed, printed, 0.7)}
+    assert cross_check(mrz, unsure) == degraded
+    guess = {name: VizField(name, printed, printed, 0.4)}
+    assert cross_check(mrz, guess) == cross_check(mrz, guess, degraded=True) == []
 
 
 def test_viz_dates() -> None:

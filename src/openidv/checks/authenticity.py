@@ -10,7 +10,9 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 * REJECT (decided) on evidence of forgery or misuse: a capture of a screen or a photocopy
   rather than the document (DOCUMENT_COPY), a check digit that fails on an otherwise
   readable MRZ (TAMPERED), printed data that contradicts the MRZ on the same side or on the
-  other side of a card (TAMPERED), an expired document (EXPIRED_DOCUMENT). A screen seen only
+  other side of a card (TAMPERED; undecided when every differing field was read with little
+  confidence, `reader.MIN_FIELD_CONFIDENCE`, and differs by more than a misread explains),
+  an expired document (EXPIRED_DOCUMENT). A screen seen only
   by the straight edges framing the page (no moire) is REJECT but *undecided*: FALLBACK lets
   a human look, since real documents (an open passport's cover) can draw such edges too.
 * NOT_AVAILABLE (undecided) when a card's other side could not be compared with the MRZ on
@@ -26,12 +28,17 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents.physical import CaptureThresholds
-from openidv.vision.documents.reader import QualityThresholds, cross_check, is_degraded
+from openidv.vision.documents.reader import (
+    MIN_FIELD_CONFIDENCE,
+    QualityThresholds,
+    cross_check,
+    is_degraded,
+)
 from openidv.vision.documents.result import DocumentReading, ReasonCode
 from openidv.vision.mrz import MrzFormat
 
@@ -98,11 +105,16 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
         blurred = any(r.has(ReasonCode.BLURRY) for r in readings)
         decided = copy or (_moire(readings) and not blurred)
         return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=decided)
-    contradicted = bool(reading.mismatches or (front_back and front_back[1]))
+    contradicted = bool(reading.mismatches or (front_back and front_back.mismatched))
     retake = next((reason for code, reason in _NOT_AVAILABLE if reading.has(code)), None)
     if retake is None:
-        if reading.has(ReasonCode.MRZ_INVALID) or contradicted:
+        if reading.has(ReasonCode.MRZ_INVALID):
             return _result("REJECT", "TAMPERED", breakdown)
+        if contradicted:
+            # Printed data read with little confidence that is plainly not the MRZ's is
+            # evidence too, but a human confirms it unless some difference was read surely.
+            sure = _surely_contradicted(reading, front_back)
+            return _result("REJECT", "TAMPERED", breakdown, decided=sure)
         if reading.expired:
             return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
         if others and not _sides_vouch(front_back):
@@ -133,9 +145,25 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
 
 
-def _sides_vouch(front_back: tuple[list[str], list[str]] | None) -> bool:
+class _SideComparison(NamedTuple):
+    """The MRZ side's data against the other side's printed fields."""
+
+    compared: list[str]  # read with confidence on the other side
+    mismatched: list[str]
+    surely_mismatched: list[str]  # read with confidence, and different
+
+
+def _sides_vouch(front_back: _SideComparison | None) -> bool:
     """The sides were compared on every field that identifies the holder."""
-    return front_back is not None and set(_IDENTIFYING_FIELDS) <= set(front_back[0])
+    return front_back is not None and set(_IDENTIFYING_FIELDS) <= set(front_back.compared)
+
+
+def _surely_contradicted(reading: DocumentReading, front_back: _SideComparison | None) -> bool:
+    """Some printed field that differs from the MRZ was read with full confidence."""
+    on_page = any(
+        reading.viz[name].confidence >= MIN_FIELD_CONFIDENCE for name in reading.mismatches
+    )
+    return on_page or bool(front_back and front_back.surely_mismatched)
 
 
 def _largest_face(readings: list[DocumentReading]) -> int | None:
@@ -175,36 +203,39 @@ def _not_physical(readings: list[DocumentReading]) -> tuple[bool, bool]:
 
 def _front_back(
     reading: DocumentReading, others: list[DocumentReading], *, degraded: bool
-) -> tuple[list[str], list[str]] | None:
-    """(fields compared, fields that differ) between the MRZ side and the other side's
-    printed fields, or None when there is no other side with readable fields. ``degraded``:
-    some side is a poor capture, so only differences a partial read cannot explain count."""
+) -> _SideComparison | None:
+    """The MRZ side against the other side's printed fields, or None when there is no other
+    side with readable fields. ``degraded``: some side is a poor capture, so only
+    differences a partial read cannot explain count."""
     mrz = reading.mrz
     if mrz is None or mrz.format is None:
         return None
     compared: list[str] = []
     mismatched: list[str] = []
+    surely: list[str] = []
     for other in others:
         viz = {name: field for name, field in other.viz.items() if name in _FRONT_BACK_FIELDS}
         usable = [
             name
             for name, field in viz.items()
             if field.value is not None
-            and field.confidence >= 0.8
+            and field.confidence >= MIN_FIELD_CONFIDENCE
             and mrz.fields[name].value is not None
             and mrz.fields[name].valid is not False
         ]
         compared += usable
-        mismatched += cross_check(mrz, viz, degraded=degraded)
+        different = cross_check(mrz, viz, degraded=degraded)
+        mismatched += different
+        surely += [name for name in different if viz[name].confidence >= MIN_FIELD_CONFIDENCE]
     if not compared:
         return None
-    return sorted(set(compared)), sorted(set(mismatched))
+    return _SideComparison(sorted(set(compared)), sorted(set(mismatched)), sorted(set(surely)))
 
 
 def _breakdown(
     reading: DocumentReading,
     readings: list[DocumentReading],
-    front_back: tuple[list[str], list[str]] | None,
+    front_back: _SideComparison | None,
 ) -> list[dict[str, Any]]:
     gate = QualityThresholds()
     capture_gate = CaptureThresholds()
@@ -220,7 +251,7 @@ def _breakdown(
              expired="unknown" if reading.expired is None else reading.expired),
     ]  # fmt: skip
     if len(readings) > 1:
-        compared, mismatched = front_back if front_back is not None else ([], [])
+        compared, mismatched = front_back[:2] if front_back is not None else ([], [])
         subs.append(
             _sub("front_back_consistency", not mismatched and _sides_vouch(front_back),
                  compared_fields=",".join(compared) or "none",

@@ -56,6 +56,7 @@ from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
 __all__ = [
     "CROSS_CHECKED_FIELDS",
+    "MIN_FIELD_CONFIDENCE",
     "DocumentReader",
     "QualityThresholds",
     "cross_check",
@@ -77,6 +78,10 @@ CROSS_CHECKED_FIELDS = (
 )  # fmt: skip
 # A printed document number is trusted as a second source from this OCR confidence.
 MIN_NUMBER_CONFIDENCE = 0.8
+# A printed field read with less confidence than this is compared with the MRZ only for
+# differences a misread cannot explain (as on a poor capture); below the second, not at all.
+MIN_FIELD_CONFIDENCE = 0.8
+MIN_COMPARED_CONFIDENCE = 0.5
 # Capture problems under which printed (VIZ) text is often read only in part.
 DEGRADED_CAPTURE = frozenset(
     {ReasonCode.BLURRY, ReasonCode.GLARE, ReasonCode.LOW_RESOLUTION, ReasonCode.UNDEREXPOSED,
@@ -141,12 +146,15 @@ def _clearly_different_names(mrz_name: str, viz_name: str) -> bool:
 
 
 def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = False) -> list[str]:
-    """Fields whose MRZ value (when not invalid) differs from a confidently read VIZ value.
+    """Fields whose MRZ value (when not invalid) differs from the VIZ value.
 
     ``degraded``: the capture has glare, blur or low resolution. Printed text is then often
     read in part, so only differences such a read cannot explain count: a name unlike the
     MRZ's, a date that differs (a partly read date does not parse), a document number of
-    the MRZ's length that differs."""
+    the MRZ's length that differs. A field read with less than `MIN_FIELD_CONFIDENCE` is
+    compared that way on any capture (ignoring it would let a printed name that is plainly
+    another one pass whenever the OCR is unsure of it); one below
+    `MIN_COMPARED_CONFIDENCE` is not compared."""
     mismatches: list[str] = []
     for name in CROSS_CHECKED_FIELDS:
         field = viz.get(name)
@@ -158,8 +166,9 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = Fa
             or mrz_field.value is None
         ):
             continue
-        if field.confidence < 0.8:
+        if field.confidence < MIN_COMPARED_CONFIDENCE:
             continue
+        tolerant = degraded or field.confidence < MIN_FIELD_CONFIDENCE
         if name in ("surname", "given_names"):
             mrz_name, viz_name = _fold_name(mrz_field.value), _fold_name(field.value)
             # The MRZ truncates long names, and transliterates (Ü -> UE): a VIZ name that
@@ -169,12 +178,12 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = Fa
             # (small, blurred captions): a reading error, not evidence of tampering.
             other = mrz.fields["given_names" if name == "surname" else "surname"].value
             same = same or (other is not None and _fold_name(other) == viz_name)
-            if degraded:
+            if tolerant:
                 same = same or not _clearly_different_names(mrz_name, viz_name)
         else:
             mrz_value = mrz_field.value.replace("<", "")
             same = mrz_value == field.value
-            if degraded and name == "document_number":
+            if tolerant and name == "document_number":
                 same = same or len(mrz_value) != len(field.value)
         if not same:
             mismatches.append(name)
