@@ -7,6 +7,7 @@ import functools
 import io
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -164,3 +165,62 @@ def test_a_printed_name_read_unsurely_still_counts_when_it_is_another_name(
     assert result.decided is False
     sub = _sub_check(result.report, "ocr_mrz_comparison")
     assert {"name": "mismatched_fields", "value": "surname"} in sub["details"]
+
+
+def _with_glare(image: bytes, cx: float, cy: float) -> bytes:
+    """A lamp's hotspot centred at (cx, cy), as shares of the page's width and height."""
+    pixels = np.asarray(Image.open(io.BytesIO(image)).convert("RGB"), np.float32)
+    height, width = pixels.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width]
+    distance = ((xx - cx * width) / (0.12 * width)) ** 2 + (
+        (yy - cy * height) / (0.08 * height)
+    ) ** 2
+    spot = np.clip(1.6 - distance, 0.0, 1.0)[:, :, None] * 255.0
+    out = io.BytesIO()
+    Image.fromarray(np.clip(pixels + spot, 0, 255).astype(np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("attack", "where", "value", "reason"),
+    [
+        # On the header only: every compared field, the MRZ and the portrait are clear.
+        ("none", (0.85, 0.12), "APPROVE", None),
+        # Over the printed fields: they cannot be compared, so nothing is approved ...
+        ("none", (0.6, 0.4), "NOT_AVAILABLE", "GLARE_OBSTRUCTION"),
+        # ... but the MRZ is clear, and its stale check digit is as sure as on a clean page.
+        ("stale_check_digit", (0.6, 0.4), "REJECT", "TAMPERED"),
+        # Over the MRZ itself: a failing check digit may be the glare's doing.
+        ("stale_check_digit", (0.5, 0.9), "NOT_AVAILABLE", "GLARE_OBSTRUCTION"),
+    ],
+)
+def test_glare_is_judged_where_it_lies(
+    engine: AuthenticityEngine,
+    attack: str,
+    where: tuple[float, float],
+    value: str,
+    reason: str | None,
+) -> None:
+    document = generate_document(31, fmt="TD3", attack=attack)
+    result = engine.run(_evidence(_with_glare(document.image, *where)))
+    assert result.report is not None
+    expected = {"value": value, "reason": reason} if reason else {"value": value}
+    assert result.report["recommendation"] == expected
+    assert result.decided is (value != "NOT_AVAILABLE")
+    quality = _sub_check(result.report, "image_quality")
+    assert quality["result"] == "FAIL"  # the glare is reported all the same
+
+
+def test_printed_data_that_was_not_read_is_not_approved(engine: AuthenticityEngine) -> None:
+    # A quarter-turned passport whose printed surname (altered) the OCR did not find: the MRZ
+    # alone cannot show the printed data is the holder's, so it is a retake, not an APPROVE.
+    document = generate_document(
+        7000, fmt="TD3", degradation="quarter_turn", attack="mrz_viz_mismatch"
+    )
+    result = engine.run(_evidence(document.image))
+    assert result.report is not None
+    assert result.report["recommendation"]["value"] != "APPROVE"
+    sub = _sub_check(result.report, "ocr_mrz_comparison")
+    details = {d["name"]: d["value"] for d in sub["details"]}
+    assert sub["result"] == "FAIL"
+    assert details["required_fields"] == "document_number,surname,date_of_birth"

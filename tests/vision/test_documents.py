@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -26,6 +27,7 @@ from openidv.vision.documents import viz as viz_module
 from openidv.vision.documents.mrz_text import parse_ocr_lines
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.physical import measure_capture
+from openidv.vision.documents.quality import glare_share
 from openidv.vision.documents.reader import CROSS_CHECKED_FIELDS, cross_check
 from openidv.vision.documents.viz import VizField, parse_date
 from openidv.vision.mrz import parse_mrz
@@ -529,3 +531,16 @@ def test_a_read_for_the_checks_recognises_only_what_they_compare() -> None:
         assert readings["checks"].viz[field].value == doc.viz[field]
     # Nothing is re-read whole that the checks do not compare.
     assert widths["checks"] < widths["all"]
+
+
+def test_glare_share_measures_the_hotspot_over_given_lines() -> None:
+    page = np.full((700, 1000, 3), 200, np.uint8)
+    cv2.ellipse(page, (700, 200), (120, 60), 0, 0, 360, (255, 255, 255), -1)
+    cv2.rectangle(page, (0, 0), (40, 40), (255, 255, 255), -1)  # a smaller bright patch
+    under = np.array([[620, 180], [780, 180], [780, 220], [620, 220]], np.float32)
+    beside = np.array([[100, 600], [900, 600], [900, 640], [100, 640]], np.float32)
+    corner = np.array([[0, 0], [40, 0], [40, 40], [0, 40]], np.float32)
+    assert glare_share(page, [under]) > 0.95
+    assert glare_share(page, [beside]) == 0.0
+    assert glare_share(page, [corner]) == 0.0  # bright, but not the largest hotspot
+    assert glare_share(page, [under, beside]) == pytest.approx(0.17, abs=0.03)

@@ -4,6 +4,9 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 * NOT_AVAILABLE (undecided) when the image cannot be judged: too blurred, glare, too dark,
   too small, or no readable MRZ (Yoti's NOT_AVAILABLE reasons; a retake can fix these).
+  Glare is judged where it lies: a hotspot off the MRZ leaves the check digits as sure as
+  on a clean capture, and one that also spares the portrait and every compared printed
+  field (all of them read with confidence) hides nothing, so the capture is judged.
   Evidence that survives a poor capture still decides: an MRZ whose every check digit holds
   and that says the document has expired (EXPIRED_DOCUMENT), or printed data that
   contradicts such an MRZ by more than a partial read explains (TAMPERED, undecided).
@@ -16,7 +19,9 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
   by the straight edges framing the page (no moire) is REJECT but *undecided*: FALLBACK lets
   a human look, since real documents (an open passport's cover) can draw such edges too.
 * NOT_AVAILABLE (undecided) when a card's other side could not be compared with the MRZ on
-  the number, surname and date of birth (IMAGE_RESOLUTION_TOO_LOW), or no side shows a face
+  the number, surname and date of birth, or the printed number, surname or date of birth
+  was not read on any side (IMAGE_RESOLUTION_TOO_LOW: a printed field altered where the OCR
+  could not read it would otherwise pass on the MRZ alone), or no side shows a face
   of portrait size (the `portrait_present` sub-check): MISSING_DOCUMENT_SIDE for the back
   of a card alone, OBJECT_OBSTRUCTION else.
 * APPROVE otherwise. Holograms and other security features are not evaluated, and the
@@ -28,12 +33,14 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents.physical import CaptureThresholds
 from openidv.vision.documents.reader import (
+    CROSS_CHECKED_FIELDS,
     MIN_FIELD_CONFIDENCE,
     QualityThresholds,
     cross_check,
@@ -106,21 +113,30 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
         decided = copy or (_moire(readings) and not blurred)
         return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=decided)
     contradicted = bool(reading.mismatches or (front_back and front_back.mismatched))
-    retake = next((reason for code, reason in _NOT_AVAILABLE if reading.has(code)), None)
-    if retake is None:
+    retakes = [reason for code, reason in _NOT_AVAILABLE if reading.has(code)]
+    retake = retakes[0] if retakes else None
+    # Glare is local: a hotspot that spares the MRZ leaves its read as sure as on a clean
+    # capture, and one that spares every compared field and the portrait hides nothing.
+    glare_only = retakes == ["GLARE_OBSTRUCTION"] and _mrz_clear_of_glare(reading)
+    if retake is None or glare_only:
         if reading.has(ReasonCode.MRZ_INVALID):
             return _result("REJECT", "TAMPERED", breakdown)
         if contradicted:
-            # Printed data read with little confidence that is plainly not the MRZ's is
-            # evidence too, but a human confirms it unless some difference was read surely.
-            sure = _surely_contradicted(reading, front_back)
+            # Printed data read with little confidence (or under glare) that is plainly not
+            # the MRZ's is evidence too, but a human confirms it unless a difference was
+            # read surely on a clean capture.
+            sure = retake is None and _surely_contradicted(reading, front_back)
             return _result("REJECT", "TAMPERED", breakdown, decided=sure)
         if reading.expired:
             return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
+        if glare_only and not _compared(readings, CROSS_CHECKED_FIELDS):
+            return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
         if others and not _sides_vouch(front_back):
             # The other side's printed holder details could not all be read (a low-resolution
             # or blurred front): that side is not shown to belong with this one. Retake.
             return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
+        if glare_only and portrait_found(readings) is False:
+            return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
         if portrait_found(readings) is False:
             # No face on any side: only the back of a card was sent, or the portrait is
             # covered or gone. A retake shows which; a human decides if it does not.
@@ -132,6 +148,10 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
             )
             reason = "MISSING_DOCUMENT_SIDE" if back_only else "OBJECT_OBSTRUCTION"
             return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
+        if not _compared(readings, _IDENTIFYING_FIELDS):
+            # The printed number, surname or date of birth was not read: the MRZ alone
+            # cannot show that the printed data was not altered. Retake.
+            return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
         return _result("APPROVE", None, breakdown)
     # A poor capture (glare, blur, low resolution) hides most evidence, not all of it. An
     # MRZ whose every check digit holds is as sure as on a clean capture: its expiry date
@@ -156,6 +176,29 @@ class _SideComparison(NamedTuple):
 def _sides_vouch(front_back: _SideComparison | None) -> bool:
     """The sides were compared on every field that identifies the holder."""
     return front_back is not None and set(_IDENTIFYING_FIELDS) <= set(front_back.compared)
+
+
+def _mrz_clear_of_glare(reading: DocumentReading) -> bool:
+    quality = reading.quality
+    return quality is not None and quality.mrz_glare is not None and quality.mrz_glare == 0.0
+
+
+def _confident(readings: list[DocumentReading]) -> list[str]:
+    """The printed fields read with confidence on some side (and so compared with the MRZ)."""
+    return sorted(
+        {
+            name
+            for r in readings
+            for name, field in r.viz.items()
+            if field.value is not None and field.confidence >= MIN_FIELD_CONFIDENCE
+        }
+    )
+
+
+def _compared(readings: list[DocumentReading], fields: Sequence[str]) -> bool:
+    """Each of ``fields`` was compared: nothing that could contradict the MRZ there is
+    hidden."""
+    return set(fields) <= set(_confident(readings))
 
 
 def _surely_contradicted(reading: DocumentReading, front_back: _SideComparison | None) -> bool:
@@ -245,8 +288,11 @@ def _breakdown(
         _sub("mrz_validation", mrz is not None and mrz.valid,
              format=mrz.format.name if mrz and mrz.format else "none",
              problems=len(mrz.problems) if mrz else "no MRZ"),
-        _sub("ocr_mrz_comparison", not reading.mismatches,
-             mismatched_fields=",".join(reading.mismatches) or "none"),
+        _sub("ocr_mrz_comparison",
+             not reading.mismatches and _compared(readings, _IDENTIFYING_FIELDS),
+             mismatched_fields=",".join(reading.mismatches) or "none",
+             compared_fields=",".join(_confident(readings)) or "none",
+             required_fields=",".join(_IDENTIFYING_FIELDS)),
         _sub("document_in_date", reading.expired is False,
              expired="unknown" if reading.expired is None else reading.expired),
     ]  # fmt: skip

@@ -48,7 +48,7 @@ from openidv.vision.documents.mrz_text import parse_ocr_lines
 from openidv.vision.documents.ocr import OcrEngine, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.printed import PrintedLines
-from openidv.vision.documents.quality import QualityMeasures, measure_quality
+from openidv.vision.documents.quality import QualityMeasures, glare_share, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.viz import VizField, extract_fields
 from openidv.vision.faces import FaceEngine
@@ -472,7 +472,12 @@ class DocumentReader:
         mrz, texts, lines, page, turn, page_quads = self._read_mrz(page, today, timings)
         if lines:
             height = statistics.median(line.height for line in lines) * located.scale
-            quality = _with_mrz_height(quality, height)
+            mrz_quads = [line.quad(0.8, 0.35) for line in lines]
+            quality = dataclasses.replace(
+                quality,
+                mrz_text_height_px=round(height, 1),
+                mrz_glare=round(glare_share(page, mrz_quads), 4) if quality.glare_blob else 0.0,
+            )
         return _Measured(
             page=page,
             found_outline=located.found_outline,
@@ -766,10 +771,6 @@ def _standing_share(quads: list[NDArray[np.float32]]) -> float:
     if not elongated:
         return 0.0
     return sum(h > w for w, h in elongated) / len(elongated)
-
-
-def _with_mrz_height(quality: QualityMeasures, height: float) -> QualityMeasures:
-    return dataclasses.replace(quality, mrz_text_height_px=round(height, 1))
 
 
 def _expired(mrz: MrzResult | None, today: dt.date) -> bool | None:

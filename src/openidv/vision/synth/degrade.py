@@ -166,7 +166,8 @@ def _place_float(
 def _glare(rng: random.Random, image: Image_, strength: float) -> Image_:
     """A saturated elliptical hotspot, like a lamp reflected by the laminate."""
     height, width = image.shape[:2]
-    cx, cy = rng.uniform(0.25, 0.85) * width, rng.uniform(0.15, 0.6) * height
+    # Anywhere but the very edges: over the portrait, the printed fields or the MRZ.
+    cx, cy = rng.uniform(0.25, 0.85) * width, rng.uniform(0.15, 0.85) * height
     ax, ay = rng.uniform(0.08, 0.16) * width, rng.uniform(0.06, 0.12) * height
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     dist = ((xx - cx) / ax) ** 2 + ((yy - cy) / ay) ** 2
