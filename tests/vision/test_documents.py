@@ -498,6 +498,7 @@ def test_the_recogniser_keeps_every_script_a_document_prints(reader: DocumentRea
             },
         }
     )._load_rec_model()  # type: ignore[no-untyped-call]
+    full.rec_image_shape = [3, 48, ocr_module.REC_MIN_WIDTH]  # the reader's floor, not 320
     expected = full(TextRecInput(img=crops))
     got = reader._ocr.recognise(crops)
     assert len(crops) >= 20
@@ -527,7 +528,7 @@ def test_a_read_for_the_checks_recognises_only_what_they_compare() -> None:
     assert set(readings["checks"].viz) == set(CROSS_CHECKED_FIELDS)
     assert {"place_of_birth", "nationality"} <= set(readings["all"].viz)
     for field in CROSS_CHECKED_FIELDS:
-        assert readings["checks"].viz[field] == readings["all"].viz[field]
+        assert readings["checks"].viz[field].value == readings["all"].viz[field].value
         assert readings["checks"].viz[field].value == doc.viz[field]
     # Nothing is re-read whole that the checks do not compare.
     assert widths["checks"] < widths["all"]
@@ -544,3 +545,12 @@ def test_glare_share_measures_the_hotspot_over_given_lines() -> None:
     assert glare_share(page, [beside]) == 0.0
     assert glare_share(page, [corner]) == 0.0  # bright, but not the largest hotspot
     assert glare_share(page, [under, beside]) == pytest.approx(0.17, abs=0.03)
+
+
+def test_a_value_cut_short_like_a_caption_is_read_whole(reader: DocumentReader) -> None:
+    # "PASSPORT OFFICE" read only up to 6.5 heights is "PASSPORT OF", which matches the
+    # caption "Passport No": printed under the authority's caption, it is read again whole.
+    doc = generate_document(2, fmt=DocFormat.TD3)
+    assert doc.viz["authority"] == "PASSPORT OFFICE"
+    reading = _read(reader, doc, viz=True)
+    assert reading.viz["authority"].value == "PASSPORT OFFICE"

@@ -58,21 +58,27 @@ class PrintedLines:
 
     def _value_lines(self, fields: Collection[str] | None) -> set[int]:
         """Lines cut short that may hold the value of a wanted field: printed under its
-        caption (any line but a caption when every field is wanted)."""
+        caption (and, when every field is wanted, any line that is no caption). A value cut
+        short can pass for a caption ("PASSPORT OF[FICE]" for "Passport No"): when nothing
+        but such lines lies under a wanted caption, they are read whole too."""
         captions = {
             index: field
             for index, (text, _) in self._read.items()
             if (field := caption_field(text)) is not None
         }
-        cut = self._cut - set(captions)
-        if fields is None:
-            return cut
-        wanted = [self._box(index) for index, field in captions.items() if field in fields]
-        return {
-            index
-            for index in cut
-            if any(value_distance(caption, self._box(index)) is not None for caption in wanted)
-        }
+        lines: set[int] = set() if fields is not None else self._cut - set(captions)
+        for caption, field in captions.items():
+            if fields is not None and field not in fields:
+                continue
+            under = [
+                index
+                for index in self._read
+                if index != caption
+                and value_distance(self._box(caption), self._box(index)) is not None
+            ]
+            values = [index for index in under if index not in captions]
+            lines.update(index for index in values or under if index in self._cut)
+        return lines
 
     def _box(self, index: int) -> TextBox:
         text, score = self._read[index]
