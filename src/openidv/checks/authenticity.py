@@ -179,6 +179,7 @@ def _sides_vouch(front_back: _SideComparison | None) -> bool:
 
 
 def _mrz_clear_of_glare(reading: DocumentReading) -> bool:
+    """No pixel of the MRZ lines lies under the glare hotspot (unknown: not clear)."""
     quality = reading.quality
     return quality is not None and quality.mrz_glare is not None and quality.mrz_glare == 0.0
 
