@@ -289,7 +289,7 @@ def main() -> None:
     parser.add_argument(
         "--all-fields",
         action="store_true",
-        help="read every printed field (the CLI's read), not only those the checks compare",
+        help="read every printed field the reader knows, not only those the checks compare",
     )
     parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads")
     parser.add_argument("--verbose", action="store_true", help="list every MRZ miss")

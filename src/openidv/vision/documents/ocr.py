@@ -94,23 +94,32 @@ def _model_dir() -> Path:
     return Path(spec.origin).parent / "models"
 
 
-def _checked(directory: Path, name: str, sha256: str, verify: bool) -> Path:
-    # RapidOCR loads the detector and classifier from their paths, so the bytes checked
-    # here are not the bytes that run (unlike the recogniser's, see `_model_bytes`).
-    _model_bytes(directory, name, sha256, verify)
-    return directory / name
-
-
-def _model_bytes(directory: Path, name: str, sha256: str, verify: bool) -> bytes:
+def _model_path(directory: Path, name: str) -> Path:
     path = directory / name
     if not path.is_file():
         raise OcrModelError(f"{path} is missing: is rapidocr==3.10.0 installed from its wheel?")
-    if not verify:
-        return path.read_bytes()
+    return path
+
+
+def _pinned(path: Path, sha256: str) -> bytes:
     return read_pinned(
         path, sha256, missing=OcrModelError, altered=OcrModelError,
         what="OCR model", pin="rapidocr==3.10.0",
     )  # fmt: skip
+
+
+def _checked(directory: Path, name: str, sha256: str, verify: bool) -> Path:
+    # RapidOCR loads the detector and classifier from their paths, so the bytes checked
+    # here are not the bytes that run (unlike the recogniser's, see `_model_bytes`).
+    path = _model_path(directory, name)
+    if verify:
+        _pinned(path, sha256)
+    return path
+
+
+def _model_bytes(directory: Path, name: str, sha256: str, verify: bool) -> bytes:
+    path = _model_path(directory, name)
+    return _pinned(path, sha256) if verify else path.read_bytes()
 
 
 def _session(model: Path | bytes, threads: int) -> Any:

@@ -19,6 +19,7 @@ widest line of a batch of six sorted by aspect) and greedy CTC decoding follow P
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -77,7 +78,9 @@ def _normalised(crop: NDArray[np.uint8], width: int) -> NDArray[np.float32]:
 class LineRecogniser:
     """Recognises upright single-line crops; safe to call from several threads."""
 
-    def __init__(self, model_bytes: bytes, session_factory: Any, *, min_width: int) -> None:
+    def __init__(
+        self, model_bytes: bytes, session_factory: Callable[[bytes], Any], *, min_width: int
+    ) -> None:
         pruned, self._labels = _pruned_model(model_bytes)
         self._session = session_factory(pruned)
         self._input = self._session.get_inputs()[0].name

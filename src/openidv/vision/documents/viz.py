@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import threading
 import unicodedata
@@ -158,6 +159,9 @@ _MATCHERS: tuple[tuple[str, difflib.SequenceMatcher[str]], ...] = tuple(
 _MATCHER_LOCK = threading.Lock()  # the matchers hold per-call state (their first sequence)
 
 
+# Captions repeat from line to line of a read (`printed` and `extract_fields` both ask) and
+# from document to document of one issuer: the answer depends on the text alone.
+@functools.lru_cache(maxsize=4096)
 def _caption_field(text: str) -> tuple[str, float] | None:
     """The field a caption names and how well it matched, or None for non-captions."""
     best: tuple[str, float] | None = None
