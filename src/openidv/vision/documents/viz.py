@@ -132,12 +132,17 @@ _MONTHS = {
 
 @dataclass(frozen=True)
 class VizField:
-    """One VIZ field: normalised value, the text as read, and the OCR confidence (0-1)."""
+    """One VIZ field: normalised value, the text as read, and the OCR confidence (0-1).
+
+    ``matches_mrz``: found by looking for the MRZ's value among the printed lines
+    (`matching`), so it agrees with the MRZ (``value`` is then the MRZ's); otherwise read
+    under its caption."""
 
     name: str
     value: str | None  # ISO date for dates; upper-case text otherwise; None if unparsable
     text: str
     confidence: float
+    matches_mrz: bool = False
 
 
 def _fold(text: str) -> str:
