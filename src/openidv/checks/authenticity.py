@@ -33,6 +33,7 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -80,9 +81,16 @@ def _sub(name: str, passed: bool, **details: object) -> dict[str, Any]:
 
 
 class AuthenticityEngine:
+    """``as_of``: judge expiry (and two-digit years) as of that date instead of today, as
+    ``openidv check document --as-of`` does for specimens past their expiry."""
+
+    def __init__(self, *, as_of: dt.date | None = None) -> None:
+        self.as_of = as_of
+
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
-        return assess(document_reader().read_sides([page.load() for page in pages]))
+        reader = document_reader()
+        return assess(reader.read_sides([page.load() for page in pages], today=self.as_of))
 
 
 def assess(readings: list[DocumentReading]) -> MachineResult:

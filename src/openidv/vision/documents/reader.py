@@ -281,16 +281,54 @@ def surely_different(
     return mrz_field.valid is True
 
 
-def mrz_names_legible(reading: DocumentReading, thresholds: QualityThresholds) -> bool:
-    """The MRZ's names (covered by no check digit) were read from characters tall enough
-    and clear of glare: their read can stand on its own."""
-    quality = reading.quality
+def _legible(quality: QualityMeasures | None, thresholds: QualityThresholds) -> bool:
     if quality is None or quality.mrz_text_height_px is None:
         return False
     return (
         quality.mrz_text_height_px >= thresholds.min_mrz_text_height_px
         and not quality.mrz_glare
-        and not reading.has(ReasonCode.BLURRY)
+        and quality.sharpness >= thresholds.min_sharpness
+    )
+
+
+def mrz_names_legible(reading: DocumentReading, thresholds: QualityThresholds) -> bool:
+    """The MRZ's names (covered by no check digit) were read from characters tall enough,
+    sharp and clear of glare: their read can stand on its own."""
+    return _legible(reading.quality, thresholds)
+
+
+def _names_unconfirmed(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
+    """The MRZ names not found printed (a name the MRZ leaves empty needs nothing)."""
+    return [
+        name
+        for name in ("surname", "given_names")
+        if mrz.fields[name].value and not (name in viz and viz[name].matches_mrz)
+    ]
+
+
+def _names_in_doubt(mrz: MrzResult, names: list[str]) -> MrzResult:
+    """Mark names read from illegible characters, and found printed nowhere, as uncertain:
+    no check digit covers them, and a valid MRZ must not carry a misread name (a card back
+    enlarged threefold read with a wrong surname and every check digit holding)."""
+    if not names:
+        return mrz
+    problems = [
+        MrzProblem(
+            ProblemCode.AMBIGUOUS,
+            f"the {name.replace('_', ' ')} was read from MRZ characters too small, blurred or "
+            "under glare to be sure of, and was not found in the printed zone",
+            name,
+        )
+        for name in names
+    ]
+    surname, given_names = mrz.surname, mrz.given_names
+    return dataclasses.replace(
+        mrz,
+        problems=(*mrz.problems, *problems),
+        surname=dataclasses.replace(surname, valid=False) if "surname" in names else surname,
+        given_names=(
+            dataclasses.replace(given_names, valid=False) if "given_names" in names else given_names
+        ),
     )
 
 
@@ -682,8 +720,14 @@ class DocumentReader:
         # tie-breaker for Z/2, O/0...), or it holds G, 6, S or 8, whose misreads (G/6, S/8)
         # every check digit lets through. That is most numbers: the price of never
         # reporting a wrong number as checked.
-        if read_viz or _number_in_doubt(mrz):
-            fields = self.viz_fields if read_viz else ("document_number",)
+        # Names, which no check digit covers, read from small, blurred or glared MRZ
+        # characters are reported only when the printed zone shows them too.
+        names_legible = _legible(quality, self.thresholds)
+        names_in_doubt = mrz is not None and mrz.format is not None and not names_legible
+        if read_viz or _number_in_doubt(mrz) or names_in_doubt:
+            fields: Collection[str] | None = self.viz_fields
+            if not read_viz:
+                fields = ("document_number", "surname", "given_names")
             viz, printed = self._read_viz(measured, fields, timings)
             number = viz.get("document_number", printed_number)
             if (
@@ -702,6 +746,8 @@ class DocumentReader:
                 mrz = _check_neutral_swaps(mrz, number.value)
             if mrz is not None:
                 mrz = _with_printed_century(mrz, viz.get("date_of_birth"))
+            if mrz is not None and names_in_doubt:
+                mrz = _names_in_doubt(mrz, _names_unconfirmed(mrz, viz))
         if read_viz and self._faces is not None and measured.portrait_px is None:
             faces = self._faces  # after the VIZ read, which turns a page without an MRZ upright
             found = _timed(timings, "portrait", lambda: faces.detect(measured.page))
