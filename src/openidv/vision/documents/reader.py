@@ -71,6 +71,7 @@ __all__ = [
     "cross_check",
     "is_degraded",
     "mrz_names_legible",
+    "names_contradicted",
     "read_document",
     "surely_different",
 ]
@@ -244,6 +245,25 @@ def agreeing_fields(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
         ):
             agreeing.append(name)
     return agreeing
+
+
+def names_contradicted(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
+    """The MRZ names that a printed value read with some confidence under their caption
+    (and able to be a name) does not agree with: one of the two reads is wrong, and no
+    check digit says which."""
+    agreeing = agreeing_fields(mrz, viz)
+    contradicted = []
+    for name in ("surname", "given_names"):
+        field = _comparable(name, mrz, viz.get(name))
+        if (
+            field is not None
+            and name not in agreeing
+            and field.confidence >= MIN_COMPARED_CONFIDENCE
+            and _plausible(name, field)
+            and not _same(name, mrz, field, tolerant=False)
+        ):
+            contradicted.append(name)
+    return contradicted
 
 
 def _one_misread_apart(mrz_name: str, printed: str) -> bool:
