@@ -129,7 +129,7 @@ class RealTally:
             self.reader_valid_wrong.append(f"{truth['id']} {lines} != {truth['mrz']}")
         # What the product reports: the text-extraction task's document_fields.
         extraction = extract(readings)
-        reported = next(
+        reported: dict[str, Any] = next(
             (json.loads(m.content) for m in extraction.media if m.role == "document_fields"), {}
         )
         if reported and not genuine:

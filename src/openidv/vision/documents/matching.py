@@ -60,6 +60,9 @@ _NUMERIC_DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"(?<![0-9])([12][0-9]{3})\s*[./-]\s*([01][0-9])\s*[./-]\s*([0-3][0-9])")
 _WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)*")
+# A field number printed against a name ("1MUSTERMANN") is not part of it; a digit inside
+# one is a look-alike misread (J0HN) and stays for `transliterate` to fold.
+_FIELD_NUMBER = re.compile(r"^[0-9]+(?=[^\W\d_])")
 
 Date = tuple[int, int, int]  # (year, month, day); year < 100 when printed with two digits
 
@@ -106,9 +109,12 @@ def _printed_iso(printed: Date, iso: str) -> str:
     return f"{printed[0]:04d}{iso[4:]}"
 
 
-def _runs(text: str) -> Iterator[str]:
-    """Every run of up to `_MAX_RUN` consecutive words of a line, joined by spaces."""
+def _runs(text: str, *, names: bool = False) -> Iterator[str]:
+    """Every run of up to `_MAX_RUN` consecutive words of a line, joined by spaces (for
+    ``names``, without a field number printed against a word)."""
     words = _WORD.findall(text)
+    if names:
+        words = [_FIELD_NUMBER.sub("", word) for word in words]
     for start in range(len(words)):
         for end in range(start + 1, min(start + _MAX_RUN, len(words)) + 1):
             yield " ".join(words[start:end])
@@ -136,7 +142,8 @@ def _agrees(field: str, mrz_value: str, text: str, truncated: bool) -> bool:
         # Names are covered by no check digit: a one-letter name agrees with too much.
         if len(mrz_value.replace(" ", "")) < 2:
             return False
-        return any(same_name(run, mrz_value, truncated=truncated) for run in _runs(text))
+        runs = _runs(text, names=True)
+        return any(same_name(run, mrz_value, truncated=truncated) for run in runs)
     return any(same_number(run, mrz_value) for run in _runs(text))
 
 
