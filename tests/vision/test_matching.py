@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openidv.vision.documents.matching import find_mrz_values, may_hold_mrz_value, printed_dates
+from openidv.vision.documents.dates import printed_dates
+from openidv.vision.documents.matching import find_mrz_values, may_hold_mrz_value
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number
 from openidv.vision.mrz import parse_mrz

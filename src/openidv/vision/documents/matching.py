@@ -15,83 +15,24 @@ read (undecided).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 
+from openidv.vision.documents.dates import Date, printed_dates
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number, shape_fold
 from openidv.vision.documents.viz import VizField
 from openidv.vision.mrz import MrzResult
 
-__all__ = ["MATCHED_FIELDS", "find_mrz_values", "may_hold_mrz_value", "printed_dates"]
+__all__ = ["MATCHED_FIELDS", "find_mrz_values", "may_hold_mrz_value"]
 
 MATCHED_FIELDS = ("surname", "given_names", "document_number", "date_of_birth", "expiry_date")
 # Words of a line joined into one candidate value at most (a name printed "VAN DER BERG",
 # a number printed in groups "X 1234 567").
 _MAX_RUN = 4
-# Month names and abbreviations as documents print them (accents removed): English, French,
-# German, Spanish, Italian, Dutch, Portuguese and the Scandinavian languages.
-_MONTH_NAMES = (
-    ("JAN", "JANV", "GEN", "ENE"),
-    ("FEB", "FEV", "FEBR"),
-    ("MAR", "MARS", "MAER", "MRT"),
-    ("APR", "AVR", "ABR"),
-    ("MAY", "MAI", "MAG", "MEI", "MAJ", "MAIO"),
-    ("JUN", "JUIN", "GIU", "JUNI"),
-    ("JUL", "JUIL", "LUG", "JULI"),
-    ("AUG", "AOU", "AOUT", "AGO"),
-    ("SEP", "SEPT", "SET"),
-    ("OCT", "OKT", "OTT", "OUT"),
-    ("NOV",),
-    ("DEC", "DEZ", "DIC"),
-)
-_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
-_DIGITISH = re.compile(r"\b(?=[0-9OIL]*[0-9])[0-9OIL]{2,4}\b")
-# Day, month name (or the same month in two languages: 12 AUG/AOU 1964), year.
-_TEXT_DATE = re.compile(
-    r"(?<![0-9])([0-3]?[0-9])\s*[./ -]?\s*((?:[A-Z]{3,5}\.?\s*/\s*)*[A-Z]{3,5})\.?"
-    r"\s*[./ -]?\s*([0-9]{4}|[0-9]{2})(?![0-9])"
-)
-# Day, month, year in digits; the separator before a four-digit year is sometimes lost.
-_NUMERIC_DATE = re.compile(
-    r"(?<![0-9])([0-3]?[0-9])\s*[./ -]\s*([01]?[0-9])"
-    r"(?:\s*[./ -]\s*([0-9]{4}|[0-9]{2})|([0-9]{4}))(?![0-9])"
-)
-_ISO_DATE = re.compile(r"(?<![0-9])([12][0-9]{3})\s*[./-]\s*([01][0-9])\s*[./-]\s*([0-3][0-9])")
 _WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)*")
 # A field number printed against a name ("1MUSTERMANN") is not part of it; a digit inside
 # one is a look-alike misread (J0HN) and stays for `transliterate` to fold.
 _FIELD_NUMBER = re.compile(r"^[0-9]+(?=[^\W\d_])")
-
-Date = tuple[int, int, int]  # (year, month, day); year < 100 when printed with two digits
-
-
-def _normalised(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.upper())
-    plain = "".join(char for char in plain if not unicodedata.combining(char))
-    # Letters read in place of digits inside a group of digits (O1.O8.1964).
-    return _DIGITISH.sub(lambda match: match.group(0).translate(_DIGIT_LOOKALIKES), plain)
-
-
-def printed_dates(text: str) -> set[Date]:
-    """Every date a printed line holds, as (year, month, day); a two-digit year stays as
-    printed (< 100). Numeric dates are taken both day-first and month-first."""
-    cleaned = _normalised(text)
-    found: set[Date] = set()
-    for day, month_names, year in _TEXT_DATE.findall(cleaned):
-        for name in re.split(r"[\s./]+", month_names):
-            month = _MONTHS.get(name) or _MONTHS.get(name[:3])
-            if month is not None:
-                found.add((int(year), month, int(day)))
-                break
-    for first, second, short_or_long, joined in _NUMERIC_DATE.findall(cleaned):
-        year = short_or_long or joined
-        found.add((int(year), int(second), int(first)))
-        found.add((int(year), int(first), int(second)))
-    for year, month, day in _ISO_DATE.findall(cleaned):
-        found.add((int(year), int(month), int(day)))
-    return {date for date in found if 1 <= date[1] <= 12 and 1 <= date[2] <= 31}
 
 
 def _same_date(printed: Date, iso: str) -> bool:

@@ -41,6 +41,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -59,7 +60,7 @@ from openidv.vision.documents.quality import QualityMeasures, glare_share, measu
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.transliterate import same_name, same_number
 from openidv.vision.documents.viz import VizField, extract_fields
-from openidv.vision.faces import FaceEngine
+from openidv.vision.faces import Face, FaceEngine
 from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
 __all__ = [
@@ -770,7 +771,7 @@ class DocumentReader:
                 mrz = _names_in_doubt(mrz, _names_unconfirmed(mrz, viz))
         if read_viz and self._faces is not None and measured.portrait_px is None:
             faces = self._faces  # after the VIZ read, which turns a page without an MRZ upright
-            found = _timed(timings, "portrait", lambda: faces.detect(measured.page))
+            found = _timed(timings, "portrait", lambda: _portraits(faces, measured.page))
             measured.portrait_px = found[0].size_px if found else 0
         reasons.extend(self._mrz_reasons(mrz, lines))
         reasons.extend(self._quality_reasons(quality))
@@ -929,6 +930,17 @@ def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
         document_number=dataclasses.replace(mrz.document_number, valid=False),
         problems=(*mrz.problems, problem),
     )
+
+
+def _portraits(faces: FaceEngine, page: Array) -> list[Face]:
+    """Faces on the page; when none is found in colour, on the page in grey: many issuers
+    print the portrait in grey over a coloured guilloche, which the detector (trained on
+    colour photos) misses there (a genuine Hungarian passport's portrait under SPECIMEN)."""
+    found = faces.detect(page)
+    if found or page.ndim != 3:
+        return found
+    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    return faces.detect(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
 
 
 def _with_printed_century(mrz: MrzResult, printed: VizField | None) -> MrzResult:
