@@ -23,6 +23,7 @@ from openidv.sandbox.routes import add_response_config_routes
 from openidv.sessions import results as out
 from openidv.sessions import service
 from openidv.sessions.catalogue import supported_documents
+from openidv.sessions.media_types import SANDBOX_CSP
 from openidv.sessions.spec import SessionSpec
 from openidv.store.db import utcnow
 
@@ -129,7 +130,9 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
             return service.read_media(work.conn, api.sessions, work.sdk_id, session_id, media_id)
 
         media = await gateway(api).call(request, handler)
-        headers = {"Cache-Control": "no-store"}
+        # The SDKs read Content-Type verbatim, so the stored type stays; the sandboxing CSP
+        # keeps a browser that is somehow shown this answer from running anything in it.
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": SANDBOX_CSP}
         if media.content is None:
             return Response(status_code=204, headers=headers)
         return Response(media.content, 200, media_type=media.content_type, headers=headers)

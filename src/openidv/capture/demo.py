@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, Response
 
 from openidv.api.apps import apps_t, generate_key_pair, private_key_pem, register_app
 from openidv.api.signing import sign
+from openidv.sessions.media_types import browser_headers
 from openidv.store.units import Units
 
 _HEADERS = {
@@ -192,9 +193,10 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
         )
         if fetched.status_code != 200:
             return Response(status_code=404, headers=_HEADERS)
-        return Response(
-            fetched.content, media_type=fetched.headers["content-type"], headers=_HEADERS
+        media_type, headers = browser_headers(
+            fetched.content, fetched.headers.get("content-type", ""), media_id
         )
+        return Response(fetched.content, media_type=media_type, headers={**_HEADERS, **headers})
 
     @router.get("/static/demo.js")
     async def script() -> Response:

@@ -33,6 +33,7 @@ from openidv.review import queue as review
 from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
+from openidv.sessions.media_types import browser_headers
 from openidv.sessions.models import Media, Resource
 from openidv.sessions.service import SessionContext, media_aad
 from openidv.store.crypto import unseal
@@ -361,7 +362,9 @@ def build_console_router() -> APIRouter:
             content = unseal(
                 key, services.sessions.blobs.get(row["blob_key"]), media_aad(session_id, media_id)
             )
-            return Response(content, media_type=row["content_type"], headers=_HEADERS)
+            media_type, headers = browser_headers(content, row["content_type"], media_id)
+            # The media's own CSP replaces the pages' one: it must never run anything.
+            return Response(content, media_type=media_type, headers={**_HEADERS, **headers})
 
         return await _guarded(request, unit)
 
