@@ -12,6 +12,7 @@ from openidv import __version__
 from openidv.api.auth import AuthPolicy
 from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
+from openidv.api.limits import BodyLimit
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
 from openidv.capture.demo import DemoApp, build_demo_router
@@ -117,6 +118,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     _register_spec_schema(app)
+    app.add_middleware(BodyLimit, default_bytes=settings.max_request_bytes)
     app.add_middleware(ResponseHeaders, framable_suffix="/web/")
     return app
 

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         description="A nonce is refused when seen again from the same app within this time.",
     )
 
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body outside media uploads and sandbox response configs "
+        "(refused with 413 before it is read).",
+    )
+
     # Session rules that are ours to choose (Yoti documents defaults, not limits).
     default_client_session_token_ttl: int = 600
     default_resources_ttl: int = 604800

@@ -5,7 +5,9 @@ sent and checks what the server now does."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -100,3 +102,47 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         uv.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
+
+
+def raw_exchange(
+    origin: str, head: str, body: bytes = b"", *, chunks: int = 0, chunk: bytes = b""
+) -> tuple[int, bytes, int]:
+    """Send a request by hand (what an attacker's client does): ``head`` (request line and
+    headers), then ``body``, then up to ``chunks`` chunked-encoding chunks, stopping as soon
+    as the server answers. Returns (status, answer, bytes of body sent). The socket times out
+    after 10 s: a server that waits for a body it should have refused fails the test."""
+    host, port = origin.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        sent += len(body)
+        sock.setblocking(False)
+        answer = b""
+        for _ in range(chunks):
+            with contextlib.suppress(BlockingIOError):
+                answer += sock.recv(65536)
+            if answer:
+                break
+            try:
+                sock.setblocking(True)
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += len(chunk)
+                sock.setblocking(False)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        sock.setblocking(True)
+        sock.settimeout(10)
+        while b"\r\n\r\n" not in answer:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+        head_end = answer.index(b"\r\n\r\n")
+        length = re.search(rb"(?i)content-length: (\d+)", answer[:head_end])
+        while length and len(answer) < head_end + 4 + int(length.group(1)):
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer[answer.index(b"\r\n\r\n") + 4 :], sent

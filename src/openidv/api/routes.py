@@ -84,14 +84,13 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
         def handler(work: Work) -> out.CreateSessionResult:
             try:
-                spec = SessionSpec.model_validate_json(request_body)
+                spec = SessionSpec.model_validate_json(work.body)
             except ValidationError as exc:
                 raise payload_validation_error(exc) from exc
             return service.create_session(
                 work.conn, api.sessions, work.sdk_id, spec, utcnow(), sandbox=work.sandbox
             )
 
-        request_body = await request.body()
         return _json(await gateway(api).call(request, handler), 201)
 
     @router.get("/sessions/{session_id}", response_model=out.GetSessionResult)
