@@ -47,8 +47,8 @@ from openidv.sessions.service import SessionContext
 from openidv.settings import Settings
 from openidv.store.blobs import make_blob_store
 from openidv.store.crypto import KeyRing, load_or_create_master_key
+from openidv.store.db import checkpoint_after_deletion, table_of, utcnow
 from openidv.store.db import make_engine as make_db_engine
-from openidv.store.db import table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +209,9 @@ def reconcile(runtime: Runtime) -> dict[str, int]:
     counts["blobs_removed"] = remove_deleted_blobs(
         runtime.engine, runtime.processing.sessions.blobs, now
     )
+    if counts["purged"] or counts["blobs_removed"]:
+        # Purged keys' old page versions out of SQLite's WAL (a DELETE's blobs come here too).
+        checkpoint_after_deletion(runtime.engine)
 
     with runtime.engine.connect() as conn:
         live = and_(

@@ -92,6 +92,8 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         database_url=database_url,
         console_secure_cookies=False,  # plain http on loopback
         allow_http_notification_endpoints=True,
+        # Text extraction left to a reviewer; the tests run the worker's own function.
+        engines="ID_DOCUMENT_TEXT_DATA_EXTRACTION=tests.engines:Undecided",
     )
     upgrade(database_url)
     app = create_app(settings)

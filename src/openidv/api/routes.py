@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from pydantic import ValidationError
@@ -25,7 +26,7 @@ from openidv.sessions import service
 from openidv.sessions.catalogue import supported_documents
 from openidv.sessions.media_types import SANDBOX_CSP
 from openidv.sessions.spec import SessionSpec
-from openidv.store.db import utcnow
+from openidv.store.db import checkpoint_after_deletion, utcnow
 
 SessionId = Annotated[str, PathParam(max_length=64)]
 MediaId = Annotated[str, PathParam(max_length=64)]
@@ -114,6 +115,9 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
             work.after_commit.extend(_blob_deleter(api, key) for key in keys)
 
         await gateway(api).call(request, handler)
+        # The key's old page versions must not outlive it in SQLite's WAL (off the loop: it
+        # may wait a moment for readers).
+        await to_thread.run_sync(checkpoint_after_deletion, request.app.state.engine)
         return Response(status_code=204)
 
     @router.get(
