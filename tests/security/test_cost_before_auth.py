@@ -140,4 +140,4 @@ def test_decoding_a_heic_bomb_does_not_freeze_the_server(target: Target) -> None
         uploading.join()
     assert answers == [201]
     assert len(waits) >= 5  # the decode really ran while we probed
-    assert max(waits) < 0.5, waits  # on the event loop it froze every request for ~2 s
+    assert max(waits) < 1.0, waits  # on the event loop it froze every request for ~2 s

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
@@ -83,7 +84,7 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
         .select_from(media_t)
         .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))
     ).scalar_one()
-    values = {
+    values: dict[str, Any] = {
         "wrapped_data_key": None,
         "client_token_hash": None,
         "client_token_sealed": None,
