@@ -23,7 +23,6 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import Engine, and_, exists, insert, or_, select, update
 
 from openidv.checks.engines import EngineRegistry
@@ -146,7 +145,6 @@ class Runtime:
                     timeout_seconds=s.webhook_timeout_seconds,
                     allowed_networks=tuple(parse_networks(s.webhook_allowed_networks)),
                 ),
-                http=httpx.Client(trust_env=False),
             ),
         )
 

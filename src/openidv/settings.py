@@ -95,7 +95,11 @@ class Settings(BaseSettings):
     webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_give_up_after_seconds: float = Field(default=80 * 3600.0, gt=0)
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Deadline for one whole webhook delivery: connect, send, read the status.",
+    )
 
     passive_liveness_model: Path | None = Field(
         default=None,

@@ -94,6 +94,8 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         allow_http_notification_endpoints=True,
         # Text extraction left to a reviewer; the tests run the worker's own function.
         engines="ID_DOCUMENT_TEXT_DATA_EXTRACTION=tests.engines:Undecided",
+        webhook_allowed_networks="127.0.0.0/8",  # the attacker's receivers, on loopback
+        webhook_timeout_seconds=2,
     )
     upgrade(database_url)
     app = create_app(settings)
