@@ -89,7 +89,7 @@ class CaptureServices:
 class NewResource(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     requirement_id: str = Field(max_length=64)
-    document_type: str | None = Field(default=None, max_length=64)
+    document_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     issuing_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
 
@@ -137,6 +137,7 @@ _REFUSALS = {
     "UNKNOWN_REQUIREMENT": 404,
     "UNKNOWN_RESOURCE": 404,
     "DOCUMENT_UNSPECIFIED": 400,
+    "DOCUMENT_NOT_ALLOWED": 400,
     "EVIDENCE_MISSING": 409,
     "NOT_SANDBOX": 403,
     "NOT_LIVENESS": 400,
