@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 from fastapi import FastAPI
@@ -64,9 +65,23 @@ class ResponseHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, listen_host: str | None = None
+) -> FastAPI:
     """The web product. ``runtime`` is the background half when it runs in the same process
-    (``openidv run``); otherwise one is built here, only to enqueue work by name."""
+    (``openidv run``); otherwise one is built here, only to enqueue work by name.
+    ``listen_host`` is the address the server is bound to (what /demo's default depends on)."""
     runtime = runtime or Runtime(settings)
     engine = make_engine(settings.resolved_database_url)
     sessions = session_context(settings)
@@ -109,7 +124,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(build_console_router(), prefix="/console")
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.include_router(build_metrics_router(engine, token))
-    if settings.demo:
+    if settings.demo if settings.demo is not None else is_loopback(listen_host):
         demo = DemoApp(settings.data_dir, units, settings.api_prefix)
         app.include_router(build_demo_router(demo), prefix="/demo")
 

@@ -109,9 +109,10 @@ class Settings(BaseSettings):
         ),
     )
 
-    demo: bool = Field(
-        default=True,
-        description="Serve /demo (an integrator page that verifies you). Turn off in production.",
+    demo: bool | None = Field(
+        default=None,
+        description="Serve /demo (an integrator page that verifies you). Default: only when "
+        "the server listens on a loopback address; true or false to decide.",
     )
 
     # Review console (review/).

@@ -96,6 +96,7 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         engines="ID_DOCUMENT_TEXT_DATA_EXTRACTION=tests.engines:Undecided",
         webhook_allowed_networks="127.0.0.0/8",  # the attacker's receivers, on loopback
         webhook_timeout_seconds=2,
+        demo=True,  # turned on as an operator would (the test server's host is not known)
     )
     upgrade(database_url)
     app = create_app(settings)
