@@ -92,7 +92,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         database_url=database_url,
     )
     upgrade(database_url)
-    app = create_app(settings)
+    app = create_app(settings, listen_host="127.0.0.1")  # what _serve binds
     uv, thread, port = _serve(app)
     try:
         yield Server(f"http://127.0.0.1:{port}{settings.api_prefix}", app, settings)

@@ -123,7 +123,9 @@ def create_app(
     app.mount("/console/static", console_static(), name="console-static")
     app.include_router(build_console_router(), prefix="/console")
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    app.include_router(build_metrics_router(engine, token))
+    app.include_router(
+        build_metrics_router(engine, token, loopback_server=is_loopback(listen_host))
+    )
     if settings.demo if settings.demo is not None else is_loopback(listen_host):
         demo = DemoApp(settings.data_dir, units, settings.api_prefix)
         app.include_router(build_demo_router(demo), prefix="/demo")

@@ -124,7 +124,8 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token a Prometheus scraper presents at /metrics; unset: loopback only.",
+        description="Bearer token a Prometheus scraper presents at /metrics; unset: answered "
+        "only when the server listens on loopback, to unproxied loopback requests.",
     )
 
     @model_validator(mode="after")
