@@ -14,6 +14,7 @@ from openidv.api.auth import AuthPolicy
 from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
 from openidv.api.limits import BodyLimit
+from openidv.api.ratelimit import Rules, make_limiter
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
 from openidv.capture.demo import DemoApp, build_demo_router
@@ -100,13 +101,22 @@ def create_app(
         reject_non_wallclock_timestamps=settings.auth_reject_non_wallclock_timestamps,
         nonce_retention_seconds=settings.auth_nonce_retention_seconds,
     )
+    # Failed signatures, tokens and logins: counted in Redis when the queue is (N web processes).
+    limiter = make_limiter(
+        settings.queue_url,
+        Rules.configured(settings.failure_limit_per_address, settings.failure_limit_per_app),
+    )
     app.state.api = ApiServices(
-        gateway=Gateway(units, policy, settings.api_prefix),
-        sandbox_gateway=Gateway(units, policy, settings.sandbox_prefix, sandbox=True),
+        gateway=Gateway(units, policy, settings.api_prefix, limiter=limiter),
+        sandbox_gateway=Gateway(
+            units, policy, settings.sandbox_prefix, sandbox=True, limiter=limiter
+        ),
         sessions=sessions,
         supported_documents_file=settings.supported_documents_file,
     )
-    app.state.capture = CaptureServices(units=units, sessions=sessions, jobs=runtime.jobs)
+    app.state.capture = CaptureServices(
+        units=units, sessions=sessions, jobs=runtime.jobs, failures=limiter
+    )
     install_error_handlers(app)
     for prefix, sandbox in ((settings.api_prefix, False), (settings.sandbox_prefix, True)):
         app.include_router(build_router(sandbox=sandbox), prefix=prefix)
@@ -119,6 +129,7 @@ def create_app(
         four_eyes=settings.review_four_eyes,
         secure_cookies=settings.console_secure_cookies,
         prefix="/console",
+        failures=limiter,
     )
     app.mount("/console/static", console_static(), name="console-static")
     app.include_router(build_console_router(), prefix="/console")

@@ -60,6 +60,18 @@ class Settings(BaseSettings):
         "(refused with 413 before it is read).",
     )
 
+    failure_limit_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Failed signatures (or client tokens) one address may send per minute "
+        "before it is refused with 429.",
+    )
+    failure_limit_per_app: int = Field(
+        default=600,
+        ge=1,
+        description="Failed signatures for one sdkId per minute, from all addresses together.",
+    )
+
     # Session rules that are ours to choose (Yoti documents defaults, not limits).
     default_client_session_token_ttl: int = 600
     default_resources_ttl: int = 604800

@@ -97,6 +97,7 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         webhook_allowed_networks="127.0.0.0/8",  # the attacker's receivers, on loopback
         webhook_timeout_seconds=2,
         demo=True,  # turned on as an operator would (the test server's host is not known)
+        failure_limit_per_address=1_000_000,  # see test_rate_limits.py, with its own apps
     )
     upgrade(database_url)
     app = create_app(settings)

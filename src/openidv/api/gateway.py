@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+from urllib.parse import parse_qs
 
 from fastapi import Request
 from sqlalchemy import Connection
@@ -27,6 +28,7 @@ from openidv.api.auth import (
     purge_old_nonces,
 )
 from openidv.api.errors import ApiError, PropertyError, not_found
+from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.api.signing import MessageDigest
 from openidv.sessions.rules import SpecRuleError
 from openidv.sessions.service import MediaNotFound, SessionBusy, SessionNotFound
@@ -83,6 +85,14 @@ def _domain_error(exc: Exception) -> ApiError:
     )
 
 
+def _query_sdk_id(query: bytes) -> str | None:
+    try:
+        values = parse_qs(query.decode("utf-8")).get("sdkId")
+    except UnicodeDecodeError:
+        return None
+    return values[0][:64] if values else None
+
+
 def _large_body(request: Request) -> bool:
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -103,9 +113,16 @@ async def _read_signed_body(request: Request, raw: RawRequest) -> RawRequest:
 
 class Gateway:
     def __init__(
-        self, units: Units, policy: AuthPolicy, api_prefix: str, *, sandbox: bool = False
+        self,
+        units: Units,
+        policy: AuthPolicy,
+        api_prefix: str,
+        *,
+        sandbox: bool = False,
+        limiter: Limiter | None = None,
     ) -> None:
         self.sandbox = sandbox
+        self._limiter = limiter or make_limiter(None)
         self._policy = policy
         self._prefix = api_prefix.rstrip("/").encode("ascii")
         self._units = units
@@ -127,18 +144,31 @@ class Gateway:
         self, request: Request, handler: Callable[[Work], T], sdk_id: str | None = None
     ) -> T:
         raw = self.raw_request(request)
-        if _large_body(request):
-            # A large (or chunked) body costs something to read: first refuse whatever would
-            # be refused anyway, without reading it (the nonce is not consumed here).
-            unread = raw
-            await self._units.run(lambda conn: precheck(conn, unread, self._policy, sdk_id))
-        raw = await _read_signed_body(request, raw)
+        address = request.client.host if request.client else "unknown"
+        app_id = sdk_id or _query_sdk_id(raw.query)
+        per_address = [(self._limiter.rules.signature_per_address, address)]
+        per_app = [(self._limiter.rules.signature_per_app, app_id)] if app_id else []
+        # Who keeps failing is refused before costing a signature verification.
+        await self._limiter.refuse_if_over(*per_address, *per_app)
+        try:
+            if _large_body(request):
+                # A large (or chunked) body costs something to read: first refuse whatever
+                # would be refused anyway, without reading it (the nonce is not consumed).
+                unread = raw
+                await self._units.run(lambda conn: precheck(conn, unread, self._policy, sdk_id))
+            raw = await _read_signed_body(request, raw)
 
-        def attempt(conn: Connection) -> Outcome[T]:
-            return self._attempt(conn, raw, handler, sdk_id)
+            def attempt(conn: Connection) -> Outcome[T]:
+                return self._attempt(conn, raw, handler, sdk_id)
 
-        outcome = await self._units.run(attempt)
-        return outcome.unwrap()
+            outcome = await self._units.run(attempt)
+            return outcome.unwrap()
+        except ApiError as exc:
+            if exc.status == 401:  # bad signature, stale timestamp, replayed nonce
+                await self._limiter.failed(*per_address, *per_app)
+            elif exc.body.code == "APP_NOT_FOUND":  # probing for sdkIds
+                await self._limiter.failed(*per_address)
+            raise
 
     def _attempt(
         self, conn: Connection, raw: RawRequest, handler: Callable[[Work], T], sdk_id: str | None

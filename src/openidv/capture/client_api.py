@@ -42,6 +42,7 @@ from starlette.responses import Response
 
 from openidv.api.errors import ApiError, malformed, payload_validation_error
 from openidv.api.limits import MAX_MEDIA_BYTES
+from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.capture.images import ImageRefused, sniff
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
@@ -78,6 +79,7 @@ class CaptureServices:
     # Images decoded at once (a 50 MP HEIC needs ~600 MB while it decodes).
     max_decoding: int = 2
     _limiter: CapacityLimiter | None = None
+    failures: Limiter = dataclasses.field(default_factory=lambda: make_limiter(None))
 
     def decoding(self) -> CapacityLimiter:
         # Made on first use: an anyio limiter belongs to the running event loop.
@@ -192,6 +194,11 @@ async def _run(
     after_submit: bool = False,
 ) -> T:
     token = request.headers.get(TOKEN_HEADER)
+    services = _services(request)
+    address = [
+        (services.failures.rules.token_per_address, request.client.host if request.client else "-")
+    ]
+    await services.failures.refuse_if_over(*address)  # before any token lookup
 
     def authorised(conn: Connection) -> T:
         now = utcnow()
@@ -201,7 +208,12 @@ async def _run(
         except evidence.EvidenceRefused as exc:
             raise ApiError(_REFUSALS.get(exc.code, 400), exc.code, str(exc)) from exc
 
-    return await _services(request).units.run(authorised)
+    try:
+        return await services.units.run(authorised)
+    except ApiError as exc:
+        if exc.body.code == "BAD_TOKEN":
+            await services.failures.failed(*address)
+        raise
 
 
 async def _body(request: Request, model: type[B]) -> B:
