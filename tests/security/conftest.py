@@ -15,16 +15,21 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from openidv.api.apps import generate_key_pair, register_app
 from openidv.app import create_app
+from openidv.checks.processing import run_item
 from openidv.review.accounts import add_reviewer
+from openidv.sessions.models import Task
 from openidv.settings import Settings
+from openidv.store.db import table_of
 from openidv.store.migrate import upgrade
 from tests.conftest import _serve
 from tests.signing import SignedClient
 
 PASSWORD = "correct horse battery"
+tasks_t = table_of(Task)
 PNG = (  # a 1x1 PNG
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
@@ -68,6 +73,50 @@ class Target:
         assert created.status_code == 201, created.text
         body = created.json()
         return body["session_id"], body["client_session_token"]
+
+
+@dataclass
+class Case:
+    """A case a reviewer holds: a text extraction left to a person, claimed."""
+
+    session_id: str
+    task_id: str
+    reviewer: httpx.Client
+    csrf: str
+
+
+def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = None) -> Case:
+    """The capture journey (one passport page), the worker's own run of the undecided task
+    (the security server's engine leaves it to review), and a new reviewer's claim."""
+    spec = {**(spec or {}), "requested_tasks": [
+        {"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": {"manual_check": "FALLBACK"}}
+    ]}  # fmt: skip
+    session_id, token = target.session(shop, spec)
+    client = f"{target.api}/client/sessions/{session_id}"
+    with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
+        config = http.get(f"{client}/configuration").json()
+        requirement = config["capture"]["required_resources"][0]["id"]
+        resource = http.post(
+            f"{client}/resources",
+            json={"requirement_id": requirement, "document_type": "PASSPORT",
+                  "issuing_country": "GBR"},
+        ).json()["id"]  # fmt: skip
+        page = http.put(
+            f"{client}/resources/{resource}/media", content=PNG,
+            headers={"Content-Type": "image/png"},
+        )  # fmt: skip
+        assert page.status_code == 201, page.text
+        assert http.post(f"{client}/submit").status_code == 202
+    with target.app.state.engine.connect() as conn:
+        task_id: str = conn.execute(
+            select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)
+        ).scalar_one()
+    run_item(target.app.state.runtime.processing, "task", task_id)  # undecided: to review
+    reviewer = target.reviewer(f"r-{task_id[:8]}@example.com")
+    csrf = csrf_of(reviewer.get("/").text)
+    claimed = reviewer.post(f"/items/task/{task_id}/claim", data={"csrf": csrf})
+    assert claimed.status_code == 303, claimed.text
+    return Case(session_id, task_id, reviewer, csrf)
 
 
 def login(target: Target, email: str, password: str = PASSWORD) -> httpx.Client:

@@ -14,7 +14,7 @@ import pytest
 
 from openidv.sessions.service import store_media
 from openidv.store.db import utcnow
-from tests.security.conftest import PNG, Target
+from tests.security.conftest import PNG, Target, held_case
 
 HTML = b"<!doctype html><script src='/console/media/x/y'></script><p>click me</p>"
 
@@ -71,12 +71,11 @@ def _stored(target: Target, session_id: str, content: bytes, content_type: str) 
 def test_console_never_serves_media_a_browser_would_run(
     target: Target, content: bytes, content_type: str
 ) -> None:
-    with target.integrator(sandbox=True) as attacker:
-        session_id, _ = target.session(attacker)
-    media_id = _stored(target, session_id, content, content_type)
-    admin = target.reviewer(f"admin-{media_id[:8]}@example.com", role="admin")
-    served = admin.get(f"/media/{session_id}/{media_id}")
-    admin.close()
+    with target.integrator() as shop:
+        case = held_case(target, shop)
+    media_id = _stored(target, case.session_id, content, content_type)
+    served = case.reviewer.get(f"/media/{case.session_id}/{media_id}")
+    case.reviewer.close()
     assert served.status_code == 200
     assert served.headers["content-type"] == "application/octet-stream"
     assert served.headers["content-disposition"].startswith("attachment")
@@ -86,12 +85,35 @@ def test_console_never_serves_media_a_browser_would_run(
 
 def test_console_shows_real_images_inline(target: Target) -> None:
     with target.integrator() as shop:
-        session_id, _ = target.session(shop)
-    media_id = _stored(target, session_id, PNG, "image/png")
-    admin = target.reviewer(f"viewer-{media_id[:8]}@example.com", role="admin")
-    served = admin.get(f"/media/{session_id}/{media_id}")
-    admin.close()
+        case = held_case(target, shop)
+    media_id = _stored(target, case.session_id, PNG, "image/png")
+    served = case.reviewer.get(f"/media/{case.session_id}/{media_id}")
+    case.reviewer.close()
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/png"
     assert "content-disposition" not in served.headers
     assert served.headers["content-security-policy"] == "sandbox; default-src 'none'"
+
+
+def test_console_media_only_for_a_case_the_reviewer_holds(target: Target) -> None:
+    """Low: any logged-in reviewer (or admin) could fetch any session's media by its ids."""
+    with target.integrator() as shop:
+        case = held_case(target, shop)
+        other = target.session(shop)[0]  # nobody's case
+    page = _stored(target, case.session_id, PNG, "image/png")
+    elsewhere = _stored(target, other, PNG, "image/png")
+    outsider = target.reviewer(f"o-{page[:8]}@example.com")
+    admin = target.reviewer(f"a-{page[:8]}@example.com", role="admin")
+    try:
+        assert case.reviewer.get(f"/media/{case.session_id}/{page}").status_code == 200
+        assert case.reviewer.get(f"/media/{other}/{elsewhere}").status_code == 404
+        assert outsider.get(f"/media/{case.session_id}/{page}").status_code == 404
+        assert admin.get(f"/media/{case.session_id}/{page}").status_code == 404
+        released = case.reviewer.post(
+            f"/items/task/{case.task_id}/release", data={"csrf": case.csrf}
+        )
+        assert released.status_code == 303
+        assert case.reviewer.get(f"/media/{case.session_id}/{page}").status_code == 404
+    finally:
+        for client in (case.reviewer, outsider, admin):
+            client.close()

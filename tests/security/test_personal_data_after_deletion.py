@@ -13,19 +13,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select, text, update
 
-from openidv.checks.processing import run_item
 from openidv.retention.models import DeletionReceipt
 from openidv.runtime import reconcile
-from openidv.sessions.models import Session, Task
+from openidv.sessions.models import Session
 from openidv.store.db import Base, table_of, utcnow
-from tests.security.conftest import PNG, Target, csrf_of
+from tests.security.conftest import Target, held_case
 from tests.signing import SignedClient
 
 sessions_t = table_of(Session)
-tasks_t = table_of(Task)
 receipts_t = table_of(DeletionReceipt)
 
 
@@ -54,42 +51,15 @@ def _reviewed_session(target: Target, shop: SignedClient, fields: dict[str, str]
         "user_tracking_id": f"utid-{uuid.uuid4()}",
         "notifications": {"endpoint": "https://hooks.example.com/idv",
                           "auth_token": f"shop:secret-{uuid.uuid4()}"},
-        "requested_tasks": [{"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION",
-                             "config": {"manual_check": "FALLBACK"}}],
     }  # fmt: skip
-    session_id, token = target.session(shop, spec)
-    client = f"{target.api}/client/sessions/{session_id}"
-    with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
-        config = http.get(f"{client}/configuration").json()
-        requirement = config["capture"]["required_resources"][0]["id"]
-        resource = http.post(
-            f"{client}/resources",
-            json={"requirement_id": requirement, "document_type": "PASSPORT",
-                  "issuing_country": "GBR"},
-        ).json()["id"]  # fmt: skip
-        page = http.put(
-            f"{client}/resources/{resource}/media", content=PNG,
-            headers={"Content-Type": "image/png"},
-        )  # fmt: skip
-        assert page.status_code == 201, page.text
-        assert http.post(f"{client}/submit").status_code == 202
-    with target.app.state.engine.connect() as conn:
-        task_id = conn.execute(
-            select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)
-        ).scalar_one()
-    run_item(target.app.state.runtime.processing, "task", task_id)  # undecided: to review
-
-    reviewer = target.reviewer(f"r-{task_id[:8]}@example.com")
-    csrf = csrf_of(reviewer.get("/").text)
-    claimed = reviewer.post(f"/items/task/{task_id}/claim", data={"csrf": csrf})
-    assert claimed.status_code == 303, claimed.text
-    decided = reviewer.post(
-        f"/items/task/{task_id}/decide",
-        data={"csrf": csrf, "value": "PROGRESS", "fields": json.dumps(fields)},
+    case = held_case(target, shop, spec)
+    decided = case.reviewer.post(
+        f"/items/task/{case.task_id}/decide",
+        data={"csrf": case.csrf, "value": "PROGRESS", "fields": json.dumps(fields)},
     )
     assert decided.status_code == 303, decided.text
-    reviewer.close()
-    return session_id
+    case.reviewer.close()
+    return case.session_id
 
 
 def _fields() -> dict[str, str]:

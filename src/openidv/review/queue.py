@@ -103,6 +103,29 @@ def claim(conn: Connection, who: Account, kind: str, item_id: str, now: dt.datet
     append(conn, who.email, "claim", f"{kind}:{item_id}", {}, now)
 
 
+def holds_case_of(conn: Connection, who: Account, session_id: str) -> bool:
+    """Whether the reviewer works a case of this session now: an item they claimed, or a
+    proposal by someone else that they may confirm (the two ways the case page opens)."""
+    for table in TABLES.values():
+        claimed = conn.execute(
+            select(table.c.id).where(
+                table.c.session_id == session_id,
+                table.c.review_state == states.REVIEW_QUEUED,
+                table.c.claimed_by == who.id,
+            )
+        ).first()
+        if claimed is not None:
+            return True
+    proposal = conn.execute(
+        select(decisions_t.c.id).where(
+            decisions_t.c.session_id == session_id,
+            decisions_t.c.state == "PROPOSED",
+            decisions_t.c.reviewer_id != who.id,
+        )
+    ).first()
+    return proposal is not None
+
+
 def release(conn: Connection, who: Account, kind: str, item_id: str, now: dt.datetime) -> None:
     table, row = _item(conn, kind, item_id)
     if row["claimed_by"] != who.id:

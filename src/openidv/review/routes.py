@@ -375,7 +375,9 @@ def build_console_router() -> APIRouter:
                 select(media_t).where(media_t.c.id == media_id, media_t.c.session_id == session_id)
             ).mappings().one_or_none()  # fmt: skip
             wrapped = _wrapped_key(conn, session_id)
-            if row is None or row["content_deleted_at"] is not None or wrapped is None:
+            # Only for a case the reviewer holds: evidence is seen because a case needs it.
+            held = review.holds_case_of(conn, who, session_id)
+            if row is None or row["content_deleted_at"] is not None or wrapped is None or not held:
                 return Response(status_code=404, headers=_HEADERS)
             append(conn, who.email, "view_media", f"media:{media_id}", {"session": session_id}, now)
             key = services.sessions.keyring.unwrap(wrapped, session_id)
