@@ -157,10 +157,17 @@ def _serve(
     if workers == 1:
         from openidv.app import create_app
 
-        uvicorn.run(create_app(settings, runtime), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings, runtime, listen_host=host),
+            host=host, port=port, log_level="warning",
+        )  # fmt: skip
         return
+    from openidv.app import is_loopback
+
     # Worker processes rebuild the app from the environment: pass the resolved settings on.
     os.environ["OPENIDV_DATA_DIR"] = str(settings.data_dir.resolve())
+    demo = settings.demo if settings.demo is not None else is_loopback(host)
+    os.environ["OPENIDV_DEMO"] = "true" if demo else "false"
     uvicorn.run(
         "openidv.app:app_from_environment",
         factory=True,
