@@ -99,7 +99,10 @@ def _stackable(a: MrzLineBox, b: MrzLineBox) -> bool:
 
 def find_mrz_lines(image: Array) -> list[MrzLineBox]:
     """The MRZ lines top to bottom (2 or 3 of them), or [] when none stand out."""
-    grey = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
+    # The brightest channel, not luma: the MRZ is printed black, so it stays dark there,
+    # while saturated colour (arrows and boxes drawn over a capture, red stamps, tinted
+    # security backgrounds) turns light and no longer fuses with the lines.
+    grey = np.ascontiguousarray(image.max(axis=2)) if image.ndim == 3 else image
     lines = _candidates(grey)
     best: list[MrzLineBox] = []
     # Walk up from the bottom: the MRZ is the lowest stack.
