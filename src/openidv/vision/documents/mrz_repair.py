@@ -40,7 +40,7 @@ from openidv.vision.mrz import _detect_layout as detect_layout
 from openidv.vision.mrz import _Layout as Layout
 from openidv.vision.mrz import _Span as Span
 
-__all__ = ["CellRead", "constrain_classes", "repair_by_check_digits"]
+__all__ = ["LOOK_ALIKES", "CellRead", "constrain_classes", "repair_by_check_digits"]
 
 Cell = tuple[int, int]  # (line, column), 0-based
 
@@ -53,6 +53,8 @@ LETTER_TO_DIGIT = {
     "G": "6", "B": "8", "A": "4",
 }  # fmt: skip
 DIGIT_TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
+# Pairs drawn alike in OCR-B (the recogniser reads the shape surely, only not its class).
+LOOK_ALIKES = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8"}
 # A runner-up weaker than this is not tried by the check-digit search (a repair it would make
 # is as likely a coincidence of the mod-10 sum as a correction).
 MIN_REPAIR_PROB = 0.05
@@ -163,7 +165,11 @@ def constrain_classes(
         return list(lines), []
     rows = [list(line) for line in lines]
     repairs: list[MrzRepair] = []
-    for (row, column), (kind, allowed) in _classes(layout).items():
+    classes = _classes(layout)
+    # The layout's document code letter (P for TD3, V for visas, A/C/I for cards) is known
+    # from the line lengths (and a leading V): the code gets the runner-up that fits it.
+    classes[(0, 0)] = ("document_code", layout.document_codes)
+    for (row, column), (kind, allowed) in classes.items():
         have = rows[row][column]
         if have in allowed or allowed >= DIGITS:
             continue
@@ -180,6 +186,21 @@ def constrain_classes(
         repairs.append(
             MrzRepair(field, row + 1, column + 1, have, want, basis="allows only letters there")
         )
+    name = layout.name
+    raw = "".join(rows[name.line][name.start : name.end])
+    if raw[-1] != FILLER and raw[:-1].endswith(FILLER * 3) and raw.strip(FILLER) != raw[-1]:
+        # One character after a run of closing fillers at the line's end: no name resumes
+        # there ('<<' comes once, between surname and given names), it is a mark beside
+        # the line (an arrow head, a stamp's edge) read as a letter.
+        column = name.end - 1
+        repairs.append(
+            MrzRepair(
+                "given_names" if FILLER * 2 in raw[:-1].rstrip(FILLER) else "surname",
+                name.line + 1, column + 1, raw[-1], FILLER,
+                basis="cannot resume after its closing fillers",
+            )
+        )  # fmt: skip
+        rows[name.line][column] = FILLER
     return ["".join(row) for row in rows], repairs
 
 
@@ -301,13 +322,41 @@ def repair_by_check_digits(
         chosen = _composite_digit(rows, grid, layout)
         if chosen:
             fields.update(dict.fromkeys(chosen, "composite"))
-    repairs = [
+    repairs: list[MrzRepair] = [
         MrzRepair(fields[cell], cell[0] + 1, cell[1] + 1, rows[cell[0]][cell[1]], char)
         for cell, char in sorted((chosen or {}).items())
     ]
     trial = _apply(rows, chosen or {})
     trial, country_repairs = _repair_countries(trial, grid, layout)
-    return ["".join(row) for row in trial], [*repairs, *country_repairs]
+    repairs.extend(country_repairs)
+    code = _implied_code(trial, layout)
+    if code is not None:
+        repairs.append(code)
+        trial[0][0] = code.replacement
+    return ["".join(row) for row in trial], repairs
+
+
+def _implied_code(rows: Sequence[Sequence[str]], layout: Layout) -> MrzRepair | None:
+    """The document code's letter where the layout allows only one and its check digits
+    prove the layout: two lines of 44 whose composite holds are a passport (visas have no
+    composite), whose code starts with P, whatever covered it (a stamp, a drawn dot)."""
+    allowed = layout.document_codes
+    have = rows[0][0]
+    if len(allowed) != 1 or have in allowed or layout.composite_check is None:
+        return None
+    if not _composite_holds(rows, layout) or not all(
+        _holds(rows, group.data, group.check) for group in _groups(layout)[1:]
+    ):
+        return None
+    (want,) = allowed
+    return MrzRepair(
+        "document_code",
+        1,
+        1,
+        have,
+        want,
+        basis="is the only code of a layout whose check digits hold",
+    )
 
 
 def _composite_digit(

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from openidv.vision.documents.mrz_repair import (
+    LOOK_ALIKES,
     CellRead,
     constrain_classes,
     repair_by_check_digits,
@@ -41,7 +43,9 @@ from openidv.vision.mrz import FILLER, MrzRepair, MrzResult, normalise_ocr_lines
 from openidv.vision.mrz import _clean_line as clean_line
 from openidv.vision.mrz import _detect_layout as detect_layout
 
-__all__ = ["MrzLegibility", "letter_positions", "parse_ocr_lines", "read_ocr_lines"]
+__all__ = [
+    "MrzLegibility", "letter_positions", "mrz_char_count", "parse_ocr_lines", "read_ocr_lines",
+]  # fmt: skip
 
 _DIGIT_TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"})
 _SWAPS = {
@@ -68,6 +72,12 @@ _HOMOGLYPHS = str.maketrans(
     }
 )
 
+
+MRZ_WIDTHS = (30, 36, 44)
+# Extra characters at a line's ends that are cut away to find an MRZ layout, and how many
+# such cuts of the lines are tried at most.
+MAX_TRIM = 3
+MAX_TRIM_VARIANTS = 64
 
 # Fields whose least sure character `MrzLegibility.field_confidence` reports.
 LEGIBILITY_FIELDS = (
@@ -177,6 +187,38 @@ def read_ocr_lines(
     use the recogniser's runner-ups (`mrz_repair`)."""
     reads = [_as_read(text) for text in texts]
     cleaned = [_clean_cells(read) for read in reads]
+    best = _read_cells(cleaned, today, number_hint)
+    if best[0].format is None:
+        # Marks drawn or printed beside a line (an arrow head, a stamp's edge) read as a few
+        # extra characters at one end: the line cut to an MRZ width at either end.
+        for variant in itertools.islice(_trimmed(cleaned), MAX_TRIM_VARIANTS):
+            trial = _read_cells(variant, today, number_hint)
+            if _rank(trial[0]) > _rank(best[0]):
+                best = trial
+    return best
+
+
+def _rank(result: MrzResult) -> tuple[int, int, int]:
+    return (int(result.valid), int(result.format is not None), -len(result.problems))
+
+
+def _trimmed(cleaned: Sequence[Sequence[CellRead]]) -> Iterator[list[list[CellRead]]]:
+    options: list[list[list[CellRead]]] = []
+    for line in cleaned:
+        cuts = [list(line)]
+        for width in MRZ_WIDTHS:
+            excess = len(line) - width
+            if 0 < excess <= MAX_TRIM:
+                cuts.extend(list(line[start : start + width]) for start in range(excess + 1))
+        options.append(cuts)
+    for variant in itertools.product(*options):
+        if any(len(cut) != len(line) for cut, line in zip(variant, cleaned, strict=True)):
+            yield list(variant)
+
+
+def _read_cells(
+    cleaned: Sequence[Sequence[CellRead]], today: dt.date, number_hint: str | None
+) -> tuple[MrzResult, MrzLegibility]:
     lines = normalise_ocr_lines(["".join(cell.char for cell in line) for line in cleaned])
     grid = _align(lines, cleaned)
     repairs: list[MrzRepair] = []
@@ -189,6 +231,11 @@ def read_ocr_lines(
         result = _with_repairs(result, repairs)
     result = _swap_number(result, today, number_hint)
     return result, _legibility(result, grid, repairs)
+
+
+def mrz_char_count(text: str) -> int:
+    """How many characters of a recognised text are MRZ characters once cleaned."""
+    return len(clean_line(text.translate(_HOMOGLYPHS)))
 
 
 def _as_read(text: str | LineRead) -> LineRead:
@@ -294,8 +341,11 @@ def _legibility(
         return MrzLegibility()  # text without the recogniser's probabilities
     for repair in repairs:
         cell = grid[repair.line - 1][repair.position - 1]
-        offered = dict(cell.alternatives)
-        probs[repair.line - 1][repair.position - 1] = offered.get(repair.replacement, 0.0)
+        prob = dict(cell.alternatives).get(repair.replacement, 0.0)
+        if LOOK_ALIKES.get(repair.original) == repair.replacement and cell.confidence:
+            # O for 0 and the like: one glyph shape, read surely; only its class was wrong.
+            prob = max(prob, cell.confidence)
+        probs[repair.line - 1][repair.position - 1] = prob
     lines = tuple(
         round(statistics.fmean(known), 4) if (known := [p for p in row if p is not None]) else 0.0
         for row in probs

@@ -44,9 +44,20 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
+from openidv.vision.documents.band import (
+    MrzLineBox,
+    find_mrz_lines,
+    find_mrz_stacks,
+    line_crop,
+    turned_half,
+)
 from openidv.vision.documents.locate import WORK_WIDTH, decode_image, locate_document
-from openidv.vision.documents.mrz_text import MrzLegibility, parse_ocr_lines, read_ocr_lines
+from openidv.vision.documents.mrz_text import (
+    MrzLegibility,
+    mrz_char_count,
+    parse_ocr_lines,
+    read_ocr_lines,
+)
 from openidv.vision.documents.ocr import OcrEngine, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.printed import PrintedLines
@@ -82,6 +93,12 @@ MIN_IMAGE_LENGTH = round(30 * MIN_MRZ_CHAR_PX)
 INK_CROP_SHARE = 0.8
 # Text straighter than this needs no rotation before the MRZ search (band copes).
 MIN_STRAIGHTEN_DEG = 2.0
+# Stacks of MRZ-like lines the straightened search reads at most (lowest first): a capture
+# that shows a page of text around the document has paragraphs that look like one.
+MAX_STRAIGHT_STACKS = 3
+# A read whose lines hold fewer MRZ characters than this is not an MRZ with a clipped glyph:
+# not worth reading again with looser crops.
+MIN_RETRY_CHARS = 20
 # Detector input limits (longest side): the VIZ text is 15-25 px high on a 1000 px page,
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
@@ -323,7 +340,7 @@ class DocumentReader:
             result = parse_ocr_lines(texts, today=today)
             if best is None or _rank(result) > _rank(best[0]):
                 best = result, texts
-            if result.valid:
+            if result.valid or max(mrz_char_count(read.text) for read in texts) < MIN_RETRY_CHARS:
                 break
         assert best is not None
         return best
@@ -443,24 +460,26 @@ class DocumentReader:
         height = max(1, round(region.shape[0] * zoom))
         interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
         region = np.asarray(cv2.resize(region, (WORK_WIDTH, height), interpolation=interpolation))
-        lines = find_mrz_lines(region)
+        stacks = find_mrz_stacks(region, limit=MAX_STRAIGHT_STACKS)
         timings["mrz_straighten"] = _elapsed_ms(start)
-        if not lines:
-            return None
-        # The text direction is known up to a half turn: the MRZ lies at the bottom.
-        halves = [2, 0] if self._on_top(region, lines) else [0, 2]
         best: _MrzRead | None = None
-        for half in halves:
-            turned = region if half == 0 else np.ascontiguousarray(np.rot90(region, 2))
-            trial, trial_texts, trial_lines = self._read_lines_of(
-                turned, today, timings, suffix=f"_straight{half * 90}",
-                lines=lines if half == 0 else None,
-            )  # fmt: skip
-            if trial is not None and (best is None or _rank(trial) > _rank(best.result)):
-                turn = round(angle + half * 90) % 360
-                best = _MrzRead(trial, trial_texts, trial_lines, turned, turn, zoom=zoom)
-            if trial is not None and trial.format is not None:
-                break
+        turned = np.ascontiguousarray(np.rot90(region, 2))
+        for index, stack in enumerate(stacks):
+            # The text direction is known up to a half turn: the MRZ lies at the bottom.
+            for half in [2, 0] if self._on_top(region, stack) else [0, 2]:
+                lines = stack if half == 0 else [turned_half(line, region.shape) for line in stack]
+                lines.sort(key=lambda line: line.centre[1])
+                trial, trial_texts, trial_lines = self._read_lines_of(
+                    region if half == 0 else turned, today, timings,
+                    suffix=f"_straight{index}_{half * 90}", lines=lines,
+                )  # fmt: skip
+                if trial is not None and (best is None or _rank(trial) > _rank(best.result)):
+                    best = _MrzRead(
+                        trial, trial_texts, trial_lines, region if half == 0 else turned,
+                        round(angle + half * 90) % 360, zoom=zoom,
+                    )  # fmt: skip
+                if trial is not None and trial.format is not None:
+                    return best
         return best
 
     # -- whole page -----------------------------------------------------------
@@ -820,7 +839,12 @@ def _number_in_doubt(mrz: MrzResult | None) -> bool:
     if mrz is None or mrz.format is None:
         return False
     number = mrz.document_number
-    return not number.valid or any(char in _NEUTRAL_CHARS for char in number.value or "")
+    # A number repaired from the recogniser's runner-ups passed its one check digit only.
+    return (
+        not number.valid
+        or number.repaired
+        or any(char in _NEUTRAL_CHARS for char in number.value or "")
+    )
 
 
 def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
@@ -829,7 +853,22 @@ def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
     read = mrz.document_number.value
     if printed is None or read is None or mrz.document_number.valid is not True:
         return mrz
-    if len(printed) != len(read) or printed == read:
+    if printed == read:
+        return mrz
+    if mrz.document_number.repaired:
+        # The repair made the check digit hold, but the printed number (read with
+        # confidence) says otherwise: one check digit is too weak to overrule it.
+        problem = MrzProblem(
+            ProblemCode.AMBIGUOUS,
+            f"the MRZ number was repaired to {read!r} but {printed!r} is printed",
+            "document_number",
+        )
+        return dataclasses.replace(
+            mrz,
+            document_number=dataclasses.replace(mrz.document_number, valid=False),
+            problems=(*mrz.problems, problem),
+        )
+    if len(printed) != len(read):
         return mrz
     if not all(a == b or (a, b) in _NEUTRAL_SWAPS for a, b in zip(read, printed, strict=True)):
         return mrz
