@@ -43,7 +43,8 @@ def _documents() -> list[dict[str, Any]]:
 def _best(results: list[MrzResult | None]) -> MrzResult | None:
     read = [result for result in results if result is not None and result.format is not None]
     valid = [result for result in read if result.valid]
-    return (valid or read or [None])[0]
+    ranked = valid or read
+    return ranked[0] if ranked else None
 
 
 def _false_accepts(result: MrzResult, truth: dict[str, Any]) -> list[str]:
