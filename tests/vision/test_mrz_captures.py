@@ -169,3 +169,19 @@ def test_names_come_with_their_legibility(reader: DocumentReader) -> None:
     fields = reading.mrz_field_confidence
     assert {"surname", "given_names", "document_code", "document_number"} <= set(fields)
     assert all(0.0 <= value <= 1.0 for value in fields.values())
+
+
+def test_a_two_page_booklet_scan(reader: DocumentReader) -> None:
+    # The data page below the facing page, as a flatbed scan of the open booklet shows it:
+    # a portrait frame whose top half holds printed text but no MRZ.
+    doc = generate_document(50, fmt=DocFormat.TD3)
+    page = _page(doc)
+    facing = _page(generate_document(51, fmt=DocFormat.TD3))
+    top = _mrz_box(facing)[1]
+    facing = facing.crop((0, 0, facing.width, top - 4)).resize(page.size)
+    scan = Image.new("RGB", (page.width + 60, 2 * page.height + 90), (250, 250, 250))
+    scan.paste(facing, (30, 30))
+    scan.paste(page, (30, page.height + 60))
+    ImageDraw.Draw(scan).line((0, page.height + 45, scan.width, page.height + 45), (90, 90, 90), 3)
+    reading = _read(reader, doc, scan)
+    assert _exact(reading, doc), reading.mrz_text

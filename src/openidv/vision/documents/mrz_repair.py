@@ -256,6 +256,18 @@ def _text(rows: Sequence[Sequence[str]], spans: Sequence[Span]) -> str:
     return "".join("".join(rows[s.line][s.start : s.end]) for s in spans)
 
 
+def _fields_hold(rows: Sequence[Sequence[str]], layout: Layout) -> bool:
+    """Every field's own check digit holds (a long number's lies in the optional data,
+    which the composite covers)."""
+    for group in _groups(layout):
+        long_number = rows[group.check.line][group.check.start] == FILLER
+        if group.field == "document_number" and layout.long_number and long_number:
+            continue
+        if not _holds(rows, group.data, group.check):
+            return False
+    return True
+
+
 def _apply(rows: Sequence[Sequence[str]], change: dict[Cell, str]) -> list[list[str]]:
     trial = [list(row) for row in rows]
     for (row, column), char in change.items():
@@ -344,9 +356,7 @@ def _implied_code(rows: Sequence[Sequence[str]], layout: Layout) -> MrzRepair | 
     have = rows[0][0]
     if len(allowed) != 1 or have in allowed or layout.composite_check is None:
         return None
-    if not _composite_holds(rows, layout) or not all(
-        _holds(rows, group.data, group.check) for group in _groups(layout)[1:]
-    ):
+    if not _composite_holds(rows, layout) or not _fields_hold(rows, layout):
         return None
     (want,) = allowed
     return MrzRepair(
@@ -367,7 +377,7 @@ def _composite_digit(
     span = layout.composite_check
     if span is None or _composite_holds(rows, layout) is not False:
         return None
-    if not all(_holds(rows, g.data, g.check) for g in _groups(layout)[1:]):
+    if not _fields_hold(rows, layout):
         return None
     text = _text(rows, layout.composite)
     if any(char not in ALPHANUMERIC for char in text):

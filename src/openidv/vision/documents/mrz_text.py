@@ -262,9 +262,9 @@ def _clean_cells(read: LineRead) -> list[CellRead]:
         known = char.confidence >= 0
         alternatives: dict[str, float] = {}
         for alt, prob in char.alternatives:
-            for mapped in {_clean_one(alt)}:
-                if len(mapped) == 1 and prob > alternatives.get(mapped, 0.0):
-                    alternatives[mapped] = prob
+            mapped = _clean_one(alt)  # 'p' and a Greek rho are both a runner-up P
+            if len(mapped) == 1 and prob > alternatives.get(mapped, 0.0):
+                alternatives[mapped] = prob
         text = _clean_one(char.char)
         if not text and index in inner and alternatives:
             # A glyph the MRZ alphabet lacks inside the line ('|' for I): its likeliest
