@@ -40,7 +40,13 @@ from openidv.vision.mrz import _detect_layout as detect_layout
 from openidv.vision.mrz import _Layout as Layout
 from openidv.vision.mrz import _Span as Span
 
-__all__ = ["LOOK_ALIKES", "CellRead", "constrain_classes", "repair_by_check_digits"]
+__all__ = [
+    "IMPLIED_BASIS",
+    "LOOK_ALIKES",
+    "CellRead",
+    "constrain_classes",
+    "repair_by_check_digits",
+]
 
 Cell = tuple[int, int]  # (line, column), 0-based
 
@@ -61,6 +67,7 @@ MIN_REPAIR_PROB = 0.05
 # The document number: its check digit is its only test, so only a strong runner-up counts.
 MIN_NUMBER_REPAIR_PROB = 0.1
 MAX_CHANGES = 2
+IMPLIED_BASIS = "is the only code of a layout whose check digits hold"
 MAX_TRIALS = 4000
 
 
@@ -359,14 +366,7 @@ def _implied_code(rows: Sequence[Sequence[str]], layout: Layout) -> MrzRepair | 
     if not _composite_holds(rows, layout) or not _fields_hold(rows, layout):
         return None
     (want,) = allowed
-    return MrzRepair(
-        "document_code",
-        1,
-        1,
-        have,
-        want,
-        basis="is the only code of a layout whose check digits hold",
-    )
+    return MrzRepair("document_code", 1, 1, have, want, basis=IMPLIED_BASIS)
 
 
 def _composite_digit(

@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from openidv.vision.documents.mrz_repair import (
+    IMPLIED_BASIS,
     LOOK_ALIKES,
     CellRead,
     constrain_classes,
@@ -260,23 +261,26 @@ def _clean_cells(read: LineRead) -> list[CellRead]:
     cells: list[CellRead] = []
     for index, char in enumerate(chars):
         known = char.confidence >= 0
-        alternatives: dict[str, float] = {}
-        for alt, prob in char.alternatives:
-            mapped = _clean_one(alt)  # 'p' and a Greek rho are both a runner-up P
-            if len(mapped) == 1 and prob > alternatives.get(mapped, 0.0):
-                alternatives[mapped] = prob
+        # Labels that clean to one MRZ character ('P', 'p' and a Greek rho) are one reading
+        # of it: their probabilities add up.
+        probs: dict[str, float] = {}
+        for label, prob in ((char.char, char.confidence), *char.alternatives):
+            mapped = _clean_one(label)
+            if len(mapped) == 1 and prob > 0:
+                probs[mapped] = min(1.0, probs.get(mapped, 0.0) + prob)
         text = _clean_one(char.char)
-        if not text and index in inner and alternatives:
+        if not text and index in inner and probs:
             # A glyph the MRZ alphabet lacks inside the line ('|' for I): its likeliest
             # runner-up in the alphabet, rather than dropping it and shifting the line.
-            best = max(alternatives, key=alternatives.__getitem__)
-            if alternatives[best] >= 0.1:
+            best = max(probs, key=probs.__getitem__)
+            if probs[best] >= 0.1:
                 text = best
         for out in text:
             others = tuple(
-                sorted(((a, p) for a, p in alternatives.items() if a != out), key=lambda x: -x[1])
+                sorted(((a, p) for a, p in probs.items() if a != out), key=lambda x: -x[1])
             )
-            cells.append(CellRead(out, char.confidence if known else None, others))
+            own = round(probs.get(out, char.confidence), 4) if known else None
+            cells.append(CellRead(out, own, others))
     return cells
 
 
@@ -342,7 +346,9 @@ def _legibility(
     for repair in repairs:
         cell = grid[repair.line - 1][repair.position - 1]
         prob = dict(cell.alternatives).get(repair.replacement, 0.0)
-        if LOOK_ALIKES.get(repair.original) == repair.replacement and cell.confidence:
+        if repair.basis == IMPLIED_BASIS:
+            prob = 1.0  # not read but proven: the layout's check digits allow only it
+        elif LOOK_ALIKES.get(repair.original) == repair.replacement and cell.confidence:
             # O for 0 and the like: one glyph shape, read surely; only its class was wrong.
             prob = max(prob, cell.confidence)
         probs[repair.line - 1][repair.position - 1] = prob
