@@ -91,7 +91,7 @@ def test_a_quarter_turned_page_in_a_landscape_frame(reader: DocumentReader) -> N
     assert _exact(reading, doc), reading.mrz_text
 
 
-@pytest.mark.parametrize(("fmt", "glyph_px"), [(DocFormat.TD3, 6.0), (DocFormat.TD1, 7.0)])
+@pytest.mark.parametrize(("fmt", "glyph_px"), [(DocFormat.TD3, 6.5), (DocFormat.TD1, 7.0)])
 def test_small_images_are_read_by_the_height_of_their_mrz(
     reader: DocumentReader, fmt: DocFormat, glyph_px: float
 ) -> None:

@@ -122,3 +122,14 @@ def test_legibility_per_line_and_field() -> None:
     assert legibility.field_confidence["given_names"] == 0.99
     assert legibility.field_confidence["document_code"] == 0.99
     assert len(legibility.line_confidence) == 2 and legibility.line_confidence[0] < 0.99
+
+
+def test_a_run_of_fillers_read_as_letters_is_put_back() -> None:
+    # At 5-6 px the chevrons after the given names read as CCCC; the model had '<' second.
+    text = TD3[0][:28] + "CCCC" + TD3[0][32:]
+    line1 = _line(text, {i: ("C", (("<", 0.3),)) for i in range(28, 32)})
+    result, _ = read_ocr_lines([line1, _line(TD3[1], {})], today=TODAY)
+    assert result.lines == TD3 and result.given_names.value == "ANNA MARIA"
+    unsure = _line(text, {i: ("C", ()) for i in range(28, 32)})
+    result, _ = read_ocr_lines([unsure, _line(TD3[1], {})], today=TODAY)
+    assert result.lines != TD3  # left as read: the decision layer sees its confidence

@@ -67,6 +67,7 @@ MIN_REPAIR_PROB = 0.05
 # The document number: its check digit is its only test, so only a strong runner-up counts.
 MIN_NUMBER_REPAIR_PROB = 0.1
 MAX_CHANGES = 2
+MIN_FILLER_RUN = 4  # a run of one letter this long in a name is misread fillers
 IMPLIED_BASIS = "is the only code of a layout whose check digits hold"
 MAX_TRIALS = 4000
 
@@ -194,6 +195,7 @@ def constrain_classes(
             MrzRepair(field, row + 1, column + 1, have, want, basis="allows only letters there")
         )
     name = layout.name
+    repairs.extend(_filler_runs(rows, grid, name))
     raw = "".join(rows[name.line][name.start : name.end])
     if raw[-1] != FILLER and raw[:-1].endswith(FILLER * 3) and raw.strip(FILLER) != raw[-1]:
         # One character after a run of closing fillers at the line's end: no name resumes
@@ -209,6 +211,34 @@ def constrain_classes(
         )  # fmt: skip
         rows[name.line][column] = FILLER
     return ["".join(row) for row in rows], repairs
+
+
+def _filler_runs(
+    rows: list[list[str]], grid: Sequence[Sequence[CellRead]], name: Span
+) -> list[MrzRepair]:
+    """Runs of one letter in the name field that the recogniser also took for fillers: at 5-6
+    px a run of chevrons reads as CCCC or EEEE, which no name holds."""
+    repairs: list[MrzRepair] = []
+    row = rows[name.line]
+    column = name.start
+    while column < name.end:
+        end = column
+        while end < name.end and row[end] == row[column]:
+            end += 1
+        run = range(column, end)
+        if row[column] != FILLER and len(run) >= MIN_FILLER_RUN:
+            cells = [grid[name.line][c] for c in run]
+            if all(FILLER in dict(cell.alternatives) for cell in cells):
+                split = "".join(row[name.start : column]).find(FILLER * 2)
+                field = "given_names" if split >= 0 else "surname"
+                for c in run:
+                    repairs.append(
+                        MrzRepair(field, name.line + 1, c + 1, row[c], FILLER,
+                                  basis="holds no run of one letter; the model saw fillers")
+                    )  # fmt: skip
+                    row[c] = FILLER
+        column = end
+    return repairs
 
 
 def _options(

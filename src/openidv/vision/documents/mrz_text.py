@@ -83,7 +83,7 @@ MAX_TRIM_VARIANTS = 64
 # Fields whose least sure character `MrzLegibility.field_confidence` reports.
 LEGIBILITY_FIELDS = (
     "document_code", "issuing_state", "surname", "given_names", "document_number",
-    "nationality", "date_of_birth", "sex", "expiry_date",
+    "nationality", "date_of_birth", "sex", "expiry_date", "optional_data", "optional_data_2",
 )  # fmt: skip
 
 
@@ -358,6 +358,8 @@ def _legibility(
     )
     fields: dict[str, float] = {}
     for name, cells in _field_cells(result).items():
+        if name not in LEGIBILITY_FIELDS:
+            continue
         known = [p for r, c in cells if (p := probs[r][c]) is not None]
         if known:
             fields[name] = round(min(known), 4)
@@ -374,6 +376,10 @@ def _field_cells(result: MrzResult) -> dict[str, list[tuple[int, int]]]:
         "document_number": layout.document_number, "nationality": layout.nationality,
         "date_of_birth": layout.birth, "sex": layout.sex, "expiry_date": layout.expiry,
     }  # fmt: skip
+    for field, span in (("optional_data", layout.optional), ("optional_data_2", layout.optional_2)):
+        # Only where something is written: an unused zone is all fillers.
+        if span is not None and span.read(result.lines).strip(FILLER):
+            spans[field] = span
     cells = {name: list(span.cells()) for name, span in spans.items()}
     name = layout.name
     raw = result.lines[name.line][name.start : name.end]
