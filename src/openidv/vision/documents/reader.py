@@ -586,7 +586,7 @@ class DocumentReader:
                     Reason(
                         ReasonCode.IMAGE_TOO_SMALL,
                         f"the MRZ characters are {height:.1f} px high in the image: at least "
-                        f"{MIN_MRZ_CHAR_PX:.0f} px are needed to read them",
+                        f"{MIN_MRZ_CHAR_PX:.1f} px are needed to read them",
                     )
                 )
             mrz_quads = [line.quad(0.8, 0.35) for line in lines]
