@@ -364,11 +364,15 @@ def test_a_cards_mrz_number_is_settled_with_the_number_printed_on_its_front(
     reader: DocumentReader,
 ) -> None:
     # A real false reject of the document benchmark: the back's MRZ number Z67401789 read as
-    # 267401789 fails its check digit, and the back prints no number to settle it with.
+    # 267401789 fails its check digit, and the back prints no number to settle it with. The
+    # recogniser's runner-up (Z) now repairs it, but a repaired number is still compared
+    # with the printed one.
     doc = generate_document(600, fmt=DocFormat.TD1, two_sided=True)
     assert doc.back_image is not None
     alone = reader.read(doc.back_image, today=doc.today)
-    assert alone.mrz is not None and not alone.mrz.document_number.valid, alone.mrz_text
+    assert alone.mrz is not None, alone.mrz_text
+    number = alone.mrz.document_number
+    assert not number.valid or (number.repaired and number.value == doc.identity.document_number)
     front, back = reader.read_sides(doc.pages, today=doc.today, read_viz=False)
     assert back.mrz is not None and back.mrz.lines == doc.mrz_lines and back.mrz_valid
     assert front.viz["document_number"].value == doc.identity.document_number

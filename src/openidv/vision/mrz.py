@@ -133,19 +133,23 @@ class MrzProblem:
 
 @dataclass(frozen=True)
 class MrzRepair:
-    """One OCR letter read as the digit an ICAO numeric position must hold."""
+    """One character of the OCR text changed to what the MRZ must hold there."""
 
     field: str
     line: int  # 1-based, as a person counts
     position: int  # 1-based
     original: str
     replacement: str
+    # Why the change is believed: the field's check digit then holds (the default), or, for
+    # fields no check digit covers, what else vouches for it (the character class the
+    # position allows, the list of country codes).
+    basis: str = "check digit then holds"
 
     @property
     def message(self) -> str:
         return (
             f"line {self.line} position {self.position}: read {self.original!r} as "
-            f"{self.replacement!r} ({self.field.replace('_', ' ')} check digit then holds)"
+            f"{self.replacement!r} ({self.field.replace('_', ' ')} {self.basis})"
         )
 
 

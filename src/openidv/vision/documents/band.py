@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from openidv.vision.documents.ocr import crop_quad
 
-__all__ = ["MrzLineBox", "find_mrz_lines", "line_crop"]
+__all__ = ["MrzLineBox", "find_mrz_lines", "find_mrz_stacks", "line_crop", "turned_half"]
 
 Array = NDArray[np.uint8]
 
@@ -97,25 +97,54 @@ def _stackable(a: MrzLineBox, b: MrzLineBox) -> bool:
     )
 
 
+def _brightest(image: Array) -> Array:
+    # cv2 rather than ndarray.max(axis=2): ~1.5 ms instead of ~25 ms on a 1000 px page.
+    blue, green, red = cv2.split(image)
+    return np.asarray(cv2.max(cv2.max(blue, green), red), np.uint8)
+
+
 def find_mrz_lines(image: Array) -> list[MrzLineBox]:
     """The MRZ lines top to bottom (2 or 3 of them), or [] when none stand out."""
-    grey = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
+    stacks = find_mrz_stacks(image, limit=1)
+    return stacks[0] if stacks else []
+
+
+def find_mrz_stacks(image: Array, *, limit: int = 3) -> list[list[MrzLineBox]]:
+    """Up to ``limit`` stacks of 2-3 lines that could be the MRZ, lowest first: on a
+    capture that shows more than the document (a page of printed text under a card),
+    paragraphs below the MRZ form such stacks too, and only reading them tells."""
+    # The brightest channel, not luma: the MRZ is printed black, so it stays dark there,
+    # while saturated colour (arrows and boxes drawn over a capture, red stamps, tinted
+    # security backgrounds) turns light and no longer fuses with the lines.
+    grey = _brightest(image) if image.ndim == 3 else image
     lines = _candidates(grey)
-    best: list[MrzLineBox] = []
+    stacks: list[list[MrzLineBox]] = []
+    used: set[int] = set()
     # Walk up from the bottom: the MRZ is the lowest stack.
     for end in range(len(lines) - 1, 0, -1):
-        stack = [lines[end]]
+        if len(stacks) == limit:
+            break
+        if end in used:
+            continue
+        stack = [end]
         for index in range(end - 1, -1, -1):
             if len(stack) == 3:
                 break
-            if _stackable(lines[index], stack[0]):
-                stack.insert(0, lines[index])
-            elif lines[index].centre[1] < stack[0].centre[1] - 4 * stack[0].height:
+            if _stackable(lines[index], lines[stack[0]]):
+                stack.insert(0, index)
+            elif lines[index].centre[1] < lines[stack[0]].centre[1] - 4 * lines[stack[0]].height:
                 break
         if len(stack) >= 2:
-            best = stack
-            break
-    return best
+            stacks.append([lines[index] for index in stack])
+            used.update(stack)
+    return stacks
+
+
+def turned_half(line: MrzLineBox, shape: tuple[int, ...]) -> MrzLineBox:
+    """The same line on the image turned half a turn."""
+    height, width = shape[:2]
+    x, y = line.centre
+    return MrzLineBox((width - 1 - x, height - 1 - y), line.length, line.height, line.angle)
 
 
 def line_crop(image: Array, line: MrzLineBox, *, pad_x: float = 0.8, pad_y: float = 0.35) -> Array:

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from openidv.vision.documents.recogniser import LineRecogniser
+from openidv.vision.documents.recogniser import LineRead, LineRecogniser
 from openidv.vision.pinned import read_pinned
 
 __all__ = ["DET_MODEL", "REC_MODEL", "OcrEngine", "OcrModelError", "TextBox"]
@@ -178,6 +178,10 @@ class OcrEngine:
     def recognise(self, crops: list[Array]) -> list[tuple[str, float]]:
         """Text and confidence of each (upright, single-line) crop, in input order."""
         return self._rec(crops)
+
+    def recognise_chars(self, crops: list[Array]) -> list[LineRead]:
+        """As `recognise`, with each character's probability and runner-up labels."""
+        return self._rec.read_chars(crops)
 
     def upside_down_share(self, crops: list[Array]) -> float:
         """Share of the (single-line) crops the classifier is sure are upside down."""

@@ -45,19 +45,32 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
-from openidv.vision.documents.locate import decode_image, locate_document
+from openidv.vision.documents.band import (
+    MrzLineBox,
+    find_mrz_lines,
+    find_mrz_stacks,
+    line_crop,
+    turned_half,
+)
+from openidv.vision.documents.locate import WORK_WIDTH, decode_image, locate_document
 from openidv.vision.documents.matching import (
     MATCHED_FIELDS,
     find_mrz_values,
     may_hold_mrz_value,
 )
-from openidv.vision.documents.mrz_text import parse_ocr_lines
+from openidv.vision.documents.mrz_text import (
+    MrzLegibility,
+    mrz_char_count,
+    parse_ocr_lines,
+    read_ocr_lines,
+)
 from openidv.vision.documents.ocr import OcrEngine, TextBox, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.printed import PrintedLines
 from openidv.vision.documents.quality import QualityMeasures, glare_share, measure_quality
+from openidv.vision.documents.recogniser import LineRead
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
+from openidv.vision.documents.skew import ink_box, rotate_page, text_angle
 from openidv.vision.documents.transliterate import same_name, same_number
 from openidv.vision.documents.viz import VizField, extract_fields
 from openidv.vision.faces import Face, FaceEngine
@@ -80,7 +93,26 @@ __all__ = [
 Array = NDArray[np.uint8]
 T = TypeVar("T")
 
-MIN_IMAGE_SIDE = 200
+# Images are judged by the height of their MRZ characters, not their size: a 280 px card back
+# or a 130 px high crop of the MRZ alone reads. Below these no MRZ can be legible at all
+# (30 characters of `MIN_MRZ_CHAR_PX` on the long side, two lines on the short one).
+MIN_IMAGE_SIDE = 16
+# MRZ glyph height in source pixels below which nothing is read. On generated pages shrunk to
+# 5-6 px one MRZ in eight came back valid with fillers read as letters in the names (no
+# check digit covers them) and two in eight unread; from 6 px on, none of 50.
+MIN_MRZ_CHAR_PX = 6.0
+MIN_IMAGE_LENGTH = round(30 * MIN_MRZ_CHAR_PX)
+# The straightened search (`_read_straightened`) crops to the ink when it spans less than
+# this share of the page along an axis (a card lying small on a white table).
+INK_CROP_SHARE = 0.8
+# Text straighter than this needs no rotation before the MRZ search (band copes).
+MIN_STRAIGHTEN_DEG = 2.0
+# Stacks of MRZ-like lines the straightened search reads at most (lowest first): a capture
+# that shows a page of text around the document has paragraphs that look like one.
+MAX_STRAIGHT_STACKS = 3
+# A read whose lines hold fewer MRZ characters than this is not an MRZ with a clipped glyph:
+# not worth reading again with looser crops.
+MIN_RETRY_CHARS = 20
 # Detector input limits (longest side): the VIZ text is 15-25 px high on a 1000 px page,
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
@@ -368,11 +400,42 @@ class _Measured:
     texts: list[str]
     lines: list[MrzLineBox]
     turn: int
+    # The recogniser's reads of the MRZ lines (re-parsed with the printed number) and how
+    # sure it was of them.
+    reads: list[LineRead] = dataclasses.field(default_factory=list)
+    legibility: MrzLegibility = dataclasses.field(default_factory=MrzLegibility)
     viz_lines: PrintedLines | None = None
     # Text lines the detector found on the whole page (as read) while looking for an MRZ
     # that was not there: the VIZ read of such a page reuses them.
     page_quads: list[NDArray[np.float32]] | None = None
     portrait_px: int | None = None  # measured with the VIZ, once the page is upright
+
+
+@dataclasses.dataclass
+class _MrzRead:
+    """What the MRZ search found: the parsed MRZ, the recogniser's reads of its lines, their
+    boxes on ``page`` (the page as read: turned or straightened), the turn (deg, counter-
+    clockwise), and the text lines of the whole page when the detector had to look."""
+
+    result: MrzResult | None
+    reads: list[LineRead]
+    lines: list[MrzLineBox]
+    page: Array
+    turn: int
+    page_quads: list[NDArray[np.float32]] | None = None
+    zoom: float = 1.0  # pixels of ``page`` per pixel of the flattened document
+
+
+def _ink_crop(page: Array) -> Array:
+    """The part of the page its ink occupies, when that is clearly less than the page."""
+    box = ink_box(page)
+    if box is None:
+        return page
+    x0, y0, x1, y1 = box
+    height, width = page.shape[:2]
+    if x1 - x0 >= INK_CROP_SHARE * width and y1 - y0 >= INK_CROP_SHARE * height:
+        return page
+    return np.ascontiguousarray(page[y0:y1, x0:x1])
 
 
 class _ReadingCache:
@@ -432,32 +495,31 @@ class DocumentReader:
 
     def _read_lines(
         self, page: Array, lines: list[MrzLineBox], today: dt.date
-    ) -> tuple[MrzResult, list[str]]:
-        best: tuple[MrzResult, list[str]] | None = None
+    ) -> tuple[MrzResult, list[LineRead]]:
+        best: tuple[MrzResult, list[LineRead]] | None = None
         # Second try with looser crops: a glyph clipped by a tight box is the usual failure.
         for pad_x, pad_y in ((0.8, 0.35), (1.4, 0.7)):
             crops = [line_crop(page, line, pad_x=pad_x, pad_y=pad_y) for line in lines]
-            texts = [text for text, _ in self._ocr.recognise(crops)]
+            texts = self._ocr.recognise_chars(crops)
             result = parse_ocr_lines(texts, today=today)
             if best is None or _rank(result) > _rank(best[0]):
                 best = result, texts
-            if result.valid:
+            if result.valid or max(mrz_char_count(read.text) for read in texts) < MIN_RETRY_CHARS:
                 break
         assert best is not None
         return best
 
-    def _read_by_detection(self, page: Array, today: dt.date) -> tuple[MrzResult, list[str]]:
+    def _read_by_detection(self, page: Array, today: dt.date) -> tuple[MrzResult, list[LineRead]]:
         top = int(page.shape[0] * 0.5)
         # Only lines long enough to be MRZ lines are recognised: on a page without an MRZ
         # (the front of a card) the lower half holds VIZ text, which cost ~250 ms to read
         # for nothing. Every MRZ line spans most of the page width.
-        boxes = self._ocr.read(
-            page[top:],
-            limit=FALLBACK_DET_LIMIT,
-            min_width=FALLBACK_MIN_LINE_SHARE * page.shape[1],
-        )
-        boxes.sort(key=lambda box: (box.top + box.bottom) / 2)
-        texts = [box.text for box in boxes]
+        region = page[top:]
+        quads = self._ocr.detect(region, limit=FALLBACK_DET_LIMIT)
+        quads = [q for q in quads if _extent(q)[0] >= FALLBACK_MIN_LINE_SHARE * page.shape[1]]
+        quads.sort(key=lambda quad: float(quad[:, 1].mean()))
+        reads = self._ocr.recognise_chars([crop_quad(region, quad) for quad in quads])
+        texts = [read for read in reads if read.text.strip()]
         return parse_ocr_lines(texts, today=today), texts
 
     def _read_lines_of(
@@ -467,7 +529,7 @@ class DocumentReader:
         timings: dict[str, float],
         suffix: str = "",
         lines: list[MrzLineBox] | None = None,
-    ) -> tuple[MrzResult | None, list[str], list[MrzLineBox]]:
+    ) -> tuple[MrzResult | None, list[LineRead], list[MrzLineBox]]:
         if lines is None:
             lines = _timed(timings, "mrz_locate" + suffix, lambda: find_mrz_lines(page))
         if not lines:
@@ -484,15 +546,13 @@ class DocumentReader:
         centre = statistics.mean(line.centre[1] for line in lines)
         return bool(centre < UPSIDE_DOWN_SHARE * page.shape[0])
 
-    def _read_mrz(
-        self, page: Array, today: dt.date, timings: dict[str, float]
-    ) -> tuple[
-        MrzResult | None, list[str], list[MrzLineBox], Array, int, list[NDArray[np.float32]] | None
-    ]:
-        """The MRZ of the page, turning it when the upright read finds no MRZ layout.
+    def _read_mrz(self, page: Array, today: dt.date, timings: dict[str, float]) -> _MrzRead:
+        """The MRZ of the page, turning it when the upright read finds no MRZ layout, then
+        straightening it by its text lines (`_read_straightened`) when no turn does either.
 
-        Returns the result, its line texts and boxes, the page as read, the turn (deg) and,
-        when the whole page had to be searched with the text detector, its text lines."""
+        When the whole page had to be searched with the text detector, its text lines come
+        back too."""
+        flat = page
         upright = _timed(timings, "mrz_locate", lambda: find_mrz_lines(page))
         if self._on_top(page, upright):
             # The MRZ is at the bottom of every page that carries one: lines found in the
@@ -504,42 +564,87 @@ class DocumentReader:
                 turned, today, timings, suffix="_turn180"
             )
             if trial is not None and trial.format is not None:
-                return trial, trial_texts, trial_lines, turned, 180, None
+                return _MrzRead(trial, trial_texts, trial_lines, turned, 180)
         result, texts, lines = self._read_lines_of(page, today, timings, lines=upright)
         if result is not None and result.format is not None:
-            return result, texts, lines, page, 0, None
+            return _MrzRead(result, texts, lines, page, 0)
         # Upside down (or, for a portrait frame, sideways): the morphological line finder
         # is cheap and rotation-blind, so only the recognition is spent on each turn.
         turns = [2, 1, 3] if page.shape[0] > page.shape[1] else [2]
-        best: tuple[MrzResult | None, list[str], list[MrzLineBox], Array, int] = (
-            result, texts, lines, page, 0,
-        )  # fmt: skip
+        best = _MrzRead(result, texts, lines, page, 0)
         for quarter in turns:
             turned = np.ascontiguousarray(np.rot90(page, quarter))
             trial, trial_texts, trial_lines = self._read_lines_of(
                 turned, today, timings, suffix=f"_turn{quarter * 90}"
             )
-            if trial is not None and _rank(trial) > _rank(best[0]):
-                best = trial, trial_texts, trial_lines, turned, quarter * 90
+            if trial is not None and _rank(trial) > _rank(best.result):
+                best = _MrzRead(trial, trial_texts, trial_lines, turned, quarter * 90)
             if trial is not None and trial.format is not None:
-                return (*best, None)
-        result, texts, lines, page, turn = best
+                return best
+        # Tilted past what the line finder copes with, turned a quarter in a landscape frame,
+        # or small in a plain frame: straightened by its own text lines (no OCR to find
+        # them, ~30 ms; a recognition only when MRZ lines then stand out).
+        straight = self._read_straightened(flat, today, timings)
+        if straight is not None and straight.result is not None and straight.result.format:
+            return straight
+        page = best.page
         # No MRZ layout was read from the lines found by morphology, if any. A detection
         # of the whole page (at the VIZ read's resolution, which reuses it) says whether any
         # text line is long enough to be an MRZ line: the front of a card has none, and
         # then the detector fallback (~150 ms) is not worth running.
         quads = _timed(timings, "page_detect", lambda: self._ocr.detect(page, limit=VIZ_DET_LIMIT))
+        best.page_quads = quads
         if not _has_mrz_long_line(quads, page):
-            return result, texts, lines, page, turn, quads
+            return best
         # The detector fallback: only when the lines were not found or their text has no
         # MRZ layout at all (a read that merely fails a check digit is usually an altered
         # document, and re-reading it the same way would not change that).
         fallback, fallback_texts = _timed(
             timings, "mrz_fallback", lambda: self._read_by_detection(page, today)
         )
-        if fallback_texts and (result is None or _rank(fallback) > _rank(result)):
-            result, texts = fallback, fallback_texts
-        return result, texts, lines, page, turn, quads
+        if fallback_texts and (best.result is None or _rank(fallback) > _rank(best.result)):
+            best.result, best.reads = fallback, fallback_texts
+        return best
+
+    def _read_straightened(
+        self, page: Array, today: dt.date, timings: dict[str, float]
+    ) -> _MrzRead | None:
+        """The MRZ of a page whose text lines are tilted (up to any angle: `skew.text_angle`
+        measures their direction) or that lies small in a plain frame (cut out by its ink),
+        read at the working width; None when there was nothing new to try."""
+        start = time.perf_counter()
+        region = _ink_crop(page)
+        angle = text_angle(region)
+        if angle is None or (abs(angle) < MIN_STRAIGHTEN_DEG and region is page):
+            timings["mrz_straighten"] = _elapsed_ms(start)
+            return None
+        if abs(angle) >= MIN_STRAIGHTEN_DEG:
+            region = _ink_crop(rotate_page(region, angle))
+        zoom = WORK_WIDTH / region.shape[1]
+        height = max(1, round(region.shape[0] * zoom))
+        interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
+        region = np.asarray(cv2.resize(region, (WORK_WIDTH, height), interpolation=interpolation))
+        stacks = find_mrz_stacks(region, limit=MAX_STRAIGHT_STACKS)
+        timings["mrz_straighten"] = _elapsed_ms(start)
+        best: _MrzRead | None = None
+        turned = np.ascontiguousarray(np.rot90(region, 2))
+        for index, stack in enumerate(stacks):
+            # The text direction is known up to a half turn: the MRZ lies at the bottom.
+            for half in [2, 0] if self._on_top(region, stack) else [0, 2]:
+                lines = stack if half == 0 else [turned_half(line, region.shape) for line in stack]
+                lines.sort(key=lambda line: line.centre[1])
+                trial, trial_texts, trial_lines = self._read_lines_of(
+                    region if half == 0 else turned, today, timings,
+                    suffix=f"_straight{index}_{half * 90}", lines=lines,
+                )  # fmt: skip
+                if trial is not None and (best is None or _rank(trial) > _rank(best.result)):
+                    best = _MrzRead(
+                        trial, trial_texts, trial_lines, region if half == 0 else turned,
+                        round(angle + half * 90) % 360, zoom=zoom,
+                    )  # fmt: skip
+                if trial is not None and trial.format is not None:
+                    return best
+        return best
 
     # -- whole page -----------------------------------------------------------
 
@@ -619,12 +724,12 @@ class DocumentReader:
         pixels = _timed(timings, "decode", lambda: decode_image(image))
         if pixels is None:
             return failed(Reason(ReasonCode.NOT_AN_IMAGE, "the data is not a decodable image"))
-        if min(pixels.shape[:2]) < MIN_IMAGE_SIDE:
+        if min(pixels.shape[:2]) < MIN_IMAGE_SIDE or max(pixels.shape[:2]) < MIN_IMAGE_LENGTH:
             return failed(
                 Reason(
                     ReasonCode.IMAGE_TOO_SMALL,
-                    f"the image is {pixels.shape[1]}x{pixels.shape[0]} px; at least "
-                    f"{MIN_IMAGE_SIDE} px on the short side is needed",
+                    f"the image is {pixels.shape[1]}x{pixels.shape[0]} px: too small to hold a "
+                    f"legible MRZ (at least {MIN_IMAGE_LENGTH} x {MIN_IMAGE_SIDE} px)",
                 )
             )
         located = _timed(timings, "locate", lambda: locate_document(pixels))
@@ -633,25 +738,40 @@ class DocumentReader:
         capture: CaptureMeasures = _timed(
             timings, "capture", lambda: measure_capture(pixels, page, located.quad)
         )
-        mrz, texts, lines, page, turn, page_quads = self._read_mrz(page, today, timings)
+        found = self._read_mrz(page, today, timings)
+        mrz, lines, page = found.result, found.lines, found.page
         if lines:
-            height = statistics.median(line.height for line in lines) * located.scale
+            # In source pixels: what the camera resolved, whatever the page was scaled to.
+            height = statistics.median(line.height for line in lines) * located.scale / found.zoom
+            if height < MIN_MRZ_CHAR_PX:
+                return failed(
+                    Reason(
+                        ReasonCode.IMAGE_TOO_SMALL,
+                        f"the MRZ characters are {height:.1f} px high in the image: at least "
+                        f"{MIN_MRZ_CHAR_PX:.1f} px are needed to read them",
+                    )
+                )
             mrz_quads = [line.quad(0.8, 0.35) for line in lines]
             quality = dataclasses.replace(
                 quality,
                 mrz_text_height_px=round(height, 1),
                 mrz_glare=round(glare_share(page, mrz_quads), 4) if quality.glare_blob else 0.0,
             )
+        legibility = MrzLegibility()
+        if mrz is not None and mrz.format is not None:
+            legibility = read_ocr_lines(found.reads, today=today)[1]
         return _Measured(
             page=page,
             found_outline=located.found_outline,
             quality=quality,
             capture=capture,
             mrz=mrz,
-            texts=texts,
+            texts=[read.text for read in found.reads],
             lines=lines,
-            turn=turn,
-            page_quads=page_quads,
+            turn=found.turn,
+            reads=found.reads,
+            legibility=legibility,
+            page_quads=found.page_quads,
         )
 
     def _orient_without_mrz(self, measured: _Measured) -> list[NDArray[np.float32]]:
@@ -758,7 +878,9 @@ class DocumentReader:
                 and number is not None
             ):
                 # O/0-style ambiguity in the MRZ number: re-parse with the VIZ number.
-                mrz = parse_ocr_lines(texts, today=today, number_hint=number.value)
+                mrz = parse_ocr_lines(
+                    measured.reads or texts, today=today, number_hint=number.value
+                )
             if (
                 mrz is not None
                 and number is not None
@@ -821,6 +943,8 @@ class DocumentReader:
             capture=capture,
             rotation=measured.turn,
             portrait_px=measured.portrait_px if read_viz else None,
+            mrz_confidence=measured.legibility.line_confidence,
+            mrz_field_confidence=measured.legibility.field_confidence,
             printed_lines=tuple(printed),
         )
 
@@ -906,7 +1030,12 @@ def _number_in_doubt(mrz: MrzResult | None) -> bool:
     if mrz is None or mrz.format is None:
         return False
     number = mrz.document_number
-    return not number.valid or any(char in _NEUTRAL_CHARS for char in number.value or "")
+    # A number repaired from the recogniser's runner-ups passed its one check digit only.
+    return (
+        not number.valid
+        or number.repaired
+        or any(char in _NEUTRAL_CHARS for char in number.value or "")
+    )
 
 
 def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
@@ -915,7 +1044,22 @@ def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
     read = mrz.document_number.value
     if printed is None or read is None or mrz.document_number.valid is not True:
         return mrz
-    if len(printed) != len(read) or printed == read:
+    if printed == read:
+        return mrz
+    if mrz.document_number.repaired:
+        # The repair made the check digit hold, but the printed number (read with
+        # confidence) says otherwise: one check digit is too weak to overrule it.
+        problem = MrzProblem(
+            ProblemCode.AMBIGUOUS,
+            f"the MRZ number was repaired to {read!r} but {printed!r} is printed",
+            "document_number",
+        )
+        return dataclasses.replace(
+            mrz,
+            document_number=dataclasses.replace(mrz.document_number, valid=False),
+            problems=(*mrz.problems, problem),
+        )
+    if len(printed) != len(read):
         return mrz
     if not all(a == b or (a, b) in _NEUTRAL_SWAPS for a, b in zip(read, printed, strict=True)):
         return mrz

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["LineRecogniser"]
+__all__ = ["CharRead", "LineRead", "LineRecogniser"]
 
 HEIGHT = 48
 BATCH = 6
@@ -39,6 +40,31 @@ _DROPPED = (
     (0x2E80, 0x2FDF), (0x3100, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
     (0xA000, 0xA4CF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x10FFFF),
 )  # fmt: skip
+
+
+# Other classes the model gave at least this probability somewhere in a character's run of
+# frames are kept as its alternatives: the candidates a check-digit repair may try.
+MIN_ALTERNATIVE_PROB = 0.02
+MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class CharRead:
+    """One recognised character: its probability and the runner-up labels (most likely
+    first) with theirs."""
+
+    char: str
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class LineRead:
+    """A recognised line with what the model thought of each of its characters."""
+
+    text: str
+    confidence: float  # mean character probability, as `LineRecogniser.__call__` gives
+    chars: tuple[CharRead, ...]
 
 
 def _dropped(char: str) -> bool:
@@ -88,7 +114,12 @@ class LineRecogniser:
 
     def __call__(self, crops: list[NDArray[np.uint8]]) -> list[tuple[str, float]]:
         """Text and mean per-character confidence of each crop, in input order."""
-        results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        return [(read.text, read.confidence) for read in self.read_chars(crops)]
+
+    def read_chars(self, crops: list[NDArray[np.uint8]]) -> list[LineRead]:
+        """Each crop's text with per-character probabilities and alternatives (the MRZ
+        reader repairs low-confidence characters from them)."""
+        results: list[LineRead] = [LineRead("", 0.0, ())] * len(crops)
         aspects = [crop.shape[1] / crop.shape[0] for crop in crops]
         # Similar widths in one batch: padding to the widest line is wasted work.
         order = sorted(range(len(crops)), key=aspects.__getitem__)
@@ -101,14 +132,34 @@ class LineRecogniser:
                 results[index] = self._decode(row)
         return results
 
-    def _decode(self, scores: NDArray[np.float32]) -> tuple[str, float]:
+    def _decode(self, scores: NDArray[np.float32]) -> LineRead:
         best = scores.argmax(axis=1)
         # Greedy CTC: a label counts where it changes and is not the blank.
         emitted = np.ones(len(best), bool)
         emitted[1:] = best[1:] != best[:-1]
         emitted &= best != 0
         if not emitted.any():
-            return "", 0.0
-        text = "".join(self._labels[label] for label in best[emitted])
-        confidence = float(scores[np.flatnonzero(emitted), best[emitted]].mean())
-        return text, round(confidence, 5)
+            return LineRead("", 0.0, ())
+        starts = np.flatnonzero(emitted)
+        text = "".join(self._labels[label] for label in best[starts])
+        confidence = float(scores[starts, best[starts]].mean())
+        # A character's frames run from its first frame to the next change of label.
+        changes = np.flatnonzero(np.diff(best)) + 1
+        chars = tuple(self._char(scores, int(start), changes) for start in starts)
+        return LineRead(text, round(confidence, 5), chars)
+
+    def _char(self, scores: NDArray[np.float32], start: int, changes: NDArray[np.intp]) -> CharRead:
+        label = int(scores[start].argmax())
+        later = changes[changes > start]
+        end = int(later[0]) if len(later) else len(scores)
+        peak = scores[start:end].max(axis=0)
+        own = float(peak[label])
+        # Runner-ups: the best other non-blank labels over the character's frames.
+        peak[[0, label]] = 0.0
+        top = np.argsort(peak)[::-1][:MAX_ALTERNATIVES]
+        alternatives = tuple(
+            (self._labels[i], round(float(peak[i]), 4))
+            for i in top
+            if peak[i] >= MIN_ALTERNATIVE_PROB
+        )
+        return CharRead(self._labels[label], round(own, 4), alternatives)

@@ -70,6 +70,15 @@ class DocumentReading:
     # Every printed line recognised (on the page as read): another side's MRZ values are
     # looked for among them too (`DocumentReader.read_sides`).
     printed_lines: tuple[TextBox, ...] = ()
+    # How sure the recogniser was of the MRZ (`mrz_text.MrzLegibility`): the mean character
+    # probability of each MRZ line, and the lowest of each field's characters (keys
+    # document_code, issuing_state, surname, given_names, document_number, nationality,
+    # date_of_birth, sex, expiry_date; names from their first to their last letter). No
+    # check digit covers the names and the document code: these, with
+    # ``quality.mrz_text_height_px`` (glyph height in the source image, before any
+    # upsampling), say whether they were legible. Empty when no MRZ layout was read.
+    mrz_confidence: tuple[float, ...] = ()
+    mrz_field_confidence: dict[str, float] = field(default_factory=dict)
 
     @property
     def mrz_valid(self) -> bool:
