@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openidv.sessions.catalogue import COUNTRY_CODES
+from openidv.sessions.spec import drop_nulls
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: Any) -> Any:
+        # Java's sandbox builders send null for every unset property (lists included).
+        return drop_nulls(value)
 
 
 class DocumentFilter(_Model):

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     Tag,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -31,8 +32,22 @@ from openidv.sessions.catalogue import COUNTRY_CODES, ID_DOCUMENT_TYPES
 TAG_PREFIX = "tag:"
 
 
+def drop_nulls(value: Any) -> Any:
+    """JSON ``null`` means "absent" for every property: Java's builders serialise unset fields as
+    ``null`` and Go's as nothing, and both mean the default. A required property sent as
+    ``null`` is then reported missing ("must not be null or empty"), as Yoti words it."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v is not None}
+    return value
+
+
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: Any) -> Any:
+        return drop_nulls(value)
 
 
 def _tag_of(value: Any) -> str | None:
@@ -150,8 +165,9 @@ def _only_never(value: Any) -> Any:
 
 class LivenessConfig(WireModel):
     liveness_type: Literal["ZOOM", "STATIC"]
-    # Yoti: "must be greater than 1". Capped so an attacker cannot get unlimited spoof attempts.
-    max_retries: int = Field(gt=1, le=10)
+    # The number of attempts in all. 1 is the Node, Java, PHP and .NET builders' default and
+    # what Go means by leaving it out. Capped so nobody gets unlimited spoof attempts.
+    max_retries: int = Field(default=1, ge=1, le=10)
     manual_check: Annotated[ManualCheck | None, AfterValidator(_only_never)] = None
 
 
@@ -345,9 +361,20 @@ class IbvOptions(WireModel):
 # ---------------------------------------------------------------------------- the spec
 
 
+def _text_only(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
+    return value
+
+
+# Null-stripping hands the fields Python objects, where strict mode refuses every string for a
+# datetime: this one field parses its text laxly (the same RFC 3339 parser as JSON mode).
+Deadline = Annotated[dt.datetime, Field(strict=False), BeforeValidator(_text_only)]
+
+
 class SessionSpec(WireModel):
     client_session_token_ttl: int | None = Field(default=None, gt=300, le=2**31 - 1)
-    session_deadline: dt.datetime | None = None
+    session_deadline: Deadline | None = None
     resources_ttl: int | None = Field(default=None, le=2**31 - 1)
     import_token: ImportToken | None = None
     user_tracking_id: Annotated[str, Field(max_length=255)] | None = None
