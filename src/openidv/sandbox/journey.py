@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from openidv.api.models import App
 from openidv.sandbox.config import ResponseConfig
+from openidv.sandbox.templates import entry_report
 from openidv.sessions import evidence, liveness
 from openidv.sessions.models import Session
 from openidv.sessions.service import SessionContext, filtered_countries
@@ -75,7 +76,7 @@ def _liveness_attempts(
     """A user who retries until a configured APPROVE, or until no attempt is left: LIVENESS
     entries [REJECT, APPROVE] give two attempts, the second approved."""
     entries = (config.check_reports.LIVENESS if config.check_reports else None) or []
-    verdicts = [e.result.report.recommendation.value for e in entries]
+    verdicts = [entry_report("LIVENESS", e)["recommendation"]["value"] for e in entries]
     wanted = verdicts.index("APPROVE") + 1 if "APPROVE" in verdicts else len(verdicts)
     attempts = min(max(wanted, 1), int(requirement.get("max_retries") or 1))
     for _ in range(attempts):
