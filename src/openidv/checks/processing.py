@@ -35,7 +35,7 @@ from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import states
 from openidv.sessions.models import Check, Media, Resource, Session, Task
-from openidv.sessions.service import SessionContext, media_aad, store_media
+from openidv.sessions.service import SessionContext, allows_expired, media_aad, store_media
 from openidv.store.crypto import unseal
 from openidv.store.db import table_of, utcnow
 
@@ -180,6 +180,7 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
     def items(ids: list[str]) -> list[MediaItem]:
         return [_media_loader(ctx, session["id"], data_key, media[i]) for i in ids if i in media]
 
+    filters = {r["id"]: r.get("filter") for r in session["requirements"]}
     resources = [
         EvidenceResource(
             id=r["id"],
@@ -190,6 +191,7 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
             challenge=r["content"].get("challenge"),
             pages=items([p["media_id"] for p in r["content"].get("pages", [])]),
             frames=items(list(r["content"].get("frames", []))),
+            allow_expired_documents=allows_expired(filters.get(r["requirement_id"])),
         )
         for r in resource_rows
     ]

@@ -434,8 +434,14 @@ def filtered_countries(filter_: dict[str, Any] | None) -> list[out.SupportedCoun
     return countries
 
 
+def allows_expired(filter_: dict[str, Any] | None) -> bool:
+    """Whether a required-document filter accepts a document past its expiry (default no)."""
+    return bool(filter_ and filter_.get("allow_expired_documents"))
+
+
 def document_allowed(filter_: dict[str, Any] | None, country: str, kind: str) -> bool:
-    """Whether a required-document filter lets the user present this document."""
+    """Whether a required-document filter lets the user present this document (its expiry is
+    judged once read, by ``allows_expired``)."""
     if filter_ is None:
         return True
     if filter_["type"] == "DOCUMENT_RESTRICTIONS":
