@@ -143,7 +143,7 @@ REFUSED: list[tuple[str, Callable[[Spec], None], str, str]] = [
             {"type": "WATCHLIST_SCREENING", "config": {"categories": ["SANCTIONS"]}},
         ),
         "requested_checks[0].type",
-        "not supported by this server",
+        "watchlist screening is not supported by this server",
     ),
     (
         "liveness without type",
@@ -357,7 +357,7 @@ REFUSED: list[tuple[str, Callable[[Spec], None], str, str]] = [
         "in-branch verification",
         _set("ibv_options", {"support": "MANDATORY"}),
         "ibv_options.support",
-        "NOT_ALLOWED",
+        "in-branch verification is not supported by this server",
     ),
 ]
 

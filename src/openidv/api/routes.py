@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from openidv.api.errors import ErrorBody, payload_validation_error
 from openidv.api.gateway import Gateway, Work
+from openidv.api.unsupported import add_unsupported_routes
 from openidv.retention.service import SESSION_DELETED, purge_session
 from openidv.sandbox.routes import add_response_config_routes
 from openidv.sessions import results as out
@@ -185,6 +186,7 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
     if sandbox:
         add_response_config_routes(router, gateway)
+    add_unsupported_routes(router)
     return router
 
 

@@ -191,11 +191,29 @@ class LivenessCheck(WireModel):
     config: LivenessConfig
 
 
-class UnsupportedCheck(WireModel):
-    """Check types other SDKs can request that need what this server does not have: watchlist
-    and fraud data sources, in-branch verification, or relying-business face-capture uploads."""
+# Check types other SDKs can request that need what this server does not have (watchlist and
+# fraud data sources, in-branch verification), each refused naming its feature.
+UNSUPPORTED_CHECKS = {
+    "FACE_COMPARISON": "FACE_COMPARISON (a face uploaded by the relying business)",
+    "WATCHLIST_SCREENING": "watchlist screening",
+    "WATCHLIST_ADVANCED_CA": "advanced watchlist screening",
+    "THIRD_PARTY_IDENTITY": "third-party identity",
+    "IBV_VISUAL_REVIEW_CHECK": "in-branch verification",
+    "PROFILE_DOCUMENT_MATCH": "in-branch verification",
+    "DOCUMENT_SCHEME_VALIDITY_CHECK": "in-branch verification",
+}
 
-    type: Annotated[str, _unsupported("this check type")]
+
+def _refuse_check(kind: Any) -> Any:
+    raise PydanticCustomError(
+        "unsupported",
+        "{what} is not supported by this server",
+        {"what": UNSUPPORTED_CHECKS.get(kind, "this check type")},
+    )
+
+
+class UnsupportedCheck(WireModel):
+    type: Annotated[str, BeforeValidator(_refuse_check)]
     config: Any = None
 
 
@@ -352,8 +370,17 @@ class Subject(WireModel):
     subject_id: Annotated[str, Field(min_length=1, max_length=255)]
 
 
+def _no_branch(value: Any) -> Any:
+    if value == "MANDATORY":
+        raise PydanticCustomError(
+            "unsupported", "in-branch verification is not supported by this server"
+        )
+    return value
+
+
 class IbvOptions(WireModel):
-    support: Literal["NOT_ALLOWED"]  # in-branch verification cannot be offered here
+    # In-branch verification cannot be offered here: only NOT_ALLOWED.
+    support: Annotated[Literal["NOT_ALLOWED"], BeforeValidator(_no_branch)]
     guidance_url: HttpUrl | None = None
     user_price: dict[str, str] | None = None
 
@@ -393,7 +420,9 @@ class SessionSpec(WireModel):
     create_identity_profile_preview: Annotated[Any, _unsupported("identity profile previews")] = (
         None
     )
-    resources: Annotated[Any, _unsupported("applicant profile resources (in-branch)")] = None
+    resources: Annotated[
+        Any, _unsupported("in-branch verification (applicant profile resources)")
+    ] = None
 
     @field_validator("session_deadline")
     @classmethod
