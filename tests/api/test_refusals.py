@@ -24,8 +24,6 @@ SESSION = "00000000-0000-4000-8000-000000000000"
         ("POST", f"/sessions/{SESSION}/instructions/email", "in-branch verification"),
         ("POST", f"/sessions/{SESSION}/resources/face-capture", "face-capture resources"),
         ("PUT", f"/sessions/{SESSION}/resources/face-capture/r/image", "face-capture resources"),
-        ("GET", f"/sessions/{SESSION}/tracked-devices", "tracked devices"),
-        ("DELETE", f"/sessions/{SESSION}/tracked-devices", "tracked devices"),
     ],
 )
 @pytest.mark.parametrize("base", ["live", "sandbox"])

@@ -40,7 +40,6 @@ ENDPOINTS: list[tuple[list[str], str, str]] = [
         "/sessions/{session_id}/resources/face-capture/{resource_id}/applicant",
         "face-capture resources (a face uploaded by the relying business)",
     ),
-    (["GET", "DELETE"], "/sessions/{session_id}/tracked-devices", "tracked devices"),
 ]
 
 

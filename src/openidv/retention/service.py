@@ -16,7 +16,7 @@ import uuid
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from openidv.retention.models import DeletionReceipt
-from openidv.sessions import states
+from openidv.sessions import devices, states
 from openidv.sessions.models import Media, Session
 from openidv.store.blobs import BlobStore
 from openidv.store.db import table_of
@@ -78,6 +78,7 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
     if reason == SESSION_DELETED:
         values["deleted_at"] = now
     conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(**values))
+    devices.forget(conn, session_id)  # addresses and browsers: personal data too
     conn.execute(
         update(media_t)
         .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))

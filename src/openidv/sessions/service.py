@@ -163,6 +163,11 @@ def _load(conn: Connection, app_id: str, session_id: str) -> RowMapping:
     return row
 
 
+def load_session(conn: Connection, app_id: str, session_id: str) -> RowMapping:
+    """The application's session, or SessionNotFound (whoever else owns it)."""
+    return _load(conn, app_id, session_id)
+
+
 def _live_token(ctx: SessionContext, row: RowMapping, now: dt.datetime) -> str | None:
     if (
         row["state"] != ONGOING
