@@ -25,6 +25,7 @@ from openidv.sessions.models import Session
 from openidv.sessions.service import store_media
 from openidv.store.db import table_of, utcnow
 from tests.conftest import Integrator, Server
+from tests.jobs.conftest import PNG
 
 DOC = Path(__file__).parents[2] / "docs" / "compatibility.md"
 BEGIN, END = "<!-- table: tests/api/test_compatibility.py -->", "<!-- end of table -->"
@@ -77,7 +78,8 @@ class Call:
 
 
 IN_BRANCH = "in-branch verification"
-FACE_CAPTURE = "face-capture resources"
+# Each SDK's multipart boundary (Node's form-data library draws a random one).
+BOUNDARIES = {JAVA: "yoti-doc-scan-boundary", PHP: "X-Yoti-Multipart-Request-Boundary"}
 CALLS = [
     Call("create session", "POST", "/sessions", frozenset(ALL)),
     Call("get session", "GET", "/sessions/{session}", frozenset(ALL)),
@@ -89,10 +91,10 @@ CALLS = [
     Call("delete tracked devices", "DELETE", "/sessions/{session}/tracked-devices",
          frozenset({NODE, JAVA})),
     Call("create face-capture resource", "POST", "/sessions/{session}/resources/face-capture",
-         frozenset({NODE, JAVA, PHP, GO, NET}), FACE_CAPTURE, b'{"requirement_id":"x"}'),
+         frozenset({NODE, JAVA, PHP, GO, NET})),
     Call("upload face-capture image", "PUT",
-         "/sessions/{session}/resources/face-capture/{media}/image",
-         frozenset({NODE, JAVA, PHP, GO, NET}), FACE_CAPTURE, b"--b--"),
+         "/sessions/{session}/resources/face-capture/{face}/image",
+         frozenset({NODE, JAVA, PHP, GO, NET})),
     Call("put instructions", "PUT", "/sessions/{session}/instructions", frozenset({JAVA, PHP}),
          IN_BRANCH, b"{}"),
     Call("get instructions", "GET", "/sessions/{session}/instructions", frozenset({JAVA, PHP}),
@@ -139,20 +141,42 @@ def _spec(sdk: Sdk) -> bytes:
         "requested_tasks": [],
         "required_documents": [],
     }
+    if sdk.name != PY:  # the others can request it
+        spec["requested_checks"].append({"type": "FACE_COMPARISON", "config": {}})
     if sdk.name == JAVA:
         spec |= {"session_deadline": None, "sdk_config": None, "notifications": None}
     separators = (",", ":") if sdk.name in (NODE, GO, JAVA) else (", ", ": ")
     return json.dumps(spec, separators=separators).encode()
 
 
+def _image_part(sdk: Sdk) -> tuple[bytes, str]:
+    boundary = BOUNDARIES.get(sdk.name, f"----{uuid.uuid4().hex}")
+    kind = "image/jpg" if sdk.name == NODE else "image/png"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="binary-content"; '
+            f'filename="face-capture-image"\r\nContent-Type: {kind}\r\n\r\n'
+        ).encode()
+        + PNG
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 def _send(
-    http: httpx.Client, integrator: Integrator, sdk: Sdk, method: str, path: str, body: bytes | None
+    http: httpx.Client,
+    integrator: Integrator,
+    sdk: Sdk,
+    method: str,
+    path: str,
+    body: bytes | None,
+    content_type: str = "application/json",
 ) -> httpx.Response:
     query = sdk.query(integrator.sdk_id) if path != "/supported-documents" else ""
     if path == "/supported-documents" and sdk.name != JAVA:  # Java sends it unsigned
         query = f"nonce={uuid.uuid4()}&timestamp={_ms()}"
     target = f"{path}?{query}" if query else path
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": content_type}
     if query:
         headers["X-Yoti-Auth-Digest"] = sign(integrator.key, method, target, body)
     return http.request(method, target, content=body, headers=headers)
@@ -160,6 +184,7 @@ def _send(
 
 @pytest.mark.parametrize("sdk", SDKS, ids=[s.name for s in SDKS])
 def test_every_call_of_every_sdk(server: Server, integrator: Integrator, sdk: Sdk) -> None:
+    face_id = "none-yet"
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
         for call in CALLS:
             if sdk.name not in call.sdks:
@@ -179,8 +204,20 @@ def test_every_call_of_every_sdk(server: Server, integrator: Integrator, sdk: Sd
                     sessions_t = table_of(Session)
                     conn.execute(update(sessions_t).where(sessions_t.c.id == session_id)
                                  .values(state="COMPLETED"))  # fmt: skip
-            path = call.path.format(session=session_id, media=media_id)
-            response = _send(http, integrator, sdk, call.method, path, body)
+            content_type = "application/json"
+            if call.name == "create face-capture resource":
+                config = _send(
+                    http, integrator, sdk, "GET", f"/sessions/{session_id}/configuration", None
+                )
+                required = config.json()["capture"]["required_resources"]
+                face = next(r["id"] for r in required if r["type"] == "FACE_CAPTURE")
+                body = json.dumps({"requirement_id": face}).encode()
+            elif call.name == "upload face-capture image":
+                body, content_type = _image_part(sdk)
+            path = call.path.format(session=session_id, media=media_id, face=face_id)
+            response = _send(http, integrator, sdk, call.method, path, body, content_type)
+            if call.name == "create face-capture resource":
+                face_id = response.json()["id"]
             where = (sdk.name, call.name, response.text)
             if call.refused is None:
                 assert 200 <= response.status_code < 300, where

@@ -22,8 +22,11 @@ SESSION = "00000000-0000-4000-8000-000000000000"
         ("GET", f"/sessions/{SESSION}/instructions/pdf", "in-branch verification"),
         ("GET", f"/sessions/{SESSION}/instructions/contact-profile", "UK Post Office"),
         ("POST", f"/sessions/{SESSION}/instructions/email", "in-branch verification"),
-        ("POST", f"/sessions/{SESSION}/resources/face-capture", "face-capture resources"),
-        ("PUT", f"/sessions/{SESSION}/resources/face-capture/r/image", "face-capture resources"),
+        (
+            "PUT",
+            f"/sessions/{SESSION}/resources/face-capture/r/applicant",
+            "face-capture applicants",
+        ),
     ],
 )
 @pytest.mark.parametrize("base", ["live", "sandbox"])

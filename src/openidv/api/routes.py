@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from openidv.api.errors import ErrorBody, payload_validation_error
+from openidv.api.face_capture import add_face_capture_routes
 from openidv.api.gateway import Gateway, Work
 from openidv.api.unsupported import add_unsupported_routes
 from openidv.retention.service import SESSION_DELETED, purge_session
@@ -207,6 +208,7 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
     if sandbox:
         add_response_config_routes(router, gateway)
+    add_face_capture_routes(router, gateway)
     add_unsupported_routes(router)
     return router
 

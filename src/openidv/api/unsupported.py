@@ -26,19 +26,9 @@ ENDPOINTS: list[tuple[list[str], str, str]] = [
     (["GET"], "/sessions/{session_id}/instructions/contact-profile", IN_BRANCH),
     (["POST"], "/sessions/{session_id}/instructions/email", IN_BRANCH),
     (
-        ["POST"],
-        "/sessions/{session_id}/resources/face-capture",
-        "face-capture resources (a face uploaded by the relying business)",
-    ),
-    (
-        ["PUT"],
-        "/sessions/{session_id}/resources/face-capture/{resource_id}/image",
-        "face-capture resources (a face uploaded by the relying business)",
-    ),
-    (
         ["PUT"],
         "/sessions/{session_id}/resources/face-capture/{resource_id}/applicant",
-        "face-capture resources (a face uploaded by the relying business)",
+        "face-capture applicants",
     ),
 ]
 

@@ -27,7 +27,7 @@ class MediaItem:
 @dataclass(frozen=True)
 class EvidenceResource:
     id: str
-    type: str  # ID_DOCUMENT | SUPPLEMENTARY_DOCUMENT | LIVENESS
+    type: str  # ID_DOCUMENT | SUPPLEMENTARY_DOCUMENT | LIVENESS | FACE_CAPTURE (image: pages[0])
     document_type: str | None
     issuing_country: str | None
     liveness_type: str | None
@@ -97,6 +97,7 @@ class NoEngine:
 # The engines that ship with openidv, used unless OPENIDV_ENGINES names another for the type.
 BUILT_IN = {
     "ID_DOCUMENT_FACE_MATCH": "openidv.checks.face_match:FaceMatchEngine",
+    "FACE_COMPARISON": "openidv.checks.face_match:FaceComparisonEngine",
     "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "openidv.checks.text_extraction:TextExtractionEngine",
     "ID_DOCUMENT_AUTHENTICITY": "openidv.checks.authenticity:AuthenticityEngine",
     "LIVENESS": "openidv.checks.liveness:LivenessEngine",

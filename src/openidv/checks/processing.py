@@ -189,7 +189,11 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
             issuing_country=r["issuing_country"],
             liveness_type=r["liveness_type"],
             challenge=r["content"].get("challenge"),
-            pages=items([p["media_id"] for p in r["content"].get("pages", [])]),
+            # A face capture's one image is its page.
+            pages=items(
+                [p["media_id"] for p in r["content"].get("pages", [])]
+                + ([r["content"]["image"]] if r["content"].get("image") else [])
+            ),
             frames=items(list(r["content"].get("frames", []))),
             allow_expired_documents=allows_expired(filters.get(r["requirement_id"])),
         )

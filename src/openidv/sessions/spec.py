@@ -186,6 +186,17 @@ class FaceMatchCheck(WireModel):
     config: ManualCheckConfig = ManualCheckConfig()
 
 
+class FaceComparisonConfig(WireModel):
+    manual_check: Annotated[ManualCheck | None, AfterValidator(_only_never)] = None
+
+
+class FaceComparisonCheck(WireModel):
+    """The face the relying business uploads (a FACE_CAPTURE resource) against the user's."""
+
+    type: Literal["FACE_COMPARISON"]
+    config: FaceComparisonConfig = FaceComparisonConfig()
+
+
 class LivenessCheck(WireModel):
     type: Literal["LIVENESS"]
     config: LivenessConfig
@@ -194,7 +205,6 @@ class LivenessCheck(WireModel):
 # Check types other SDKs can request that need what this server does not have (watchlist and
 # fraud data sources, in-branch verification), each refused naming its feature.
 UNSUPPORTED_CHECKS = {
-    "FACE_COMPARISON": "FACE_COMPARISON (a face uploaded by the relying business)",
     "WATCHLIST_SCREENING": "watchlist screening",
     "WATCHLIST_ADVANCED_CA": "advanced watchlist screening",
     "THIRD_PARTY_IDENTITY": "third-party identity",
@@ -222,7 +232,7 @@ RequestedCheck = Annotated[
     | Annotated[DocumentComparisonCheck, Tag("tag:ID_DOCUMENT_COMPARISON")]
     | Annotated[FaceMatchCheck, Tag("tag:ID_DOCUMENT_FACE_MATCH")]
     | Annotated[LivenessCheck, Tag("tag:LIVENESS")]
-    | Annotated[UnsupportedCheck, Tag("tag:FACE_COMPARISON")]
+    | Annotated[FaceComparisonCheck, Tag("tag:FACE_COMPARISON")]
     | Annotated[UnsupportedCheck, Tag("tag:WATCHLIST_SCREENING")]
     | Annotated[UnsupportedCheck, Tag("tag:WATCHLIST_ADVANCED_CA")]
     | Annotated[UnsupportedCheck, Tag("tag:THIRD_PARTY_IDENTITY")]

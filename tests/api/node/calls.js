@@ -6,10 +6,11 @@ const fs = require('fs');
 const {
   IDVClient, SessionSpecificationBuilder, RequestedDocumentAuthenticityCheckBuilder,
   RequestedLivenessCheckBuilder, RequestedFaceMatchCheckBuilder, RequestedTextExtractionTaskBuilder,
-  SdkConfigBuilder, CreateFaceCaptureResourcePayloadBuilder,
+  SdkConfigBuilder, CreateFaceCaptureResourcePayloadBuilder, RequestedFaceComparisonCheckBuilder,
+  UploadFaceCaptureImagePayloadBuilder,
 } = require('yoti');
 
-const [base, sdkId, pemPath] = process.argv.slice(2);
+const [base, sdkId, pemPath, imagePath] = process.argv.slice(2);
 const client = new IDVClient(sdkId, fs.readFileSync(pemPath), { apiUrl: base });
 
 async function step(call, run) {
@@ -33,6 +34,7 @@ async function step(call, run) {
     .withRequestedCheck(new RequestedDocumentAuthenticityCheckBuilder().build())
     .withRequestedCheck(new RequestedLivenessCheckBuilder().forZoomLiveness().build())
     .withRequestedCheck(new RequestedFaceMatchCheckBuilder().withManualCheckFallback().build())
+    .withRequestedCheck(new RequestedFaceComparisonCheckBuilder().withManualCheckNever().build())
     .withRequestedTask(new RequestedTextExtractionTaskBuilder().withManualCheckFallback().build())
     .withSdkConfig(new SdkConfigBuilder().withAllowsCameraAndUpload().withLocale('en-GB').build())
     .build();
@@ -46,9 +48,9 @@ async function step(call, run) {
     const session = await client.getSession(id);
     return { state: session.getState(), checks: session.getChecks().map((c) => c.getType()) };
   });
-  await step('getSessionConfiguration', async () => {
+  const required = await step('getSessionConfiguration', async () => {
     const config = await client.getSessionConfiguration(id);
-    return config.getCapture().getRequiredResources().map((r) => r.getType());
+    return config.getCapture().getRequiredResources().map((r) => [r.getType(), r.getId()]);
   });
   await step('getSessionTrackedDevices', async () => {
     const devices = await client.getSessionTrackedDevices(id);
@@ -62,9 +64,21 @@ async function step(call, run) {
     const docs = await client.getSupportedDocuments();
     return docs.getSupportedCountries().length;
   });
-  await step('createFaceCaptureResource', async () => {
-    const payload = new CreateFaceCaptureResourcePayloadBuilder().withRequirementId('x').build();
-    return (await client.createFaceCaptureResource(id, payload)).getId();
+  const face = await step('createFaceCaptureResource', async () => {
+    const requirement = required.find(([type]) => type === 'FACE_CAPTURE')[1];
+    const payload = new CreateFaceCaptureResourcePayloadBuilder().withRequirementId(requirement).build();
+    const resource = await client.createFaceCaptureResource(id, payload);
+    return { id: resource.getId(), frames: resource.getFrames() };
+  });
+  await step('uploadFaceCaptureImage', async () => {
+    const payload = new UploadFaceCaptureImagePayloadBuilder()
+      .forJpegImage().withImageContents(fs.readFileSync(imagePath)).build();
+    await client.uploadFaceCaptureImage(id, face.id, payload);
+    return true;
+  });
+  await step('getSessionFaceCapture', async () => {
+    const session = await client.getSession(id);
+    return session.getResources().getFaceCaptureResources().map((r) => r.getId());
   });
   await step('deleteSession', async () => {
     await client.deleteSession(id);
