@@ -281,6 +281,8 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
                     image=holder(content["frames"][0])
                     if static and content.get("frames")
                     else None,
+                    # A STATIC liveness image is one camera photograph (Yoti's only value seen).
+                    capture_type="PHOTOGRAPH" if static and content.get("frames") else None,
                 )
             )
             continue

@@ -421,6 +421,9 @@ class SessionSpec(WireModel):
     sdk_config: SdkConfig | None = None
     required_documents: list[RequiredDocument] = Field(default_factory=list, max_length=10)
     block_biometric_consent: bool | None = None
+    # Go 3.13+: whether the capture client may keep ephemeral media. The capture page here
+    # keeps nothing beyond the evidence it submits, so either value is honoured as it stands.
+    ephemeral_media: bool | None = None
     subject: Subject | None = None
     ibv_options: IbvOptions | None = None
     identity_profile_requirements: Annotated[Any, _unsupported("identity profiles")] = None
