@@ -28,8 +28,12 @@ accepts, p95 <= 400 ms per page on 2 cores.
 THE DOCUMENTS ARE SYNTHETIC: one OCR-B rendering, flat pages, simulated captures. The
 figures say the pipeline works on what the generator draws; real captures will be worse.
 
-Usage: ``python benchmarks/documents.py [--count N | --quick | --poor-captures] [--no-viz]
-[--all-fields] [--threads N] [--verbose]``
+With ``--real DIR`` it reads real documents with their truth instead (see
+`documents_real`: exact MRZ, false accepts, printed fields compared, authenticity per
+sub-check, per format and capture type), e.g. ``--real ../shared/corpora/real-documents``.
+
+Usage: ``python benchmarks/documents.py [--count N | --quick | --poor-captures | --real DIR]
+[--no-viz] [--all-fields] [--threads N] [--verbose]``
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ import os
 import statistics
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
+from documents_real import run_real  # the --real run (benchmarks/documents_real.py)
 from openidv.checks.authenticity import assess, portrait_found
 from openidv.vision.documents import (
     CROSS_CHECKED_FIELDS,
@@ -293,7 +299,16 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads")
     parser.add_argument("--verbose", action="store_true", help="list every MRZ miss")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        metavar="DIR",
+        help="read the real documents of DIR (with its truth.jsonl) instead of generated ones",
+    )
     args = parser.parse_args()
+    if args.real is not None:
+        run_real(args.real, threads=args.threads, verbose=args.verbose)
+        return
     read_viz = not args.no_viz
     if args.quick:
         args.count = 120

@@ -90,9 +90,13 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("data"),
         database_url=database_url,
+        # These suites send bad signatures on purpose, all from 127.0.0.1; the limits
+        # themselves are tested in tests/security/test_rate_limits.py.
+        failure_limit_per_address=1_000_000,
+        failure_limit_per_app=1_000_000,
     )
     upgrade(database_url)
-    app = create_app(settings)
+    app = create_app(settings, listen_host="127.0.0.1")  # what _serve binds
     uv, thread, port = _serve(app)
     try:
         yield Server(f"http://127.0.0.1:{port}{settings.api_prefix}", app, settings)

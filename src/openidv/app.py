@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 from fastapi import FastAPI
@@ -12,6 +13,8 @@ from openidv import __version__
 from openidv.api.auth import AuthPolicy
 from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
+from openidv.api.limits import BodyLimit
+from openidv.api.ratelimit import Rules, make_limiter
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
 from openidv.capture.demo import DemoApp, build_demo_router
@@ -63,9 +66,23 @@ class ResponseHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, listen_host: str | None = None
+) -> FastAPI:
     """The web product. ``runtime`` is the background half when it runs in the same process
-    (``openidv run``); otherwise one is built here, only to enqueue work by name."""
+    (``openidv run``); otherwise one is built here, only to enqueue work by name.
+    ``listen_host`` is the address the server is bound to (what /demo's default depends on)."""
     runtime = runtime or Runtime(settings)
     engine = make_engine(settings.resolved_database_url)
     sessions = session_context(settings)
@@ -84,13 +101,22 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         reject_non_wallclock_timestamps=settings.auth_reject_non_wallclock_timestamps,
         nonce_retention_seconds=settings.auth_nonce_retention_seconds,
     )
+    # Failed signatures, tokens and logins: counted in Redis when the queue is (N web processes).
+    limiter = make_limiter(
+        settings.queue_url,
+        Rules.configured(settings.failure_limit_per_address, settings.failure_limit_per_app),
+    )
     app.state.api = ApiServices(
-        gateway=Gateway(units, policy, settings.api_prefix),
-        sandbox_gateway=Gateway(units, policy, settings.sandbox_prefix, sandbox=True),
+        gateway=Gateway(units, policy, settings.api_prefix, limiter=limiter),
+        sandbox_gateway=Gateway(
+            units, policy, settings.sandbox_prefix, sandbox=True, limiter=limiter
+        ),
         sessions=sessions,
         supported_documents_file=settings.supported_documents_file,
     )
-    app.state.capture = CaptureServices(units=units, sessions=sessions, jobs=runtime.jobs)
+    app.state.capture = CaptureServices(
+        units=units, sessions=sessions, jobs=runtime.jobs, failures=limiter
+    )
     install_error_handlers(app)
     for prefix, sandbox in ((settings.api_prefix, False), (settings.sandbox_prefix, True)):
         app.include_router(build_router(sandbox=sandbox), prefix=prefix)
@@ -103,12 +129,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         four_eyes=settings.review_four_eyes,
         secure_cookies=settings.console_secure_cookies,
         prefix="/console",
+        failures=limiter,
     )
     app.mount("/console/static", console_static(), name="console-static")
     app.include_router(build_console_router(), prefix="/console")
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    app.include_router(build_metrics_router(engine, token))
-    if settings.demo:
+    app.include_router(
+        build_metrics_router(engine, token, loopback_server=is_loopback(listen_host))
+    )
+    if settings.demo if settings.demo is not None else is_loopback(listen_host):
         demo = DemoApp(settings.data_dir, units, settings.api_prefix)
         app.include_router(build_demo_router(demo), prefix="/demo")
 
@@ -117,6 +146,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     _register_spec_schema(app)
+    app.add_middleware(BodyLimit, default_bytes=settings.max_request_bytes)
     app.add_middleware(ResponseHeaders, framable_suffix="/web/")
     return app
 

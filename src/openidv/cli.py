@@ -3,6 +3,7 @@ other commands import the web stack only when they need it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import threading
@@ -156,10 +157,17 @@ def _serve(
     if workers == 1:
         from openidv.app import create_app
 
-        uvicorn.run(create_app(settings, runtime), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings, runtime, listen_host=host),
+            host=host, port=port, log_level="warning",
+        )  # fmt: skip
         return
+    from openidv.app import is_loopback
+
     # Worker processes rebuild the app from the environment: pass the resolved settings on.
     os.environ["OPENIDV_DATA_DIR"] = str(settings.data_dir.resolve())
+    demo = settings.demo if settings.demo is not None else is_loopback(host)
+    os.environ["OPENIDV_DEMO"] = "true" if demo else "false"
     uvicorn.run(
         "openidv.app:app_from_environment",
         factory=True,
@@ -473,7 +481,15 @@ def check_face_match(document: Path, selfies: tuple[Path, ...], as_json: bool) -
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the results as the session carries them."
 )
-def check_document(front: Path, back: Path | None, as_json: bool) -> None:
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Judge expiry as of this date (YYYY-MM-DD) instead of today: a specimen past its "
+    "expiry is then judged on everything else.",
+)
+def check_document(
+    front: Path, back: Path | None, as_json: bool, as_of: dt.datetime | None
+) -> None:
     """ID_DOCUMENT_TEXT_DATA_EXTRACTION and ID_DOCUMENT_AUTHENTICITY on a document's pages."""
     import json
 
@@ -491,11 +507,12 @@ def check_document(front: Path, back: Path | None, as_json: bool) -> None:
     def evidence(item_type: str) -> Evidence:
         return Evidence(session_id="cli", item_type=item_type, config={}, resources=[resource])
 
-    extraction = TextExtractionEngine().run(evidence("ID_DOCUMENT_TEXT_DATA_EXTRACTION"))
+    day = as_of.date() if as_of is not None else None
+    extraction = TextExtractionEngine(as_of=day).run(evidence("ID_DOCUMENT_TEXT_DATA_EXTRACTION"))
     fields = next(
         (json.loads(m.content) for m in extraction.media if m.role == "document_fields"), None
     )
-    authenticity = AuthenticityEngine().run(evidence("ID_DOCUMENT_AUTHENTICITY"))
+    authenticity = AuthenticityEngine(as_of=day).run(evidence("ID_DOCUMENT_AUTHENTICITY"))
     if as_json:
         output = {
             "ID_DOCUMENT_TEXT_DATA_EXTRACTION": {

@@ -23,7 +23,6 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import Engine, and_, exists, insert, or_, select, update
 
 from openidv.checks.engines import EngineRegistry
@@ -47,8 +46,8 @@ from openidv.sessions.service import SessionContext
 from openidv.settings import Settings
 from openidv.store.blobs import make_blob_store
 from openidv.store.crypto import KeyRing, load_or_create_master_key
+from openidv.store.db import checkpoint_after_deletion, table_of, utcnow
 from openidv.store.db import make_engine as make_db_engine
-from openidv.store.db import table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +145,6 @@ class Runtime:
                     timeout_seconds=s.webhook_timeout_seconds,
                     allowed_networks=tuple(parse_networks(s.webhook_allowed_networks)),
                 ),
-                http=httpx.Client(trust_env=False),
             ),
         )
 
@@ -209,6 +207,9 @@ def reconcile(runtime: Runtime) -> dict[str, int]:
     counts["blobs_removed"] = remove_deleted_blobs(
         runtime.engine, runtime.processing.sessions.blobs, now
     )
+    if counts["purged"] or counts["blobs_removed"]:
+        # Purged keys' old page versions out of SQLite's WAL (a DELETE's blobs come here too).
+        checkpoint_after_deletion(runtime.engine)
 
     with runtime.engine.connect() as conn:
         live = and_(

@@ -53,6 +53,25 @@ class Settings(BaseSettings):
         description="A nonce is refused when seen again from the same app within this time.",
     )
 
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body outside media uploads and sandbox response configs "
+        "(refused with 413 before it is read).",
+    )
+
+    failure_limit_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Failed signatures (or client tokens) one address may send per minute "
+        "before it is refused with 429.",
+    )
+    failure_limit_per_app: int = Field(
+        default=600,
+        ge=1,
+        description="Failed signatures for one sdkId per minute, from all addresses together.",
+    )
+
     # Session rules that are ours to choose (Yoti documents defaults, not limits).
     default_client_session_token_ttl: int = 600
     default_resources_ttl: int = 604800
@@ -88,7 +107,11 @@ class Settings(BaseSettings):
     webhook_backoff_base_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_give_up_after_seconds: float = Field(default=80 * 3600.0, gt=0)
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Deadline for one whole webhook delivery: connect, send, read the status.",
+    )
 
     passive_liveness_model: Path | None = Field(
         default=None,
@@ -98,9 +121,10 @@ class Settings(BaseSettings):
         ),
     )
 
-    demo: bool = Field(
-        default=True,
-        description="Serve /demo (an integrator page that verifies you). Turn off in production.",
+    demo: bool | None = Field(
+        default=None,
+        description="Serve /demo (an integrator page that verifies you). Default: only when "
+        "the server listens on a loopback address; true or false to decide.",
     )
 
     # Review console (review/).
@@ -112,7 +136,8 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token a Prometheus scraper presents at /metrics; unset: loopback only.",
+        description="Bearer token a Prometheus scraper presents at /metrics; unset: answered "
+        "only when the server listens on loopback, to unproxied loopback requests.",
     )
 
     @model_validator(mode="after")

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from openidv.api.apps import generate_key_pair, register_app
 from openidv.checks.engines import EngineRegistry
 from openidv.checks.processing import ProcessingContext, ProcessingPolicy, _evidence
+from openidv.sessions.filters import allows_expired
 from openidv.sessions.models import Check
-from openidv.sessions.service import allows_expired
 from openidv.store.db import table_of
 from tests.conftest import Server
 from tests.signing import SignedClient

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 from sqlalchemy import Connection, bindparam, delete, select
@@ -21,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from openidv.api.apps import apps_t
 from openidv.api.errors import ApiError, malformed
 from openidv.api.models import UsedNonce
-from openidv.api.signing import load_public_key, verify
+from openidv.api.signing import load_public_key, verify, verify_digests
 from openidv.store.db import FastStatement, table_of
 
 nonces_t = table_of(UsedNonce)
@@ -41,13 +42,18 @@ class AuthPolicy:
 
 @dataclass(frozen=True)
 class RawRequest:
-    """A request as received: path relative to the API base and query, both undecoded."""
+    """A request as received: path relative to the API base and query, both undecoded.
+
+    ``message_digests`` are the SHA-256 digests of the signed message, hashed while the body
+    streamed in (api.signing.MessageDigest); ``body`` is kept for the handler.
+    """
 
     method: str
     path: bytes
     query: bytes
     body: bytes
     digest: str | None
+    message_digests: tuple[bytes, ...] = ()
 
     @property
     def path_and_query(self) -> bytes:
@@ -106,20 +112,11 @@ class Caller:
     nonce: str
 
 
-def authenticate(
-    conn: Connection,
-    request: RawRequest,
-    policy: AuthPolicy,
-    sdk_id: str | None = None,
-    *,
-    sandbox: bool = False,
-) -> Caller:
-    """Verify a signed request; returns who signed it and the nonce to consume.
-
-    ``sdk_id`` is given when the path names the application (sandbox ``/apps/{sdkId}``);
-    otherwise it comes from the ``sdkId`` (or Go's ``sdkID``) query parameter. The signature is
-    verified over the query as sent whichever spelling it uses.
-    """
+def _identify(
+    conn: Connection, request: RawRequest, policy: AuthPolicy, sdk_id: str | None
+) -> tuple[str, str, Any]:
+    """Everything that needs no body: the parameters, the clock, the application's row.
+    Returns (sdk_id, nonce, app row)."""
     if not request.digest:
         raise malformed("header.X-Yoti-Auth-Digest", "must not be null or empty")
     try:
@@ -134,13 +131,46 @@ def authenticate(
     if len(nonce) > 128 or not nonce.isprintable():
         raise malformed("query.nonce", "must be at most 128 printable characters")
     _check_timestamp(timestamp, policy, time.time())
-
     app = _SELECT_APP.fetchone(conn, {"sdk_id": sdk_id})
     if app is None:
         raise ApiError(404, "APP_NOT_FOUND", "No application is registered for this sdkId")
+    return sdk_id, nonce, app
+
+
+def precheck(
+    conn: Connection, request: RawRequest, policy: AuthPolicy, sdk_id: str | None = None
+) -> None:
+    """Refuse, before a large body is read, what would be refused whatever the body says:
+    a malformed request, a stale timestamp, an unknown application. (The signature covers
+    the body, so it can only be checked once the body is in: see api/gateway.py.)"""
+    _identify(conn, request, policy, sdk_id)
+
+
+def authenticate(
+    conn: Connection,
+    request: RawRequest,
+    policy: AuthPolicy,
+    sdk_id: str | None = None,
+    *,
+    sandbox: bool = False,
+) -> Caller:
+    """Verify a signed request; returns who signed it and the nonce to consume.
+
+    ``sdk_id`` is given when the path names the application (sandbox ``/apps/{sdkId}``);
+    otherwise it comes from the ``sdkId`` (or Go's ``sdkID``) query parameter. The signature is
+    verified over the query as sent whichever spelling it uses.
+    """
+    sdk_id, nonce, app = _identify(conn, request, policy, sdk_id)
     public_key_pem, disabled_at, is_sandbox = app
     public_key = load_public_key(public_key_pem)
-    if not verify(public_key, request.digest, request.method, request.path_and_query, request.body):
+    assert request.digest is not None
+    if request.message_digests:
+        verified = verify_digests(public_key, request.digest, list(request.message_digests))
+    else:
+        verified = verify(
+            public_key, request.digest, request.method, request.path_and_query, request.body
+        )
+    if not verified:
         raise _unauthorised("The request signature does not verify with the application's key")
     if bool(is_sandbox) != sandbox:
         # A sandbox key must never create or read live sessions, nor the reverse.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from pydantic import ValidationError
@@ -25,8 +26,9 @@ from openidv.sandbox.routes import add_response_config_routes
 from openidv.sessions import devices, service
 from openidv.sessions import results as out
 from openidv.sessions.catalogue import supported_documents
+from openidv.sessions.media_types import SANDBOX_CSP
 from openidv.sessions.spec import SessionSpec
-from openidv.store.db import utcnow
+from openidv.store.db import checkpoint_after_deletion, utcnow
 
 SessionId = Annotated[str, PathParam(max_length=64)]
 MediaId = Annotated[str, PathParam(max_length=64)]
@@ -85,14 +87,13 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
         def handler(work: Work) -> out.CreateSessionResult:
             try:
-                spec = SessionSpec.model_validate_json(request_body)
+                spec = SessionSpec.model_validate_json(work.body)
             except ValidationError as exc:
                 raise payload_validation_error(exc) from exc
             return service.create_session(
                 work.conn, api.sessions, work.sdk_id, spec, utcnow(), sandbox=work.sandbox
             )
 
-        request_body = await request.body()
         return _json(await gateway(api).call(request, handler), 201)
 
     @router.get("/sessions/{session_id}", response_model=out.GetSessionResult)
@@ -116,6 +117,9 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
             work.after_commit.extend(_blob_deleter(api, key) for key in keys)
 
         await gateway(api).call(request, handler)
+        # The key's old page versions must not outlive it in SQLite's WAL (off the loop: it
+        # may wait a moment for readers).
+        await to_thread.run_sync(checkpoint_after_deletion, request.app.state.engine)
         return Response(status_code=204)
 
     @router.get(
@@ -131,7 +135,9 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
             return service.read_media(work.conn, api.sessions, work.sdk_id, session_id, media_id)
 
         media = await gateway(api).call(request, handler)
-        headers = {"Cache-Control": "no-store"}
+        # The SDKs read Content-Type verbatim, so the stored type stays; the sandboxing CSP
+        # keeps a browser that is somehow shown this answer from running anything in it.
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": SANDBOX_CSP}
         if media.content is None:
             return Response(status_code=204, headers=headers)
         return Response(media.content, 200, media_type=media.content_type, headers=headers)

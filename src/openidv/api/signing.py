@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 
 def message(method: str, path_and_query: bytes, body: bytes | None) -> bytes:
@@ -48,6 +49,58 @@ def verify(
     for candidate in candidates:
         try:
             public_key.verify(signature, candidate, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            continue
+        return True
+    return False
+
+
+class MessageDigest:
+    """SHA-256 of the signed message, computed while the body streams in.
+
+    The base64 of the body is hashed three bytes at a time as chunks arrive, so verifying a
+    signature never needs the base64 text (a third larger than the body) or a second copy of
+    the body in memory. ``digests()`` gives what ``verify`` would try, in the same order.
+    """
+
+    def __init__(self, method: str, path_and_query: bytes) -> None:
+        self._hash = hashlib.sha256(message(method, path_and_query, None))
+        self._pending = b""  # fewer than 3 bytes not yet encoded
+        self._empty = True
+
+    def update(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if self._empty:
+            self._hash.update(b"&")
+            self._empty = False
+        data = self._pending + chunk
+        cut = len(data) - len(data) % 3
+        self._hash.update(base64.b64encode(data[:cut]))
+        self._pending = data[cut:]
+
+    def digests(self) -> list[bytes]:
+        final = self._hash.copy()
+        if self._empty:
+            # Signed without "&base64", or (Python handed b"") with a bare trailing "&".
+            bare = final.copy()
+            bare.update(b"&")
+            return [final.digest(), bare.digest()]
+        final.update(base64.b64encode(self._pending))
+        return [final.digest()]
+
+
+def verify_digests(public_key: rsa.RSAPublicKey, digest_b64: str, digests: list[bytes]) -> bool:
+    """``verify`` over messages already hashed (see :class:`MessageDigest`)."""
+    try:
+        signature = base64.b64decode(digest_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    for digest in digests:
+        try:
+            public_key.verify(
+                signature, digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())
+            )
         except InvalidSignature:
             continue
         return True

@@ -34,12 +34,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 import segno
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
 from starlette.responses import Response
 
 from openidv.api.errors import ApiError, malformed, payload_validation_error
+from openidv.api.limits import MAX_MEDIA_BYTES
+from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.capture.images import ImageRefused, sniff
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
@@ -56,8 +59,6 @@ B = TypeVar("B", bound=BaseModel)
 sessions_t = table_of(Session)
 resources_t = table_of(Resource)
 TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
-# Yoti's upload limit is not published; phones produce 3-8 MB photos, so refuse only beyond.
-MAX_MEDIA_BYTES = 15 * 1024 * 1024
 IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/heic", "image/heif"}
 NONCE_HEADER = "x-liveness-nonce"
 
@@ -70,17 +71,27 @@ def handoff_link(page_url: str, session_id: str, token: str) -> str:
     return f"{page_url}?{query}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class CaptureServices:
     units: Units
     sessions: service.SessionContext
     jobs: Jobs
+    # Images decoded at once (a 50 MP HEIC needs ~600 MB while it decodes).
+    max_decoding: int = 2
+    _limiter: CapacityLimiter | None = None
+    failures: Limiter = dataclasses.field(default_factory=lambda: make_limiter(None))
+
+    def decoding(self) -> CapacityLimiter:
+        # Made on first use: an anyio limiter belongs to the running event loop.
+        if self._limiter is None:
+            self._limiter = CapacityLimiter(self.max_decoding)
+        return self._limiter
 
 
 class NewResource(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     requirement_id: str = Field(max_length=64)
-    document_type: str | None = Field(default=None, max_length=64)
+    document_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     issuing_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
 
@@ -128,6 +139,7 @@ _REFUSALS = {
     "UNKNOWN_REQUIREMENT": 404,
     "UNKNOWN_RESOURCE": 404,
     "DOCUMENT_UNSPECIFIED": 400,
+    "DOCUMENT_NOT_ALLOWED": 400,
     "EVIDENCE_MISSING": 409,
     "NOT_SANDBOX": 403,
     "NOT_LIVENESS": 400,
@@ -182,6 +194,11 @@ async def _run(
     after_submit: bool = False,
 ) -> T:
     token = request.headers.get(TOKEN_HEADER)
+    services = _services(request)
+    address = [
+        (services.failures.rules.token_per_address, request.client.host if request.client else "-")
+    ]
+    await services.failures.refuse_if_over(*address)  # before any token lookup
 
     def authorised(conn: Connection) -> T:
         now = utcnow()
@@ -191,7 +208,12 @@ async def _run(
         except evidence.EvidenceRefused as exc:
             raise ApiError(_REFUSALS.get(exc.code, 400), exc.code, str(exc)) from exc
 
-    return await _services(request).units.run(authorised)
+    try:
+        return await services.units.run(authorised)
+    except ApiError as exc:
+        if exc.body.code == "BAD_TOKEN":
+            await services.failures.failed(*address)
+        raise
 
 
 async def _body(request: Request, model: type[B]) -> B:
@@ -316,17 +338,21 @@ def build_client_router() -> APIRouter:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         if content_type not in IMAGE_TYPES:
             raise malformed("header.Content-Type", f"must be one of {sorted(IMAGE_TYPES)}")
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
-            raise ApiError(413, "MEDIA_TOO_LARGE", f"Media must be at most {MAX_MEDIA_BYTES} bytes")
+        services = _services(request)
+        # The token first: nobody without one makes the server read, let alone decode, an
+        # image (the size limit itself is api.limits.BodyLimit's, before any of this).
+        await _run(
+            request, session_id, lambda conn, now: evidence.open_session(conn, session_id, now)
+        )
         content = await request.body()
         if not content or len(content) > MAX_MEDIA_BYTES:
             raise malformed("body", f"must be an image of 1 to {MAX_MEDIA_BYTES} bytes")
         try:
-            image = sniff(content)  # the bytes decide what this is, not the header
+            # Decoding (HEIC to JPEG) takes seconds of CPU: in a thread, a few at a time, so
+            # the event loop keeps answering and memory stays bounded.
+            image = await to_thread.run_sync(sniff, content, limiter=services.decoding())
         except ImageRefused as exc:
             raise malformed("body", str(exc)) from exc
-        services = _services(request)
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
             media_id = evidence.add_media(

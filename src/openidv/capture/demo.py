@@ -3,9 +3,9 @@
 It creates a session with the seed's example payload through the real signed API (as a demo
 application whose key lives in the data directory), embeds the capture page in an iframe, and
 then shows the session's result with its media and check reports, fetched through the signed
-API too. On by default for the embedded quick start (which listens on 127.0.0.1); turn it off
-with ``OPENIDV_DEMO=false`` anywhere else: whoever reaches it can create demo sessions and see
-their results.
+API too (in-process: the app calls itself through an ASGI transport). Served only when the
+server listens on a loopback address, unless the operator sets ``OPENIDV_DEMO=true``: whoever
+reaches it can create demo sessions and see their results.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, Response
 
 from openidv.api.apps import apps_t, generate_key_pair, private_key_pem, register_app
 from openidv.api.signing import sign
+from openidv.sessions.media_types import browser_headers
 from openidv.store.units import Units
 
 _HEADERS = {
@@ -37,6 +38,8 @@ _HEADERS = {
         "frame-src 'self'; form-action 'self'; base-uri 'none'"
     ),
 }
+# The base URL of in-process calls: a name that resolves nowhere, for the Host header only.
+_IN_PROCESS = "http://openidv.invalid"
 # The seed page's example payload, minus its placeholder URLs: results come back to this page.
 DEMO_SPEC: dict[str, Any] = {
     "client_session_token_ttl": 600,
@@ -114,7 +117,9 @@ class DemoApp:
     async def call(
         self, request: Request, method: str, path: str, body: bytes | None = None
     ) -> httpx.Response:
-        """A signed call to this server's own API, exactly as an SDK would make it."""
+        """A signed call to this server's own API, exactly as an SDK would make it, but made
+        in-process: never to the host the browser's Host header names (who sets it would
+        receive requests signed with the demo application's key)."""
         sdk_id, key = await self.credentials()
         query = urlencode(
             {"sdkId": sdk_id, "nonce": str(uuid.uuid4()), "timestamp": int(time.time() * 1000)}
@@ -124,9 +129,11 @@ class DemoApp:
             "X-Yoti-Auth-Digest": sign(key, method, target, body),
             "Content-Type": "application/json",
         }
-        base = str(request.base_url).rstrip("/") + self.api_prefix
-        async with httpx.AsyncClient(timeout=30) as client:
-            return await client.request(method, base + target, content=body, headers=headers)
+        transport = httpx.ASGITransport(app=request.app)
+        async with httpx.AsyncClient(transport=transport, base_url=_IN_PROCESS) as client:
+            return await client.request(
+                method, self.api_prefix + target, content=body, headers=headers
+            )
 
 
 def build_demo_router(demo: DemoApp) -> APIRouter:
@@ -192,9 +199,10 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
         )
         if fetched.status_code != 200:
             return Response(status_code=404, headers=_HEADERS)
-        return Response(
-            fetched.content, media_type=fetched.headers["content-type"], headers=_HEADERS
+        media_type, headers = browser_headers(
+            fetched.content, fetched.headers.get("content-type", ""), media_id
         )
+        return Response(fetched.content, media_type=media_type, headers={**_HEADERS, **headers})
 
     @router.get("/static/demo.js")
     async def script() -> Response:

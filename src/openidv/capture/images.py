@@ -1,10 +1,10 @@
 """What an uploaded image really is, decided from its bytes, never from its declared type.
 
-JPEG, PNG and WebP are taken as they are. HEIC/HEIF (what iPhones save) is taken too, but
-converted to JPEG here: no engine, browser or integrator has to read HEIC, and the stored
-evidence is always a type every SDK user can open. The pixel count is read from the header,
-without decoding, and capped: a small file that decodes to gigapixels (a decompression bomb)
-is refused before anything decodes it.
+JPEG, PNG and WebP are taken as they are, their metadata stripped (capture/metadata.py).
+HEIC/HEIF (what iPhones save) is taken too, but converted to JPEG here: no engine, browser or
+integrator has to read HEIC, and the stored evidence is always a type every SDK user can open.
+The pixel count is read from the header, without decoding, and capped: a small file that
+decodes to gigapixels (a decompression bomb) is refused before anything decodes it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pi_heif
 from PIL import Image
+
+from openidv.capture.metadata import strip_metadata
 
 MAX_PIXELS = 50_000_000  # 50 MP: more than any phone camera; a bomb is far above it
 # A converted HEIC must still fit the upload limit (client_api.MAX_MEDIA_BYTES).
@@ -81,4 +83,6 @@ def sniff(content: bytes) -> SniffedImage:
     if kind not in _TYPES:
         raise ImageRefused(f"{kind} images are not accepted: send JPEG, PNG, WebP or HEIC")
     _check_pixels(width, height)
-    return SniffedImage(_TYPES[kind], width, height, content)
+    content_type = _TYPES[kind]
+    # EXIF (GPS: where it was taken), XMP, comments: not evidence, not kept.
+    return SniffedImage(content_type, width, height, strip_metadata(content_type, content))

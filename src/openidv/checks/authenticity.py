@@ -33,6 +33,7 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -40,14 +41,15 @@ from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents.physical import CaptureThresholds
 from openidv.vision.documents.reader import (
-    CROSS_CHECKED_FIELDS,
-    MIN_FIELD_CONFIDENCE,
     QualityThresholds,
+    agreeing_fields,
     cross_check,
     is_degraded,
+    mrz_names_legible,
+    surely_different,
 )
 from openidv.vision.documents.result import DocumentReading, ReasonCode
-from openidv.vision.mrz import MrzFormat
+from openidv.vision.mrz import MrzFormat, ProblemCode
 
 _NOT_AVAILABLE = (  # checked in this order: the first one present is the reason given
     (ReasonCode.NOT_AN_IMAGE, "UNABLE_TO_LOAD"),
@@ -79,25 +81,43 @@ def _sub(name: str, passed: bool, **details: object) -> dict[str, Any]:
 
 
 class AuthenticityEngine:
+    """``as_of``: judge expiry (and two-digit years) as of that date instead of today, as
+    ``openidv check document --as-of`` does for specimens past their expiry."""
+
+    def __init__(self, *, as_of: dt.date | None = None) -> None:
+        self.as_of = as_of
+
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
-        return assess(document_reader().read_sides([page.load() for page in pages]))
+        reader = document_reader()
+        return assess(reader.read_sides([page.load() for page in pages], today=self.as_of))
 
 
 def assess(readings: list[DocumentReading]) -> MachineResult:
     """The authenticity report over the readings of one document's pages, in order."""
-    # The page with an MRZ is the one the data checks are about (TD1: usually the back).
-    with_mrz = [r for r in readings if r.mrz is not None and r.mrz.format is not None]
-    reading = next((r for r in with_mrz if r.mrz and r.mrz.valid), None) or (
-        with_mrz[0] if with_mrz else (readings[0] if readings else None)
-    )
+    reading = _mrz_page(readings)
     if reading is None:
         return _result("NOT_AVAILABLE", "MISSING_DOCUMENT_SIDE", [], decided=False)
     others = [r for r in readings if r is not reading]
     front_back = _front_back(
         reading, others, degraded=any(is_degraded(r.reasons) for r in readings)
     )
-    breakdown = _breakdown(reading, readings, front_back)
+    names_legible = mrz_names_legible(reading, QualityThresholds())
+    retakes = [reason for code, reason in _NOT_AVAILABLE if reading.has(code)]
+    # Glare and a low resolution are judged by what they hide. A hotspot or small print
+    # that leaves the MRZ valid, the printed number, surname and date of birth agreeing
+    # with it, the names sure (legible in the MRZ, or found printed) and the portrait
+    # visible has hidden nothing the checks use: the capture is judged like a clean one.
+    local = [reason for reason in retakes if reason not in _JUDGED_BY_WHAT_IT_HIDES]
+    hidden_nothing = (
+        not local
+        and reading.mrz is not None
+        and reading.mrz.valid
+        and _names_sure(reading, readings, front_back, names_legible)
+        and _compared(readings, _IDENTIFYING_FIELDS, front_back)
+        and portrait_found(readings) is not False
+    )
+    breakdown = _breakdown(reading, readings, front_back, hides_nothing=hidden_nothing)
     if reading.has(ReasonCode.NOT_AN_IMAGE) or reading.has(ReasonCode.IMAGE_TOO_SMALL):
         reason = "UNABLE_TO_LOAD" if reading.has(ReasonCode.NOT_AN_IMAGE) else None
         return _result("NOT_AVAILABLE", reason or "IMAGE_RESOLUTION_TOO_LOW", breakdown, False)
@@ -113,30 +133,30 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
         decided = copy or (_moire(readings) and not blurred)
         return _result("REJECT", "DOCUMENT_COPY", breakdown, decided=decided)
     contradicted = bool(reading.mismatches or (front_back and front_back.mismatched))
-    retakes = [reason for code, reason in _NOT_AVAILABLE if reading.has(code)]
-    retake = retakes[0] if retakes else None
-    # Glare is local: a hotspot that spares the MRZ leaves its read as sure as on a clean
-    # capture, and one that spares every compared field and the portrait hides nothing.
-    glare_only = retakes == ["GLARE_OBSTRUCTION"] and _mrz_clear_of_glare(reading)
-    if retake is None or glare_only:
-        if reading.has(ReasonCode.MRZ_INVALID):
+    retake = None if hidden_nothing else (retakes[0] if retakes else None)
+    # The MRZ's own verdict stands when only glare elsewhere or small print mars the
+    # capture and its characters are legible and clear of the glare.
+    mrz_judgeable = retake is None or (not local and names_legible)
+    if mrz_judgeable and reading.has(ReasonCode.MRZ_INVALID):
+        # Failed check digits on an MRZ read from legible characters mean an altered
+        # document; any other fault (a character class, a country code no state has) is
+        # as often a misread or an issuer's quirk as a forgery: a human looks.
+        if names_legible and _only_check_digits_fail(reading):
             return _result("REJECT", "TAMPERED", breakdown)
+        return _result("NOT_AVAILABLE", retake or "INCORRECT_MRZ", breakdown, decided=False)
+    if retake is None:
         if contradicted:
-            # Printed data read with little confidence (or under glare) that is plainly not
-            # the MRZ's is evidence too, but a human confirms it unless a difference was
-            # read surely on a clean capture.
-            sure = retake is None and _surely_contradicted(reading, front_back)
-            return _result("REJECT", "TAMPERED", breakdown, decided=sure)
+            # Printed data that differs from the MRZ is evidence only when no reading error
+            # explains it (`surely_different`); anything less goes to a human, undecided.
+            if _surely_contradicted(reading, front_back, names_legible):
+                return _result("REJECT", "TAMPERED", breakdown)
+            return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
         if reading.expired:
             return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
-        if glare_only and not _compared(readings, CROSS_CHECKED_FIELDS):
-            return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
         if others and not _sides_vouch(front_back):
             # The other side's printed holder details could not all be read (a low-resolution
             # or blurred front): that side is not shown to belong with this one. Retake.
             return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
-        if glare_only and portrait_found(readings) is False:
-            return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
         if portrait_found(readings) is False:
             # No face on any side: only the back of a card was sent, or the portrait is
             # covered or gone. A retake shows which; a human decides if it does not.
@@ -148,29 +168,67 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
             )
             reason = "MISSING_DOCUMENT_SIDE" if back_only else "OBJECT_OBSTRUCTION"
             return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
-        if not _compared(readings, _IDENTIFYING_FIELDS):
-            # The printed number, surname or date of birth was not read: the MRZ alone
-            # cannot show that the printed data was not altered. Retake.
+        if not _compared(readings, _IDENTIFYING_FIELDS, front_back):
+            # The printed number, surname or date of birth was not found agreeing with the
+            # MRZ: the MRZ alone cannot show that the printed data was not altered. Retake.
+            return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
+        if not _names_sure(reading, readings, front_back, names_legible):
+            # No check digit covers the names: read from small or glared characters and
+            # not found printed, they may be misread. Never approved so.
             return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
         return _result("APPROVE", None, breakdown)
     # A poor capture (glare, blur, low resolution) hides most evidence, not all of it. An
     # MRZ whose every check digit holds is as sure as on a clean capture: its expiry date
-    # decides. Printed data that contradicts it by more than a partial read can explain
-    # (`cross_check`'s degraded mode) is evidence too, but a human confirms it (undecided).
+    # decides. Printed data that contradicts it is for a human to judge (undecided).
     mrz_sure = reading.mrz is not None and reading.mrz.valid
-    if mrz_sure and contradicted:
-        return _result("REJECT", "TAMPERED", breakdown, decided=False)
-    if mrz_sure and reading.expired:
+    if mrz_sure and reading.expired and not contradicted:
         return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
     return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
+
+
+# Capture problems that matter only where they hide something the checks use.
+_JUDGED_BY_WHAT_IT_HIDES = frozenset({"GLARE_OBSTRUCTION", "IMAGE_RESOLUTION_TOO_LOW"})
+
+
+def _only_check_digits_fail(reading: DocumentReading) -> bool:
+    mrz = reading.mrz
+    return (
+        mrz is not None
+        and bool(mrz.problems)
+        and all(problem.code is ProblemCode.CHECK_DIGIT for problem in mrz.problems)
+    )
+
+
+def _names_sure(
+    reading: DocumentReading,
+    readings: list[DocumentReading],
+    front_back: _SideComparison | None,
+    names_legible: bool,
+) -> bool:
+    """The MRZ names can be trusted: read from legible characters clear of glare, or each
+    found printed on some side."""
+    if names_legible:
+        return True
+    mrz = reading.mrz
+    names = [name for name in ("surname", "given_names") if mrz and mrz.fields[name].value]
+    return bool(names) and _compared(readings, names, front_back)
+
+
+def _mrz_page(readings: list[DocumentReading]) -> DocumentReading | None:
+    """The page the data checks are about: the one with a valid MRZ (TD1: usually the
+    back), else the first with an MRZ layout, else the first."""
+    with_mrz = [r for r in readings if r.mrz is not None and r.mrz.format is not None]
+    return next((r for r in with_mrz if r.mrz and r.mrz.valid), None) or (
+        with_mrz[0] if with_mrz else (readings[0] if readings else None)
+    )
 
 
 class _SideComparison(NamedTuple):
     """The MRZ side's data against the other side's printed fields."""
 
-    compared: list[str]  # read with confidence on the other side
+    compared: list[str]  # found agreeing with the MRZ on the other side
     mismatched: list[str]
-    surely_mismatched: list[str]  # read with confidence, and different
+    surely_mismatched: list[str]  # different by more than a reading error explains
 
 
 def _sides_vouch(front_back: _SideComparison | None) -> bool:
@@ -178,34 +236,30 @@ def _sides_vouch(front_back: _SideComparison | None) -> bool:
     return front_back is not None and set(_IDENTIFYING_FIELDS) <= set(front_back.compared)
 
 
-def _mrz_clear_of_glare(reading: DocumentReading) -> bool:
-    """No pixel of the MRZ lines lies under the glare hotspot (unknown: not clear)."""
-    quality = reading.quality
-    return quality is not None and quality.mrz_glare is not None and quality.mrz_glare == 0.0
+def _agreed(reading: DocumentReading, front_back: _SideComparison | None) -> list[str]:
+    """The printed fields found agreeing with the MRZ, on its page or another side."""
+    mrz = reading.mrz
+    on_page = agreeing_fields(mrz, reading.viz) if mrz is not None and mrz.format else []
+    return sorted(set(on_page) | set(front_back.compared if front_back else ()))
 
 
-def _confident(readings: list[DocumentReading]) -> list[str]:
-    """The printed fields read with confidence on some side (and so compared with the MRZ)."""
-    return sorted(
-        {
-            name
-            for r in readings
-            for name, field in r.viz.items()
-            if field.value is not None and field.confidence >= MIN_FIELD_CONFIDENCE
-        }
-    )
+def _compared(
+    readings: list[DocumentReading], fields: Sequence[str], front_back: _SideComparison | None
+) -> bool:
+    """Each of ``fields`` was found printed and agreeing with the MRZ: nothing that could
+    contradict the MRZ there is hidden."""
+    reading = _mrz_page(readings)
+    return reading is not None and set(fields) <= set(_agreed(reading, front_back))
 
 
-def _compared(readings: list[DocumentReading], fields: Sequence[str]) -> bool:
-    """Each of ``fields`` was compared: nothing that could contradict the MRZ there is
-    hidden."""
-    return set(fields) <= set(_confident(readings))
-
-
-def _surely_contradicted(reading: DocumentReading, front_back: _SideComparison | None) -> bool:
-    """Some printed field that differs from the MRZ was read with full confidence."""
-    on_page = any(
-        reading.viz[name].confidence >= MIN_FIELD_CONFIDENCE for name in reading.mismatches
+def _surely_contradicted(
+    reading: DocumentReading, front_back: _SideComparison | None, names_legible: bool
+) -> bool:
+    """Some printed field differs from the MRZ by more than a reading error explains."""
+    mrz = reading.mrz
+    on_page = mrz is not None and any(
+        surely_different(name, mrz, reading.viz[name], mrz_names_legible=names_legible)
+        for name in reading.mismatches
     )
     return on_page or bool(front_back and front_back.surely_mismatched)
 
@@ -257,20 +311,17 @@ def _front_back(
     compared: list[str] = []
     mismatched: list[str] = []
     surely: list[str] = []
+    legible = mrz_names_legible(reading, QualityThresholds())
     for other in others:
         viz = {name: field for name, field in other.viz.items() if name in _FRONT_BACK_FIELDS}
-        usable = [
-            name
-            for name, field in viz.items()
-            if field.value is not None
-            and field.confidence >= MIN_FIELD_CONFIDENCE
-            and mrz.fields[name].value is not None
-            and mrz.fields[name].valid is not False
-        ]
-        compared += usable
+        compared += agreeing_fields(mrz, viz)
         different = cross_check(mrz, viz, degraded=degraded)
         mismatched += different
-        surely += [name for name in different if viz[name].confidence >= MIN_FIELD_CONFIDENCE]
+        surely += [
+            name
+            for name in different
+            if surely_different(name, mrz, viz[name], mrz_names_legible=legible)
+        ]
     if not compared:
         return None
     return _SideComparison(sorted(set(compared)), sorted(set(mismatched)), sorted(set(surely)))
@@ -280,6 +331,8 @@ def _breakdown(
     reading: DocumentReading,
     readings: list[DocumentReading],
     front_back: _SideComparison | None,
+    *,
+    hides_nothing: bool,
 ) -> list[dict[str, Any]]:
     gate = QualityThresholds()
     capture_gate = CaptureThresholds()
@@ -290,10 +343,11 @@ def _breakdown(
              format=mrz.format.name if mrz and mrz.format else "none",
              problems=len(mrz.problems) if mrz else "no MRZ"),
         _sub("ocr_mrz_comparison",
-             not reading.mismatches and _compared(readings, _IDENTIFYING_FIELDS),
+             not reading.mismatches and _compared(readings, _IDENTIFYING_FIELDS, front_back),
              mismatched_fields=",".join(reading.mismatches) or "none",
-             compared_fields=",".join(_confident(readings)) or "none",
-             required_fields=",".join(_IDENTIFYING_FIELDS)),
+             compared_fields=",".join(_agreed(reading, front_back)) or "none",
+             required_fields=",".join(_IDENTIFYING_FIELDS),
+             mrz_names_legible=mrz_names_legible(reading, gate)),
         _sub("document_in_date", reading.expired is False,
              expired="unknown" if reading.expired is None else reading.expired),
     ]  # fmt: skip
@@ -338,9 +392,17 @@ def _breakdown(
         )  # fmt: skip
     if quality is not None:
         subs.append(
-            _sub("image_quality", not any(reading.has(code) for code, _ in _NOT_AVAILABLE[1:6]),
+            _sub("image_quality",
+                 hides_nothing
+                 or not any(reading.has(code) for code, _ in _NOT_AVAILABLE[1:6]),
                  sharpness=f"{quality.sharpness:.0f}", sharpness_threshold=gate.min_sharpness,
-                 glare=f"{quality.glare_blob:.3f}", glare_threshold=gate.max_glare_blob)
+                 glare=f"{quality.glare_blob:.3f}", glare_threshold=gate.max_glare_blob,
+                 glare_on_mrz=f"{quality.mrz_glare or 0.0:.3f}",
+                 mrz_text_height_px=quality.mrz_text_height_px or "unknown",
+                 mrz_text_height_threshold=gate.min_mrz_text_height_px,
+                 # Glare or small print that left the MRZ valid, the compared fields
+                 # agreeing, the names sure and the portrait visible hid nothing.
+                 hides_checked_data=not hides_nothing and bool(reading.reasons))
         )  # fmt: skip
     return subs
 

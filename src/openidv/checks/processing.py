@@ -34,8 +34,9 @@ from openidv.checks.engines import (
 from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import states
+from openidv.sessions.filters import allows_expired
 from openidv.sessions.models import Check, Media, Resource, Session, Task
-from openidv.sessions.service import SessionContext, allows_expired, media_aad, store_media
+from openidv.sessions.service import SessionContext, media_aad, store_media
 from openidv.store.crypto import unseal
 from openidv.store.db import table_of, utcnow
 

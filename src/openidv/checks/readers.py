@@ -11,7 +11,8 @@ authenticity check (with the printed fields) and the text-extraction task (MRZ o
 session read the same pages in the same worker, and the second read then reuses the first
 one's OCR (a repeated MRZ-only read costs a hash; an MRZ-only read followed by a full one
 adds only the printed fields). It reads only the printed fields the checks compare with the
-MRZ (`CROSS_CHECKED_FIELDS`), not the place of birth or the issuing authority.
+MRZ (`CROSS_CHECKED_FIELDS`) and the printed-only ones the text-extraction task reports
+(date of issue, place of birth, issuing authority).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import threading
 from openidv.vision.documents import CROSS_CHECKED_FIELDS, DocumentReader
 from openidv.vision.faces import FaceEngine
 
+# The printed fields read: those the checks compare, and the printed-only ones the
+# text-extraction task reports.
+READ_FIELDS = (*CROSS_CHECKED_FIELDS, "date_of_issue", "place_of_birth", "authority")
 # A few sessions' worth of pages (each entry ~2 MB: the flattened page and the readings).
 READING_CACHE_SIZE = 8
 
@@ -43,6 +47,6 @@ def document_reader() -> DocumentReader:
     with _lock:
         if _reader is None:
             _reader = DocumentReader(
-                cache_size=READING_CACHE_SIZE, faces=faces, viz_fields=CROSS_CHECKED_FIELDS
+                cache_size=READING_CACHE_SIZE, faces=faces, viz_fields=READ_FIELDS
             )
         return _reader

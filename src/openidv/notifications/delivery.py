@@ -9,6 +9,7 @@ Redirects are not followed: a redirect could lead past the SSRF guard.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -28,6 +29,8 @@ from openidv.sessions.models import Session
 from openidv.store.crypto import KeyRing
 from openidv.store.db import table_of, utcnow
 
+# What is read of a receiver's answer at most.
+MAX_ANSWER_BYTES = 4096
 deliveries_t = table_of(Delivery)
 attempts_t = table_of(Attempt)
 sessions_t = table_of(Session)
@@ -54,7 +57,6 @@ class DeliveryContext:
     engine: Engine
     keyring: KeyRing
     policy: DeliveryPolicy
-    http: httpx.Client
 
 
 def _authorization(notifications: dict[str, str]) -> str | None:
@@ -153,17 +155,39 @@ def _post(
     }
     if authorization := _authorization(notifications):
         headers["Authorization"] = authorization
+    deadline = ctx.policy.timeout_seconds
     try:
-        response = ctx.http.post(
-            target.url,
-            content=body,
-            headers=headers,
-            timeout=ctx.policy.timeout_seconds,
-            follow_redirects=False,
-            extensions={"sni_hostname": target.server_name},
-        )
+        # One deadline for the whole exchange: httpx's timeouts apply to each read, so a
+        # receiver trickling a byte at a time would otherwise hold this worker for ever.
+        status, reason = asyncio.run(
+            asyncio.wait_for(_exchange(target.url, target.server_name, body, headers, deadline),
+                             deadline)
+        )  # fmt: skip
+    except TimeoutError:
+        latency = int((time.perf_counter() - started) * 1000)
+        return None, f"no complete answer within {deadline:g} s", latency
     except httpx.HTTPError as exc:
         latency = int((time.perf_counter() - started) * 1000)
         return None, f"{type(exc).__name__}: {exc}"[:500], latency
     latency = int((time.perf_counter() - started) * 1000)
-    return response.status_code, None if response.is_success else response.reason_phrase, latency
+    return status, None if 200 <= status < 300 else reason, latency
+
+
+async def _exchange(
+    url: str, server_name: str, body: bytes, headers: dict[str, str], timeout: float
+) -> tuple[int, str]:
+    """POST and read the status; of the answer's body only ``MAX_ANSWER_BYTES`` are read (a
+    receiver's answer means nothing to us beyond its status)."""
+    async with (
+        httpx.AsyncClient(trust_env=False, timeout=timeout) as http,
+        http.stream(
+            "POST", url, content=body, headers=headers, follow_redirects=False,
+            extensions={"sni_hostname": server_name},
+        ) as response,
+    ):  # fmt: skip
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= MAX_ANSWER_BYTES:
+                break
+        return response.status_code, response.reason_phrase

@@ -34,14 +34,40 @@ def parse_networks(spec: str) -> list[Network]:
     ]
 
 
+# IPv6 forms that carry an IPv4 address a router or the host may reach in IPv4 (RFC 6052
+# NAT64, RFC 3056 6to4, RFC 4380 Teredo, RFC 4291 IPv4-compatible, RFC 2765 IPv4-translated):
+# a "global" IPv6 address here can lead to 127.0.0.1 or 10.0.0.0/8. None is plain unicast.
+_EMBEDDING = tuple(
+    ipaddress.IPv6Network(n)
+    for n in (
+        "64:ff9b::/96",  # NAT64 well-known prefix
+        "64:ff9b:1::/48",  # NAT64 local-use prefixes
+        "2002::/16",  # 6to4
+        "2001::/32",  # Teredo
+        "::/96",  # IPv4-compatible (deprecated), and :: itself
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+    )
+)
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+
+
 def _allowed(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address, allowed: Sequence[Network]
 ) -> bool:
+    """Plain global unicast only, unless the operator allowed the address's network."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+        address = address.ipv4_mapped  # ::ffff:a.b.c.d is how a dual stack dials IPv4
     if any(address in network for network in allowed):
         return True
-    return address.is_global and not address.is_multicast
+    if isinstance(address, ipaddress.IPv4Address):
+        return address.is_global and not (address.is_multicast or address.is_reserved)
+    if any(address in network for network in _EMBEDDING):
+        return False  # whatever it embeds: an operator who wants one allow-lists it
+    return (
+        address in _GLOBAL_UNICAST
+        and address.is_global
+        and not (address.is_multicast or address.is_site_local or address.is_reserved)
+    )
 
 
 def vet(url: str, allowed: Sequence[Network]) -> VettedTarget:

@@ -12,18 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from openidv.notifications.models import Delivery
 from openidv.retention.models import DeletionReceipt
+from openidv.review.models import Decision
 from openidv.sessions import devices, states
-from openidv.sessions.models import Media, Session
+from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.store.blobs import BlobStore
 from openidv.store.db import table_of
 
 sessions_t = table_of(Session)
 media_t = table_of(Media)
 receipts_t = table_of(DeletionReceipt)
+decisions_t = table_of(Decision)
+deliveries_t = table_of(Delivery)
+tasks_t = table_of(Task)
+checks_t = table_of(Check)
+resources_t = table_of(Resource)
 
 RESOURCES_TTL = "RESOURCES_TTL"
 SESSION_DELETED = "SESSION_DELETED"
@@ -59,7 +67,15 @@ def expire_sessions(conn: Connection, now: dt.datetime, limit: int = 500) -> lis
 
 
 def purge_session(conn: Connection, session_id: str, reason: str, now: dt.datetime) -> None:
-    """Shred the session's key, mark its media deleted, and write the receipt."""
+    """Shred the session's key, mark its media deleted, clear what personal data the rows
+    hold, and write the receipt.
+
+    Both reasons leave a tombstone that keeps only ids, states and times: the spec (with the
+    user_tracking_id and the webhook's auth_token), the sandbox config and whatever a reviewer
+    entered go. A session the integrator deleted keeps nothing else either (its checks, tasks,
+    resources, decisions and notifications are deleted: it answers 404); one whose
+    resources_ttl ran out keeps its results (GET still answers, with the media gone).
+    """
     app_id = conn.execute(
         select(sessions_t.c.app_id).where(sessions_t.c.id == session_id)
     ).scalar_one()
@@ -68,17 +84,35 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
         .select_from(media_t)
         .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))
     ).scalar_one()
-    values = {
+    values: dict[str, Any] = {
         "wrapped_data_key": None,
         "client_token_hash": None,
         "client_token_sealed": None,
         "purged_at": now,
         "last_updated": now,
+        "spec": {},
+        "user_tracking_id": None,
+        "sandbox_config": None,
     }
     if reason == SESSION_DELETED:
         values["deleted_at"] = now
+        values["requirements"] = []
     conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(**values))
     devices.forget(conn, session_id)  # addresses and browsers: personal data too
+    conn.execute(
+        update(decisions_t)
+        .where(decisions_t.c.session_id == session_id)
+        .values(fields=None, fields_sealed=None, recovery_suggestion=None)
+    )
+    # Nothing more is announced about a purged session (its endpoint went with the spec).
+    conn.execute(
+        update(deliveries_t)
+        .where(deliveries_t.c.session_id == session_id, deliveries_t.c.state == "PENDING")
+        .values(state="FAILED", last_error="session purged", lease_until=None)
+    )
+    if reason == SESSION_DELETED:
+        for table in (tasks_t, checks_t, resources_t, decisions_t, deliveries_t):
+            conn.execute(delete(table).where(table.c.session_id == session_id))
     conn.execute(
         update(media_t)
         .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))

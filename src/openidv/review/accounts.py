@@ -23,8 +23,6 @@ from openidv.store.db import table_of
 reviewers_t = table_of(Reviewer)
 console_sessions_t = table_of(ConsoleSession)
 
-MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 ROLES = ("reviewer", "admin")
 _hasher = PasswordHasher()
@@ -119,17 +117,10 @@ def login(
             hmac.compare_digest(totp_code(secret, moment + drift), totp or "")
             for drift in (-30, 0, 30)
         )
+    # Wrong passwords no longer lock the account itself (anyone who knew an e-mail could lock
+    # its reviewer out): the console limits failures per account *and address* before this
+    # runs (api/ratelimit.py). ``locked_until`` still holds an account an operator locked.
     if locked or not ok or row["disabled_at"] is not None:
-        if not locked:
-            failures = row["failed_logins"] + 1
-            conn.execute(
-                update(reviewers_t)
-                .where(reviewers_t.c.id == row["id"])
-                .values(
-                    failed_logins=0 if failures >= MAX_FAILURES else failures,
-                    locked_until=now + LOCKOUT if failures >= MAX_FAILURES else None,
-                )
-            )
         raise LoginRefused
     conn.execute(
         update(reviewers_t)

@@ -4,8 +4,10 @@
 Every series carries ``mode="live"`` or ``mode="sandbox"``: sandbox sessions are an
 integrator's tests and must never inflate, or hide in, the live figures.
 
-Served at ``/metrics`` only to a scraper presenting ``OPENIDV_METRICS_TOKEN`` as a bearer token;
-without a configured token only loopback clients are answered.
+Served at ``/metrics`` only to a scraper presenting ``OPENIDV_METRICS_TOKEN`` as a bearer token.
+Without a configured token, only when the server itself listens on a loopback address, to a
+loopback peer, on a request that no proxy forwarded: behind a reverse proxy on the same host
+every client's peer address is loopback, so the peer alone proves nothing.
 """
 
 from __future__ import annotations
@@ -97,10 +99,15 @@ def collect(conn: Connection) -> str:
     return "\n".join(families) + "\n"
 
 
-def _allowed(request: Request, token: str | None) -> bool:
+_FORWARDING = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via")
+
+
+def _allowed(request: Request, token: str | None, loopback_server: bool) -> bool:
     if token:
         presented = request.headers.get("authorization", "")
         return hmac.compare_digest(presented.encode(), f"Bearer {token}".encode())
+    if not loopback_server or any(name in request.headers for name in _FORWARDING):
+        return False
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -108,12 +115,14 @@ def _allowed(request: Request, token: str | None) -> bool:
         return False
 
 
-def build_metrics_router(engine: Engine, token: str | None) -> APIRouter:
+def build_metrics_router(
+    engine: Engine, token: str | None, *, loopback_server: bool = False
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/metrics")
     def metrics(request: Request) -> Response:
-        if not _allowed(request, token):
+        if not _allowed(request, token, loopback_server):
             return Response(status_code=404)  # as if absent: no hint it exists
         with engine.connect() as conn:
             body = collect(conn)

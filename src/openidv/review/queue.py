@@ -25,13 +25,15 @@ from openidv.review.audit import append
 from openidv.review.models import Decision
 from openidv.review.reasons import MANUAL_SUB_CHECK, allowed
 from openidv.sessions import states
-from openidv.sessions.models import Check, Resource
+from openidv.sessions.models import Check, Resource, Session
 from openidv.sessions.service import SessionContext, store_media
+from openidv.store.crypto import seal, unseal
 from openidv.store.db import table_of
 
 decisions_t = table_of(Decision)
 checks_t = table_of(Check)
 resources_t = table_of(Resource)
+sessions_t = table_of(Session)
 STALE_CLAIM = dt.timedelta(minutes=30)
 FourEyes = Literal["off", "reject", "all"]
 
@@ -101,6 +103,29 @@ def claim(conn: Connection, who: Account, kind: str, item_id: str, now: dt.datet
     append(conn, who.email, "claim", f"{kind}:{item_id}", {}, now)
 
 
+def holds_case_of(conn: Connection, who: Account, session_id: str) -> bool:
+    """Whether the reviewer works a case of this session now: an item they claimed, or a
+    proposal by someone else that they may confirm (the two ways the case page opens)."""
+    for table in TABLES.values():
+        claimed = conn.execute(
+            select(table.c.id).where(
+                table.c.session_id == session_id,
+                table.c.review_state == states.REVIEW_QUEUED,
+                table.c.claimed_by == who.id,
+            )
+        ).first()
+        if claimed is not None:
+            return True
+    proposal = conn.execute(
+        select(decisions_t.c.id).where(
+            decisions_t.c.session_id == session_id,
+            decisions_t.c.state == "PROPOSED",
+            decisions_t.c.reviewer_id != who.id,
+        )
+    ).first()
+    return proposal is not None
+
+
 def release(conn: Connection, who: Account, kind: str, item_id: str, now: dt.datetime) -> None:
     table, row = _item(conn, kind, item_id)
     if row["claimed_by"] != who.id:
@@ -147,7 +172,8 @@ def decide(
         {
             "id": decision_id, "item_kind": kind, "item_id": item_id,
             "session_id": row["session_id"], "reviewer_id": who.id, "value": value,
-            "reason": reason, "recovery_suggestion": recovery_suggestion, "fields": fields,
+            "reason": reason, "recovery_suggestion": recovery_suggestion,
+            "fields_sealed": _seal_fields(conn, ctx, row["session_id"], decision_id, fields),
             "state": "PROPOSED" if needs_second else "FINAL", "created_at": now,
             "decided_at": None if needs_second else now,
         },
@@ -163,6 +189,45 @@ def decide(
         )
         return "PROPOSED", []
     return "FINAL", _apply(conn, ctx, kind, row, decision_id, now)
+
+
+def _fields_aad(session_id: str, decision_id: str) -> bytes:
+    return f"decision-fields:{session_id}:{decision_id}".encode()
+
+
+def _data_key(conn: Connection, ctx: SessionContext, session_id: str) -> bytes:
+    wrapped = conn.execute(
+        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
+    ).scalar_one()
+    if wrapped is None:
+        raise ReviewRefused("this session's data has been deleted")
+    return ctx.keyring.unwrap(wrapped, session_id)
+
+
+def _seal_fields(
+    conn: Connection,
+    ctx: SessionContext,
+    session_id: str,
+    decision_id: str,
+    fields: dict[str, Any] | None,
+) -> bytes | None:
+    """A reviewer's entered fields (name, document number, date of birth) are personal data:
+    sealed as the rest of the session's evidence, so that shredding its key shreds them."""
+    if not fields:
+        return None
+    plain = json.dumps(fields, separators=(",", ":")).encode()
+    return seal(_data_key(conn, ctx, session_id), plain, _fields_aad(session_id, decision_id))
+
+
+def decision_fields(conn: Connection, ctx: SessionContext, decision: Any) -> dict[str, Any] | None:
+    if decision["fields_sealed"] is None:
+        legacy: dict[str, Any] | None = decision["fields"]  # proposed before migration 0005
+        return legacy
+    key = _data_key(conn, ctx, decision["session_id"])
+    plain = unseal(key, decision["fields_sealed"], _fields_aad(decision["session_id"],
+                                                               decision["id"]))  # fmt: skip
+    fields: dict[str, Any] = json.loads(plain)
+    return fields
 
 
 def confirm(
@@ -225,6 +290,9 @@ def _apply(
         values["recommendation"] = recommendation
         values["generated_checks"] = _text_data_check(conn, ctx, row, decision, now)
     conn.execute(update(table).where(table.c.id == row["id"]).values(**values))
+    # A decision proposed before migration 0005 carried its fields in clear: applied, they
+    # live on only in the sealed document_fields media.
+    conn.execute(update(decisions_t).where(decisions_t.c.id == decision_id).values(fields=None))
     return announce_final(conn, "check" if kind == "check" else "task", row, now)
 
 
@@ -233,7 +301,7 @@ def _text_data_check(
 ) -> list[dict[str, str]]:
     """Manual data entry: the fields become the resource's document_fields, and the task's
     generated ID_DOCUMENT_TEXT_DATA_CHECK carries the reviewer's verdict (as at Yoti)."""
-    fields = decision["fields"]
+    fields = decision_fields(conn, ctx, decision)
     if fields:
         media_id = store_media(
             conn, ctx, task["session_id"], content=json.dumps(fields).encode(),

@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,12 +28,14 @@ from sqlalchemy import Connection, select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from openidv.api.apps import AppNotFound, disable_app, list_apps, rotate_key
+from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.jobs.queue import Jobs
 from openidv.review import accounts, operator
 from openidv.review import queue as review
 from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
+from openidv.sessions.media_types import browser_headers
 from openidv.sessions.models import Media, Resource
 from openidv.sessions.service import SessionContext, media_aad
 from openidv.store.crypto import unseal
@@ -67,6 +70,7 @@ class ConsoleServices:
     four_eyes: review.FourEyes
     secure_cookies: bool
     prefix: str
+    failures: Limiter = field(default_factory=lambda: make_limiter(None))
 
 
 def _services(request: Request) -> ConsoleServices:
@@ -133,6 +137,22 @@ def build_console_router() -> APIRouter:
                          message="The form expired; try again.")  # fmt: skip
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         totp = str(form.get("totp", "")) or None
+        address = request.client.host if request.client else "-"
+        keys = (
+            (
+                services.failures.rules.login_per_account_address,
+                f"{email.strip().lower()[:320]}|{address}",
+            ),
+            (services.failures.rules.login_per_address, address),
+        )
+        # Before argon2 runs. Keyed on the account *from this address*: an outsider's wrong
+        # passwords lock only the outsider out, never the reviewer.
+        wait = await services.failures.check(*keys)
+        if wait is not None:
+            limited = _page(request, "login.html", 429, csrf=expected, who=None,
+                            message="Too many failed attempts; try again later.")  # fmt: skip
+            limited.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return limited
 
         def unit(conn: Connection) -> tuple[str, str, accounts.Account] | None:
             now = utcnow()
@@ -146,6 +166,7 @@ def build_console_router() -> APIRouter:
 
         result = await services.units.run(unit)
         if result is None:
+            await services.failures.failed(*keys)
             refused = "Those credentials did not work, or the account is locked."
             return _page(request, "login.html", 401, csrf=expected, who=None, message=refused)
         response = RedirectResponse(f"{services.prefix}/", 303, headers=_HEADERS)
@@ -354,14 +375,18 @@ def build_console_router() -> APIRouter:
                 select(media_t).where(media_t.c.id == media_id, media_t.c.session_id == session_id)
             ).mappings().one_or_none()  # fmt: skip
             wrapped = _wrapped_key(conn, session_id)
-            if row is None or row["content_deleted_at"] is not None or wrapped is None:
+            # Only for a case the reviewer holds: evidence is seen because a case needs it.
+            held = review.holds_case_of(conn, who, session_id)
+            if row is None or row["content_deleted_at"] is not None or wrapped is None or not held:
                 return Response(status_code=404, headers=_HEADERS)
             append(conn, who.email, "view_media", f"media:{media_id}", {"session": session_id}, now)
             key = services.sessions.keyring.unwrap(wrapped, session_id)
             content = unseal(
                 key, services.sessions.blobs.get(row["blob_key"]), media_aad(session_id, media_id)
             )
-            return Response(content, media_type=row["content_type"], headers=_HEADERS)
+            media_type, headers = browser_headers(content, row["content_type"], media_id)
+            # The media's own CSP replaces the pages' one: it must never run anything.
+            return Response(content, media_type=media_type, headers={**_HEADERS, **headers})
 
         return await _guarded(request, unit)
 

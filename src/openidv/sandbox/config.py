@@ -11,12 +11,15 @@ cannot run are refused by name.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from openidv.sessions.catalogue import COUNTRY_CODES
+from openidv.sessions.media_types import image_type_of
 from openidv.sessions.spec import drop_nulls
 
 
@@ -98,8 +101,20 @@ class TaskRecommendation(_Model):
 
 
 class ContentFile(_Model):
-    content_type: str
+    # Served to the SDK and shown in the console: only the image types capture stores, and
+    # only bytes that are that image (an HTML "photo" would run on the console's origin).
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
     data: str  # base64
+
+    @model_validator(mode="after")
+    def _is_that_image(self) -> ContentFile:
+        try:
+            content = base64.b64decode(self.data, validate=True)
+        except binascii.Error as exc:
+            raise ValueError("data must be standard base64") from exc
+        if image_type_of(content) != self.content_type:
+            raise ValueError(f"data is not a {self.content_type} image")
+        return self
 
 
 class TaskResult(_Model):

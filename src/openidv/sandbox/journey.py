@@ -13,8 +13,9 @@ from openidv.api.models import App
 from openidv.sandbox.config import ResponseConfig
 from openidv.sandbox.templates import entry_report
 from openidv.sessions import evidence, liveness
+from openidv.sessions.filters import filtered_countries
 from openidv.sessions.models import Resource, Session
-from openidv.sessions.service import SessionContext, filtered_countries
+from openidv.sessions.service import SessionContext
 from openidv.store.db import table_of
 
 sessions_t = table_of(Session)
@@ -51,7 +52,12 @@ def complete_journey(
             continue
         document_type = country = None
         if kind == "ID_DOCUMENT":
-            first = filtered_countries(requirement["filter"])[0]
+            countries = filtered_countries(requirement["filter"])
+            if not countries:  # refused at creation since; an older session may have one
+                raise evidence.EvidenceRefused(
+                    "DOCUMENT_UNSPECIFIED", "The session's document filter leaves no document"
+                )
+            first = countries[0]
             document_type, country = first.supported_documents[0].type, first.code
         elif kind == "SUPPLEMENTARY_DOCUMENT":
             document_type = (requirement["document_types"] or ["UTILITY_BILL"])[0]

@@ -45,9 +45,8 @@ def _config(body: bytes) -> dict[str, Any]:
 def add_response_config_routes(router: APIRouter, gateway: Callable[[Any], Gateway]) -> None:
     @router.put("/sessions/{session_id}/response-config", status_code=204)
     async def configure_session(request: Request, session_id: Id) -> Response:
-        config = _config(await request.body())
-
         def handler(work: Work) -> None:
+            config = _config(work.body)  # parsed only once the signature verified
             updated = work.conn.execute(
                 update(sessions_t)
                 .where(
@@ -65,9 +64,8 @@ def add_response_config_routes(router: APIRouter, gateway: Callable[[Any], Gatew
 
     @router.put("/apps/{sdk_id}/response-config", status_code=204)
     async def configure_application(request: Request, sdk_id: Id) -> Response:
-        config = _config(await request.body())
-
         def handler(work: Work) -> None:
+            config = _config(work.body)
             work.conn.execute(
                 update(apps_t).where(apps_t.c.id == work.sdk_id).values(sandbox_config=config)
             )

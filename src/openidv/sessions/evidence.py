@@ -9,6 +9,7 @@ submitted, expired or deleted session.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from openidv.sessions import states
+from openidv.sessions.catalogue import COUNTRY_CODES
+from openidv.sessions.filters import document_allowed
 from openidv.sessions.models import Check, Resource, Session, Task
 from openidv.sessions.service import SessionContext, store_media
 from openidv.store.db import table_of
@@ -40,6 +43,8 @@ _CHECK_READS = {
 LIVENESS_CAPTURE_WINDOW = dt.timedelta(minutes=2)
 MAX_ZOOM_FRAMES = 24
 MAX_STATIC_FRAMES = 1
+# As the spec's SupplementaryDocumentType: free text would end up in results and the console.
+_SUPPLEMENTARY_TYPE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
 
 
 class EvidenceRefused(Exception):
@@ -88,6 +93,24 @@ def find_requirement(session: RowMapping, requirement_id: str) -> dict[str, Any]
     raise EvidenceRefused("UNKNOWN_REQUIREMENT", "The session has no such requirement")
 
 
+def _may_present(
+    requirement: dict[str, Any], document_type: str | None, country: str | None
+) -> bool:
+    """The user declares only what the requirement offers: for an ID document what its filter
+    leaves of the catalogue, for a supplementary one its listed types and countries (any of
+    a well-formed type and a known country when it lists none)."""
+    if document_type is None or country is None:
+        return True  # liveness: nothing declared
+    if requirement["type"] == "ID_DOCUMENT":
+        return document_allowed(requirement["filter"], country, document_type)
+    types, countries = requirement["document_types"], requirement["country_codes"]
+    type_ok = (
+        document_type in types if types else bool(_SUPPLEMENTARY_TYPE.fullmatch(document_type))
+    )
+    country_ok = country in countries if countries else country in COUNTRY_CODES
+    return type_ok and country_ok
+
+
 def add_resource(
     conn: Connection,
     session_id: str,
@@ -112,6 +135,11 @@ def add_resource(
         document_type and issuing_country
     ):
         raise EvidenceRefused("DOCUMENT_UNSPECIFIED", "A document needs its type and country")
+    if not _may_present(requirement, document_type, issuing_country):
+        raise EvidenceRefused(
+            "DOCUMENT_NOT_ALLOWED",
+            "This document type and country are not among those the session accepts",
+        )
     conn.execute(
         resources_t.delete().where(
             resources_t.c.session_id == session_id,

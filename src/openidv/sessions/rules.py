@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openidv.sessions import spec as wire
+from openidv.sessions.filters import offered
 
 DAY = 86400
 MIN_TOKEN_TTL = 300
@@ -129,6 +130,15 @@ def _evidence_errors(spec: wire.SessionSpec) -> list[tuple[str, str]]:
     if "FACE_COMPARISON" in check_types and "LIVENESS" not in check_types:
         index = check_types.index("FACE_COMPARISON")
         errors.append((f"requested_checks[{index}].type", "FACE_COMPARISON needs a LIVENESS check"))
+    for index, document in enumerate(spec.required_documents):
+        if isinstance(document, wire.RequiredIdDocument) and document.filter is not None:
+            dumped = document.filter.model_dump(mode="json", exclude_none=True)
+            if not offered(dumped):
+                errors.append(
+                    (f"required_documents[{index}].filter",
+                     "leaves no document that can be presented: no supported country and "
+                     "document type passes it")
+                )  # fmt: skip
     wants_supplementary = "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION" in task_types
     has_supplementary = any(d.type == "SUPPLEMENTARY_DOCUMENT" for d in spec.required_documents)
     if wants_supplementary and not has_supplementary:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
-from openidv.sessions.catalogue import supported_documents
+from openidv.sessions.filters import filtered_countries
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.rules import SessionPlan, SpecPolicy, plan_session
 from openidv.store.blobs import BlobStore
@@ -432,52 +432,6 @@ def delete_media_content(
 
 
 # ------------------------------------------------------------------------ configuration
-
-
-def filtered_countries(filter_: dict[str, Any] | None) -> list[out.SupportedCountry]:
-    catalogue = supported_documents()["supported_countries"]
-    countries = []
-    for country in catalogue:
-        kinds = [
-            d["type"]
-            for d in country["supported_documents"]
-            if document_allowed(filter_, country["code"], d["type"])
-        ]
-        if kinds:
-            countries.append(
-                out.SupportedCountry(
-                    code=country["code"],
-                    supported_documents=[out.SupportedDocument(type=k) for k in kinds],
-                )
-            )
-    return countries
-
-
-def allows_expired(filter_: dict[str, Any] | None) -> bool:
-    """Whether a required-document filter accepts a document past its expiry (default no)."""
-    return bool(filter_ and filter_.get("allow_expired_documents"))
-
-
-def document_allowed(filter_: dict[str, Any] | None, country: str, kind: str) -> bool:
-    """Whether a required-document filter lets the user present this document (its expiry is
-    judged once read, by ``allows_expired``)."""
-    if filter_ is None:
-        return True
-    if filter_["type"] == "DOCUMENT_RESTRICTIONS":
-        matches = any(
-            country in (d.get("country_codes") or [country])
-            and kind in (d.get("document_types") or [kind])
-            for d in filter_["documents"]
-        )
-        return matches if filter_["inclusion"] == "WHITELIST" else not matches
-    allowed = True
-    if restriction := filter_.get("country_restriction"):
-        listed = country in restriction["country_codes"]
-        allowed &= listed if restriction["inclusion"] == "WHITELIST" else not listed
-    if restriction := filter_.get("type_restriction"):
-        listed = kind in restriction["document_types"]
-        allowed &= listed if restriction["inclusion"] == "WHITELIST" else not listed
-    return allowed
 
 
 def session_configuration(

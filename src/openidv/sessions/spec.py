@@ -74,7 +74,11 @@ HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length
 Inclusion = Annotated[
     Literal["WHITELIST", "BLACKLIST"],
     # One production integrator sends INCLUDE/EXCLUDE, which Yoti's API accepts.
-    BeforeValidator(lambda v: {"INCLUDE": "WHITELIST", "EXCLUDE": "BLACKLIST"}.get(v, v)),
+    BeforeValidator(
+        lambda v: (
+            {"INCLUDE": "WHITELIST", "EXCLUDE": "BLACKLIST"}.get(v, v) if isinstance(v, str) else v
+        )
+    ),
 ]
 
 
@@ -93,32 +97,37 @@ IdDocumentType = Literal[ID_DOCUMENT_TYPES]  # type: ignore[valid-type]
 # Supplementary document types are an open list at Yoti (bills, statements, letters...).
 SupplementaryDocumentType = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=1024)]
+# Upper bounds on every list (a 1.4 MB filter froze every configuration read): far above what
+# an integrator writes (a whitelist of every country is under 250 codes).
+MAX_ITEMS = 200
+MAX_COUNTRIES = 300
+MAX_TYPES = 50
 
 
 # ---------------------------------------------------------------------------- document filters
 
 
 class DocumentRestriction(WireModel):
-    country_codes: list[CountryCode] | None = None
-    document_types: list[IdDocumentType] | None = None
+    country_codes: list[CountryCode] | None = Field(default=None, max_length=MAX_COUNTRIES)
+    document_types: list[IdDocumentType] | None = Field(default=None, max_length=MAX_TYPES)
 
 
 class DocumentRestrictionsFilter(WireModel):
     type: Literal["DOCUMENT_RESTRICTIONS"]
     inclusion: Inclusion
-    documents: list[DocumentRestriction] = Field(min_length=1)
+    documents: list[DocumentRestriction] = Field(min_length=1, max_length=MAX_ITEMS)
     allow_expired_documents: bool | None = None
     allow_non_latin_documents: bool | None = None
 
 
 class CountryRestriction(WireModel):
     inclusion: Inclusion
-    country_codes: list[CountryCode] = Field(min_length=1)
+    country_codes: list[CountryCode] = Field(min_length=1, max_length=MAX_COUNTRIES)
 
 
 class TypeRestriction(WireModel):
     inclusion: Inclusion
-    document_types: list[IdDocumentType] = Field(min_length=1)
+    document_types: list[IdDocumentType] = Field(min_length=1, max_length=MAX_TYPES)
 
 
 class OrthogonalRestrictionsFilter(WireModel):
@@ -286,8 +295,10 @@ class Objective(WireModel):
 class RequiredSupplementaryDocument(WireModel):
     type: Literal["SUPPLEMENTARY_DOCUMENT"]
     objective: Objective | None = None
-    document_types: list[SupplementaryDocumentType] | None = None
-    country_codes: list[CountryCode] | None = None
+    document_types: list[SupplementaryDocumentType] | None = Field(
+        default=None, max_length=MAX_ITEMS
+    )
+    country_codes: list[CountryCode] | None = Field(default=None, max_length=MAX_COUNTRIES)
     filter: DocumentFilter | None = None
 
 
@@ -324,6 +335,7 @@ class Notifications(WireModel):
                 [t.upper() if isinstance(t, str) else t for t in v] if isinstance(v, list) else v
             )
         ),
+        Field(max_length=MAX_TYPES),
     ] = None
     auth_token: Annotated[str, Field(max_length=4096)] | None = None
     auth_type: Literal["BASIC", "BEARER"] | None = None
@@ -358,7 +370,7 @@ class SdkConfig(WireModel):
     privacy_policy_url: HttpUrl | None = None
     allow_handoff: bool | None = None
     brand_id: Annotated[str, Field(max_length=255)] | None = None
-    suppressed_screens: list[SuppressedScreen] | None = None
+    suppressed_screens: list[SuppressedScreen] | None = Field(default=None, max_length=MAX_TYPES)
     attempts_configuration: (
         dict[
             Literal["ID_DOCUMENT_TEXT_DATA_EXTRACTION"],
@@ -392,7 +404,9 @@ class IbvOptions(WireModel):
     # In-branch verification cannot be offered here: only NOT_ALLOWED.
     support: Annotated[Literal["NOT_ALLOWED"], BeforeValidator(_no_branch)]
     guidance_url: HttpUrl | None = None
-    user_price: dict[str, str] | None = None
+    user_price: dict[str, Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=MAX_TYPES
+    )
 
 
 # ---------------------------------------------------------------------------- the spec

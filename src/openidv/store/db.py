@@ -158,5 +158,32 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted and overwritten content is zeroed, not left in free space: a purged session's
+    # wrapped data key must not survive in the file (see checkpoint_after_deletion).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def checkpoint_after_deletion(engine: Engine, busy_ms: int = 200) -> bool:
+    """SQLite: copy the WAL into the database and truncate it, so that the old page versions
+    it holds (a purged session's wrapped data key among them) are gone from the WAL too.
+
+    Best effort and short: a TRUNCATE checkpoint holds new writers back while it waits, so it
+    waits at most ``busy_ms`` for readers; the scheduler tries again on its next tick after a
+    purge. Returns whether the WAL was emptied (always True on other databases, which have no
+    such file of ours to scrub).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+    return not busy

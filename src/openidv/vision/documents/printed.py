@@ -44,12 +44,21 @@ class PrintedLines:
         self._read: dict[int, tuple[str, float]] = {}
         self._cut: set[int] = set()  # lines read only up to CAPTION_ASPECT heights
 
-    def boxes(self, recognise: Recognise, fields: Collection[str] | None = None) -> list[TextBox]:
+    def boxes(
+        self,
+        recognise: Recognise,
+        fields: Collection[str] | None = None,
+        may_hold: Callable[[str], bool] | None = None,
+    ) -> list[TextBox]:
         """The recognised lines, in detection order, blank ones left out: every line at
         least begun, and whole where it may hold a value of ``fields`` (of any field when
-        None)."""
+        None) or where ``may_hold`` says its beginning may go on to a wanted value (the
+        MRZ's values are looked for on every line: `matching`)."""
         self._recognise(recognise, [i for i in range(len(self.quads)) if i not in self._read])
-        self._recognise(recognise, sorted(self._value_lines(fields)), whole=True)
+        lines = self._value_lines(fields)
+        if may_hold is not None:
+            lines |= {index for index in self._cut if may_hold(self._read[index][0])}
+        self._recognise(recognise, sorted(lines), whole=True)
         return [
             TextBox(self.quads[index], text, score)
             for index, (text, score) in sorted(self._read.items())

@@ -6,8 +6,10 @@ same thing for a 12 MP photo and a 1000 px scan:
 * ``sharpness``: variance of the Laplacian of the grey image. Falls with defocus and motion
   blur; rises with noise, so read it together with the exposure figures.
 * ``glare_blob``: area share of the largest connected bright (V >= 250 after a light blur)
-  and unsaturated (S < 40) region smaller than half the page. The largest *blob*, not the
-  pixel share, because pale backgrounds are bright everywhere without being glare.
+  and unsaturated (S < 40) region smaller than half the page and shaped like a hotspot
+  (solid and roundish: `_hotspot_shaped`). The largest *blob*, not the pixel share, because
+  pale backgrounds are bright everywhere without being glare; and white stock laced with
+  print, or a scan's white margin, is bright without being glare either.
 * ``mean_luma`` / ``clipped_high`` / ``clipped_low``: exposure.
 * ``colourfulness``: Hasler-Suesstrunk colourfulness. Near zero for grey-scale photocopies.
 * ``mrz_text_height_px``: MRZ glyph height in *source* pixels, the resolution that OCR
@@ -68,11 +70,39 @@ def _hotspots(document: Array) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
     region covering most of the page is a washed-out background (photocopy, overexposure:
     see clipped_high), not a hotspot."""
     bright = _washed_out(document).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
+    _, found, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
     areas = stats[:, cv2.CC_STAT_AREA].astype(np.int32)
     areas[0] = 0
     areas[areas >= 0.5 * bright.size] = 0
-    return np.asarray(labels, np.int32), areas
+    labels: NDArray[np.int32] = np.asarray(found, np.int32)
+    # Only the largest few can decide `glare_blob`; judge those by shape.
+    for label in np.argsort(areas)[::-1][:_SHAPE_CHECKED]:
+        if areas[label] == 0:
+            break
+        if not _hotspot_shaped(labels == label, stats[label]):
+            areas[label] = 0
+    return labels, areas
+
+
+# A lamp's hotspot washes out everything under it: one solid, roundish patch. White card
+# stock or paper between printed lines (a scan's pale design, a card's white back) is as
+# bright but laced with the print (its area a small share of its convex hull), and a scan's
+# white margin is a strip along the page: neither is glare. Synthetic hotspots measure
+# solidity 0.61-0.96; white stock and margins on real scans 0.02-0.39.
+_MIN_HOTSPOT_SOLIDITY = 0.5
+_MIN_HOTSPOT_ASPECT = 0.1  # shorter over longer side of its bounding box
+_SHAPE_CHECKED = 5
+
+
+def _hotspot_shaped(mask: NDArray[np.bool_], stat: NDArray[np.int32]) -> bool:
+    width, height = int(stat[cv2.CC_STAT_WIDTH]), int(stat[cv2.CC_STAT_HEIGHT])
+    if min(width, height) < _MIN_HOTSPOT_ASPECT * max(width, height):
+        return False
+    left, top = int(stat[cv2.CC_STAT_LEFT]), int(stat[cv2.CC_STAT_TOP])
+    patch = mask[top : top + height, left : left + width].astype(np.uint8)
+    contours, _ = cv2.findContours(patch, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = float(cv2.contourArea(cv2.convexHull(np.vstack(contours))))
+    return hull > 0 and float(stat[cv2.CC_STAT_AREA]) / hull >= _MIN_HOTSPOT_SOLIDITY
 
 
 def glare_share(document: Array, quads: Sequence[NDArray[np.float32]]) -> float:

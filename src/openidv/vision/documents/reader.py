@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 import statistics
@@ -40,19 +41,26 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from openidv.vision.documents.band import MrzLineBox, find_mrz_lines, line_crop
 from openidv.vision.documents.locate import decode_image, locate_document
+from openidv.vision.documents.matching import (
+    MATCHED_FIELDS,
+    find_mrz_values,
+    may_hold_mrz_value,
+)
 from openidv.vision.documents.mrz_text import parse_ocr_lines
-from openidv.vision.documents.ocr import OcrEngine, crop_quad
+from openidv.vision.documents.ocr import OcrEngine, TextBox, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.printed import PrintedLines
 from openidv.vision.documents.quality import QualityMeasures, glare_share, measure_quality
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
+from openidv.vision.documents.transliterate import same_name, same_number
 from openidv.vision.documents.viz import VizField, extract_fields
-from openidv.vision.faces import FaceEngine
+from openidv.vision.faces import Face, FaceEngine
 from openidv.vision.mrz import MrzProblem, MrzResult, ProblemCode
 
 __all__ = [
@@ -60,9 +68,13 @@ __all__ = [
     "MIN_FIELD_CONFIDENCE",
     "DocumentReader",
     "QualityThresholds",
+    "agreeing_fields",
     "cross_check",
     "is_degraded",
+    "mrz_names_legible",
+    "names_contradicted",
     "read_document",
+    "surely_different",
 ]
 
 Array = NDArray[np.uint8]
@@ -146,8 +158,56 @@ def _clearly_different_names(mrz_name: str, viz_name: str) -> bool:
     return difflib.SequenceMatcher(None, mrz_name, viz_name).ratio() < DEGRADED_NAME_RATIO
 
 
+def _plausible(name: str, field: VizField) -> bool:
+    """The value read under a caption can be that field's at all: a name holds no slash
+    and no run of digits (a bilingual nationality or a date read under the wrong caption),
+    a document number has five characters or more, one a digit (not a country code)."""
+    value = field.value or ""
+    if name in ("surname", "given_names"):
+        return "/" not in value and sum(char.isdigit() for char in value) < 2
+    if name == "document_number":
+        compact = re.sub(r"[^0-9A-Z]", "", value)
+        return len(compact) >= 5 and any(char.isdigit() for char in compact)
+    return True
+
+
+def _same(name: str, mrz: MrzResult, field: VizField, *, tolerant: bool) -> bool:
+    """The value read under ``name``'s caption is the MRZ's (``tolerant``: or differs no
+    more than a partial read explains)."""
+    mrz_field = mrz.fields[name]
+    assert mrz_field.value is not None and field.value is not None
+    if name in ("surname", "given_names"):
+        mrz_name, viz_name = _fold_name(mrz_field.value), _fold_name(field.value)
+        # The MRZ truncates long names, and transliterates (Ü -> UE): a VIZ name that
+        # merely starts with the MRZ name, or vice versa, is not a mismatch.
+        same = viz_name.startswith(mrz_name) or mrz_name.startswith(viz_name)
+        same = same or same_name(field.value, mrz_field.value, truncated=True)
+        # A VIZ value that is the MRZ's *other* name was read under the wrong caption
+        # (small, blurred captions): a reading error, not evidence of tampering.
+        other = mrz.fields["given_names" if name == "surname" else "surname"].value
+        same = same or (other is not None and same_name(field.value, other))
+        return same or (tolerant and not _clearly_different_names(mrz_name, viz_name))
+    mrz_value = mrz_field.value.replace("<", "")
+    if name != "document_number":
+        return mrz_value == field.value
+    same = mrz_value == field.value or same_number(field.value, mrz_value)
+    return same or (tolerant and len(mrz_value) != len(field.value))
+
+
+def _comparable(name: str, mrz: MrzResult, field: VizField | None) -> VizField | None:
+    mrz_field = mrz.fields[name]
+    if field is None or field.value is None or mrz_field.valid is False or not mrz_field.value:
+        return None
+    return field
+
+
 def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = False) -> list[str]:
     """Fields whose MRZ value (when not invalid) differs from the VIZ value.
+
+    A printed field found by its MRZ value (``matches_mrz``) agrees. Otherwise the value
+    read under the field's caption is compared, names after ICAO transliteration and
+    look-alike folding (`transliterate`), when it can be that field's value at all
+    (`_plausible`: real layouts put other values near a caption).
 
     ``degraded``: the capture has glare, blur or low resolution. Printed text is then often
     read in part, so only differences such a read cannot explain count: a name unlike the
@@ -158,37 +218,139 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = Fa
     `MIN_COMPARED_CONFIDENCE` is not compared."""
     mismatches: list[str] = []
     for name in CROSS_CHECKED_FIELDS:
-        field = viz.get(name)
-        mrz_field = mrz.fields[name]
-        if (
-            field is None
-            or field.value is None
-            or mrz_field.valid is False
-            or mrz_field.value is None
-        ):
+        field = _comparable(name, mrz, viz.get(name))
+        if field is None or field.matches_mrz:
             continue
-        if field.confidence < MIN_COMPARED_CONFIDENCE:
+        if field.confidence < MIN_COMPARED_CONFIDENCE or not _plausible(name, field):
             continue
         tolerant = degraded or field.confidence < MIN_FIELD_CONFIDENCE
-        if name in ("surname", "given_names"):
-            mrz_name, viz_name = _fold_name(mrz_field.value), _fold_name(field.value)
-            # The MRZ truncates long names, and transliterates (Ü -> UE): a VIZ name that
-            # merely starts with the MRZ name, or vice versa, is not a mismatch.
-            same = viz_name.startswith(mrz_name) or mrz_name.startswith(viz_name)
-            # A VIZ value that is the MRZ's *other* name was read under the wrong caption
-            # (small, blurred captions): a reading error, not evidence of tampering.
-            other = mrz.fields["given_names" if name == "surname" else "surname"].value
-            same = same or (other is not None and _fold_name(other) == viz_name)
-            if tolerant:
-                same = same or not _clearly_different_names(mrz_name, viz_name)
-        else:
-            mrz_value = mrz_field.value.replace("<", "")
-            same = mrz_value == field.value
-            if tolerant and name == "document_number":
-                same = same or len(mrz_value) != len(field.value)
-        if not same:
+        if not _same(name, mrz, field, tolerant=tolerant):
             mismatches.append(name)
     return mismatches
+
+
+def agreeing_fields(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
+    """Fields whose printed value is the MRZ's: found by the MRZ's value, or read under
+    its caption with confidence and equal (after transliteration and look-alikes). Only
+    these show that the printed data was not altered; a value merely not contradicting
+    the MRZ (a partial read) does not."""
+    agreeing: list[str] = []
+    for name in CROSS_CHECKED_FIELDS:
+        field = _comparable(name, mrz, viz.get(name))
+        if field is None:
+            continue
+        if field.matches_mrz or (
+            field.confidence >= MIN_FIELD_CONFIDENCE
+            and _plausible(name, field)
+            and _same(name, mrz, field, tolerant=False)
+        ):
+            agreeing.append(name)
+    return agreeing
+
+
+def names_contradicted(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
+    """The MRZ names that a printed value read with some confidence under their caption
+    (and able to be a name) does not agree with: one of the two reads is wrong, and no
+    check digit says which."""
+    agreeing = agreeing_fields(mrz, viz)
+    contradicted = []
+    for name in ("surname", "given_names"):
+        field = _comparable(name, mrz, viz.get(name))
+        if (
+            field is not None
+            and name not in agreeing
+            and field.confidence >= MIN_COMPARED_CONFIDENCE
+            and _plausible(name, field)
+            and not _same(name, mrz, field, tolerant=False)
+        ):
+            contradicted.append(name)
+    return contradicted
+
+
+def _one_misread_apart(mrz_name: str, printed: str) -> bool:
+    """Some printed word is the MRZ name but for one character dropped, added or changed:
+    a single misread on either side explains the difference (HARUDDIN, HAIRUDDIN)."""
+    target = _fold_name(mrz_name)
+    words = [_fold_name(word) for word in re.split(r"[\s,/-]+", printed)]
+    words.append(_fold_name(printed))
+    for word in words:
+        if not word or abs(len(word) - len(target)) > 1:
+            continue
+        matcher = difflib.SequenceMatcher(None, target, word)
+        edits = sum(
+            max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+        )
+        if edits <= 1:
+            return True
+    return False
+
+
+def surely_different(
+    name: str, mrz: MrzResult, field: VizField, *, mrz_names_legible: bool
+) -> bool:
+    """A mismatch that no reading error explains: the printed value was read with full
+    confidence and can be that field's, the MRZ value is check-digit-sure (names, which
+    no check digit covers: read from legible characters), and a name differs by more than
+    one misread character."""
+    if field.matches_mrz or field.confidence < MIN_FIELD_CONFIDENCE or not _plausible(name, field):
+        return False
+    mrz_field = mrz.fields[name]
+    if mrz_field.value is None:
+        return False
+    if name in ("surname", "given_names"):
+        return mrz_names_legible and not _one_misread_apart(mrz_field.value, field.value or "")
+    return mrz_field.valid is True
+
+
+def _legible(quality: QualityMeasures | None, thresholds: QualityThresholds) -> bool:
+    if quality is None or quality.mrz_text_height_px is None:
+        return False
+    return (
+        quality.mrz_text_height_px >= thresholds.min_mrz_text_height_px
+        and not quality.mrz_glare
+        and quality.sharpness >= thresholds.min_sharpness
+    )
+
+
+def mrz_names_legible(reading: DocumentReading, thresholds: QualityThresholds) -> bool:
+    """The MRZ's names (covered by no check digit) were read from characters tall enough,
+    sharp and clear of glare: their read can stand on its own."""
+    return _legible(reading.quality, thresholds)
+
+
+def _names_unconfirmed(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
+    """The MRZ names not found printed (a name the MRZ leaves empty needs nothing)."""
+    return [
+        name
+        for name in ("surname", "given_names")
+        if mrz.fields[name].value and not (name in viz and viz[name].matches_mrz)
+    ]
+
+
+def _names_in_doubt(mrz: MrzResult, names: list[str]) -> MrzResult:
+    """Mark names read from illegible characters, and found printed nowhere, as uncertain:
+    no check digit covers them, and a valid MRZ must not carry a misread name (a card back
+    enlarged threefold read with a wrong surname and every check digit holding)."""
+    if not names:
+        return mrz
+    problems = [
+        MrzProblem(
+            ProblemCode.AMBIGUOUS,
+            f"the {name.replace('_', ' ')} was read from MRZ characters too small, blurred or "
+            "under glare to be sure of, and was not found in the printed zone",
+            name,
+        )
+        for name in names
+    ]
+    surname, given_names = mrz.surname, mrz.given_names
+    return dataclasses.replace(
+        mrz,
+        problems=(*mrz.problems, *problems),
+        surname=dataclasses.replace(surname, valid=False) if "surname" in names else surname,
+        given_names=(
+            dataclasses.replace(given_names, valid=False) if "given_names" in names else given_names
+        ),
+    )
 
 
 @dataclasses.dataclass
@@ -391,6 +553,7 @@ class DocumentReader:
         sides that need it are read again (from the cache, when the reader has one)."""
         day = today if today is not None else dt.date.today()
         readings = [self.read(image, today=day, read_viz=read_viz) for image in images]
+        readings = _match_across_sides(readings)
         for index, reading in enumerate(readings):
             if not _number_in_doubt(reading.mrz) or "document_number" in reading.viz:
                 continue
@@ -540,10 +703,24 @@ class DocumentReader:
 
     def _read_viz(
         self, measured: _Measured, fields: Collection[str] | None, timings: dict[str, float]
-    ) -> dict[str, VizField]:
+    ) -> tuple[dict[str, VizField], list[TextBox]]:
+        """The printed fields (by caption, then the MRZ's values found on any line, which
+        take precedence) and the recognised lines. On a page with an MRZ, every line whose
+        beginning may go on to one of its values is read whole: they may be printed
+        anywhere."""
         lines = self._viz_lines(measured, timings)
-        boxes = _timed(timings, "viz_ocr", lambda: lines.boxes(self._ocr.recognise, fields))
-        return extract_fields(boxes, fields)
+        mrz = measured.mrz
+        may_hold = None
+        if mrz is not None and mrz.format is not None:
+            may_hold = functools.partial(may_hold_mrz_value, mrz)
+        boxes = _timed(
+            timings, "viz_ocr", lambda: lines.boxes(self._ocr.recognise, fields, may_hold)
+        )
+        viz = extract_fields(boxes, fields)
+        if mrz is not None and may_hold is not None:
+            matched = [name for name in MATCHED_FIELDS if fields is None or name in fields]
+            viz.update(find_mrz_values(mrz, boxes, matched))
+        return viz, boxes
 
     def _conclude(
         self,
@@ -558,14 +735,21 @@ class DocumentReader:
         quality, capture = measured.quality, measured.capture
         reasons: list[Reason] = []
         viz: dict[str, VizField] = {}
+        printed: list[TextBox] = []
         # Even when the caller skips the VIZ, read it when the MRZ document number needs a
         # second source: it fails its check digit (the VIZ number is the only safe
         # tie-breaker for Z/2, O/0...), or it holds G, 6, S or 8, whose misreads (G/6, S/8)
         # every check digit lets through. That is most numbers: the price of never
         # reporting a wrong number as checked.
-        if read_viz or _number_in_doubt(mrz):
-            fields = self.viz_fields if read_viz else ("document_number",)
-            viz = self._read_viz(measured, fields, timings)
+        # Names, which no check digit covers, read from small, blurred or glared MRZ
+        # characters are reported only when the printed zone shows them too.
+        names_legible = _legible(quality, self.thresholds)
+        names_in_doubt = mrz is not None and mrz.format is not None and not names_legible
+        if read_viz or _number_in_doubt(mrz) or names_in_doubt:
+            fields: Collection[str] | None = self.viz_fields
+            if not read_viz:
+                fields = ("document_number", "surname", "given_names")
+            viz, printed = self._read_viz(measured, fields, timings)
             number = viz.get("document_number", printed_number)
             if (
                 mrz is not None
@@ -581,9 +765,13 @@ class DocumentReader:
                 and number.confidence >= MIN_NUMBER_CONFIDENCE
             ):
                 mrz = _check_neutral_swaps(mrz, number.value)
+            if mrz is not None:
+                mrz = _with_printed_century(mrz, viz.get("date_of_birth"))
+            if mrz is not None and names_in_doubt:
+                mrz = _names_in_doubt(mrz, _names_unconfirmed(mrz, viz))
         if read_viz and self._faces is not None and measured.portrait_px is None:
             faces = self._faces  # after the VIZ read, which turns a page without an MRZ upright
-            found = _timed(timings, "portrait", lambda: faces.detect(measured.page))
+            found = _timed(timings, "portrait", lambda: _portraits(faces, measured.page))
             measured.portrait_px = found[0].size_px if found else 0
         reasons.extend(self._mrz_reasons(mrz, lines))
         reasons.extend(self._quality_reasons(quality))
@@ -633,6 +821,7 @@ class DocumentReader:
             capture=capture,
             rotation=measured.turn,
             portrait_px=measured.portrait_px if read_viz else None,
+            printed_lines=tuple(printed),
         )
 
     def _mrz_reasons(self, mrz: MrzResult | None, lines: list[MrzLineBox]) -> list[Reason]:
@@ -741,6 +930,44 @@ def _check_neutral_swaps(mrz: MrzResult, printed: str | None) -> MrzResult:
         document_number=dataclasses.replace(mrz.document_number, valid=False),
         problems=(*mrz.problems, problem),
     )
+
+
+def _portraits(faces: FaceEngine, page: Array) -> list[Face]:
+    """Faces on the page; when none is found in colour, on the page in grey: many issuers
+    print the portrait in grey over a coloured guilloche, which the detector (trained on
+    colour photos) misses there (a genuine Hungarian passport's portrait under SPECIMEN)."""
+    found = faces.detect(page)
+    if found or page.ndim != 3:
+        return found
+    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    return faces.detect(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+
+
+def _with_printed_century(mrz: MrzResult, printed: VizField | None) -> MrzResult:
+    """The MRZ's date of birth in the century the document prints (the MRZ has two-digit
+    years, and a 1911 birth on a document valid in 2012 reads as 2011)."""
+    birth = mrz.date_of_birth
+    if printed is None or not printed.matches_mrz or printed.value in (None, birth.value):
+        return mrz
+    return dataclasses.replace(mrz, date_of_birth=dataclasses.replace(birth, value=printed.value))
+
+
+def _match_across_sides(readings: list[DocumentReading]) -> list[DocumentReading]:
+    """Look for each side's MRZ values among the printed lines of the other sides (a card's
+    MRZ is on its back, the holder's printed details on its front)."""
+    matched = list(readings)
+    for index, reading in enumerate(readings):
+        mrz = reading.mrz
+        if mrz is None or mrz.format is None:
+            continue
+        for other_index, other in enumerate(readings):
+            if other_index == index or not other.printed_lines:
+                continue
+            found = find_mrz_values(mrz, other.printed_lines)
+            if found:
+                viz = {**matched[other_index].viz, **found}
+                matched[other_index] = dataclasses.replace(matched[other_index], viz=viz)
+    return matched
 
 
 def is_degraded(reasons: Sequence[Reason]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.physical import CaptureMeasures
 from openidv.vision.documents.quality import QualityMeasures
 from openidv.vision.documents.viz import VizField
@@ -66,6 +67,9 @@ class DocumentReading:
     # Side (px, on the page flattened to 1000 px wide) of the largest face found: 0 when
     # none was, None when not looked for (an MRZ-only read, or a reader without faces).
     portrait_px: int | None = None
+    # Every printed line recognised (on the page as read): another side's MRZ values are
+    # looked for among them too (`DocumentReader.read_sides`).
+    printed_lines: tuple[TextBox, ...] = ()
 
     @property
     def mrz_valid(self) -> bool:

@@ -9,7 +9,6 @@ Dates are normalised to ISO (``16 JUN 1969``, ``16.06.1969``, ``16/06/1969``).
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import functools
 import re
@@ -18,6 +17,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from openidv.vision.documents.dates import parse_date
 from openidv.vision.documents.ocr import TextBox
 
 __all__ = [
@@ -29,10 +29,39 @@ __all__ = [
     "value_distance",
 ]
 
-# Field -> caption phrases, lower case without accents. English, French, German, Spanish,
-# Italian and Dutch, plus common variants.
+# Field -> caption phrases, lower case without accents: English, French, German, Spanish,
+# Italian, Dutch, Portuguese, the Nordic, Baltic and Central European languages of EU
+# passports and cards, plus common variants. Numbered captions (EU cards: "1. Name") match
+# too: the number is not a letter and is dropped before comparing.
 CAPTIONS: dict[str, tuple[str, ...]] = {
-    "surname": ("surname", "nom", "name", "apellidos", "cognome", "naam", "family name"),
+    "surname": (
+        "surname",
+        "nom",
+        "name",
+        "apellidos",
+        "cognome",
+        "naam",
+        "family name",
+        "nazwisko",
+        "prijmeni",
+        "priezvisko",
+        "sukunimi",
+        "efternamn",
+        "etternavn",
+        "efternavn",
+        "apelido",
+        "apelidos",
+        "perekonnanimi",
+        "pavarde",
+        "uzvards",
+        "prezime",
+        "priimek",
+        "csaladi nev",
+        "vezeteknev",
+        "eftirnafn",
+        "kenninafn",
+        "sloinne",
+    ),
     "given_names": (
         "given names",
         "prenoms",
@@ -41,6 +70,22 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "nome",
         "voornamen",
         "forenames",
+        "imiona",
+        "jmeno",
+        "jmena",
+        "etunimet",
+        "fornamn",
+        "fornavn",
+        "nomes",
+        "eesnimed",
+        "vardas",
+        "vards",
+        "utonev",
+        "eiginnafn",
+        "given name",
+        "first name",
+        "forename(s)",
+        "prenom",
     ),
     "nationality": (
         "nationality",
@@ -57,6 +102,21 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "fecha de nacimiento",
         "data di nascita",
         "geboortedatum",
+        "data urodzenia",
+        "datum narozeni",
+        "datum narodenia",
+        "syntymaaika",
+        "fodelsedatum",
+        "fodselsdato",
+        "data de nascimento",
+        "sunniaeg",
+        "gimimo data",
+        "dzimsanas datums",
+        "datum rodenja",
+        "szuletesi ido",
+        "faedingardagur",
+        "birth date",
+        "data dunha",
     ),
     "sex": ("sex", "sexe", "geschlecht", "sexo", "sesso", "geslacht"),
     "place_of_birth": (
@@ -66,6 +126,18 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "lugar de nacimiento",
         "luogo di nascita",
         "geboorteplaats",
+        "miejsce urodzenia",
+        "misto narozeni",
+        "syntymapaikka",
+        "fodelseort",
+        "fodested",
+        "local de nascimento",
+        "sunnikoht",
+        "gimimo vieta",
+        "dzimsanas vieta",
+        "mjesto rodenja",
+        "szuletesi hely",
+        "birthplace",
     ),
     "date_of_issue": (
         "date of issue",
@@ -74,6 +146,18 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "fecha de expedicion",
         "data di rilascio",
         "datum van afgifte",
+        "data wydania",
+        "datum vydani",
+        "myontamispaiva",
+        "utfardandedatum",
+        "utstedelsesdato",
+        "data de emissao",
+        "valjaandmise kuupaev",
+        "isdavimo data",
+        "izdosanas datums",
+        "datum izdavanja",
+        "kiallitas kelte",
+        "issue date",
     ),
     "expiry_date": (
         "date of expiry",
@@ -83,6 +167,20 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "scadenza",
         "geldig tot",
         "expiry date",
+        "data waznosci",
+        "platnost do",
+        "voimassa",
+        "giltig till",
+        "gyldig til",
+        "data de validade",
+        "kehtiv kuni",
+        "galioja iki",
+        "derigs lidz",
+        "vazi do",
+        "ervenyesseg",
+        "date of expiration",
+        "expiration date",
+        "expires",
     ),
     "document_number": (
         "document no",
@@ -95,6 +193,21 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "n documento",
         "documentnummer",
         "card no",
+        "nr paszportu",
+        "cislo pasu",
+        "passin numero",
+        "passnummer",
+        "n do passaporte",
+        "passi number",
+        "paso nr",
+        "pases nr",
+        "broj putovnice",
+        "utlevel szama",
+        "passport number",
+        "document number",
+        "numero de passeport",
+        "no du passeport",
+        "card number",
     ),
     "authority": (
         "authority",
@@ -104,40 +217,36 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "autorita",
         "instantie",
         "issuing authority",
+        "organ wydajacy",
+        "myontaja",
+        "myndighet",
+        "autoridade",
+        "valjaandja",
+        "isdave",
+        "izdevejiestade",
+        "izdao",
+        "kiallito hatosag",
+        "issued by",
+        "issuing office",
     ),
 }
 DATE_FIELDS = frozenset({"date_of_birth", "date_of_issue", "expiry_date"})
 _MATCH_RATIO = 0.8
-_MONTHS = {
-    name: index + 1
-    for index, names in enumerate(
-        (
-            ("JAN",),
-            ("FEB", "FEV", "FEB"),
-            ("MAR", "MRZ"),
-            ("APR", "AVR", "ABR"),
-            ("MAY", "MAI", "MAG", "MEI"),
-            ("JUN", "JUIN", "GIU"),
-            ("JUL", "JUIL", "LUG"),
-            ("AUG", "AOU", "AGO"),
-            ("SEP",),
-            ("OCT", "OKT", "OTT"),
-            ("NOV",),
-            ("DEC", "DEZ", "DIC"),
-        )
-    )
-    for name in names
-}
 
 
 @dataclass(frozen=True)
 class VizField:
-    """One VIZ field: normalised value, the text as read, and the OCR confidence (0-1)."""
+    """One VIZ field: normalised value, the text as read, and the OCR confidence (0-1).
+
+    ``matches_mrz``: found by looking for the MRZ's value among the printed lines
+    (`matching`), so it agrees with the MRZ (``value`` is then the MRZ's); otherwise read
+    under its caption."""
 
     name: str
     value: str | None  # ISO date for dates; upper-case text otherwise; None if unparsable
     text: str
     confidence: float
+    matches_mrz: bool = False
 
 
 def _fold(text: str) -> str:
@@ -193,39 +302,6 @@ def _caption_fragment(text: str) -> bool:
     off by the detector): not the value printed under a caption."""
     letters = re.sub(r"[^a-z]", "", _fold(text))
     return len(letters) >= _MIN_FRAGMENT and any(letters in known for known in _CAPTION_LETTERS)
-
-
-_DIGITISH = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
-_TEXT_DATE = re.compile(
-    r"([0-9OIL]{1,2})\s*[./-]?\s*([A-Z]{3,4})(?:\s*/\s*[A-Z]{3,4})?\s*[./-]?\s*([0-9OIL]{4}|[0-9OIL]{2})(?![0-9])"
-)
-_NUMERIC_DATE = re.compile(r"([0-9]{1,2})\s*[./-]\s*([0-9]{1,2})\s*[./-]\s*([0-9]{4})")
-
-
-def parse_date(text: str) -> str | None:
-    """ISO date from a printed VIZ date ('16 JUN 1969', '16.06.1969'), or None."""
-    cleaned = unicodedata.normalize("NFKC", text).upper()
-    try:
-        match = _TEXT_DATE.search(cleaned)
-        if match:
-            token = match.group(2)
-            month = _MONTHS.get(token) or _MONTHS.get(token[:3])
-            if month is not None:
-                day = int(match.group(1).translate(_DIGITISH))
-                year = int(match.group(3).translate(_DIGITISH))
-                return _date(year, month, day)
-        match = _NUMERIC_DATE.search(cleaned)
-        if match:
-            return _date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-    except ValueError:
-        return None
-    return None
-
-
-def _date(year: int, month: int, day: int) -> str:
-    if year < 100:  # two-digit years: the nearest plausible century
-        year += 2000 if year <= dt.date.today().year % 100 + 20 else 1900
-    return dt.date(year, month, day).isoformat()
 
 
 def _value(field: str, text: str) -> str | None:

@@ -1,7 +1,7 @@
 """Tracked devices: the client-API events of a session and the device each came from
 
 Revision ID: 0006
-Revises: 0004 (issue 16's branch; on merge after 0005, set down_revision to "0005")
+Revises: 0005
 Create Date: 2026-12-02 12:55:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

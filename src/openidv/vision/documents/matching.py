@@ -1,0 +1,139 @@
+"""The MRZ's values looked for among every printed text line (MRZ-guided comparison).
+
+Reading a printed field by its caption needs the caption recognised and the value found
+where the layout puts it; real documents defeat both (numbered and trilingual captions,
+values beside their captions, guilloches, glare). But the question the checks ask of the
+printed zone is narrower: *does it print what the MRZ says?* So each MRZ value is looked for
+in every recognised line, as the issuer would print it: names transliterated or with
+look-alike letters (`transliterate`), numbers with their spaces, dates in any of the ways
+documents print them (``12 AUG/AOÛT 1964``, ``12.08.1964``, ``12 08 1964``, ``07 DEC 84``).
+A value found is compared, and agrees. A value not found anywhere leaves the caption read
+to decide: what it read there differs from the MRZ (a possible alteration) or nothing was
+read (undecided).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from openidv.vision.documents.dates import Date, printed_dates
+from openidv.vision.documents.ocr import TextBox
+from openidv.vision.documents.transliterate import same_name, same_number, shape_fold
+from openidv.vision.documents.viz import VizField
+from openidv.vision.mrz import MrzResult
+
+__all__ = ["MATCHED_FIELDS", "find_mrz_values", "may_hold_mrz_value"]
+
+MATCHED_FIELDS = ("surname", "given_names", "document_number", "date_of_birth", "expiry_date")
+# Words of a line joined into one candidate value at most (a name printed "VAN DER BERG",
+# a number printed in groups "X 1234 567").
+_MAX_RUN = 4
+_WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)*")
+# A field number printed against a name ("1MUSTERMANN") is not part of it; a digit inside
+# one is a look-alike misread (J0HN) and stays for `transliterate` to fold.
+_FIELD_NUMBER = re.compile(r"^[0-9]+(?=[^\W\d_])")
+
+
+def _same_date(printed: Date, iso: str) -> bool:
+    """The printed date is the MRZ's. The MRZ has two-digit years: its century is a guess
+    (a 1911 birth reads as 2011 on a document valid in 2012), so a four-digit printed year
+    agrees by its last two digits and says which century it is (`_printed_iso`)."""
+    year, month, day = (int(part) for part in iso.split("-"))
+    return printed[1:] == (month, day) and printed[0] % 100 == year % 100
+
+
+def _printed_iso(printed: Date, iso: str) -> str:
+    """The MRZ's date with the century the document prints, when it prints one."""
+    if printed[0] < 1000:
+        return iso
+    return f"{printed[0]:04d}{iso[4:]}"
+
+
+def _runs(text: str, *, names: bool = False) -> Iterator[str]:
+    """Every run of up to `_MAX_RUN` consecutive words of a line, joined by spaces (for
+    ``names``, without a field number printed against a word)."""
+    words = _WORD.findall(text)
+    if names:
+        words = [_FIELD_NUMBER.sub("", word) for word in words]
+    for start in range(len(words)):
+        for end in range(start + 1, min(start + _MAX_RUN, len(words)) + 1):
+            yield " ".join(words[start:end])
+
+
+def _truncated(mrz: MrzResult) -> bool:
+    """The name field was filled to its end: the issuer may have cut the name short."""
+    if not mrz.lines:
+        return False
+    names_line = mrz.lines[2] if len(mrz.lines) == 3 else mrz.lines[0]  # TD1: the third
+    return not names_line.endswith("<")
+
+
+def _agreeing_value(field: str, mrz_value: str, text: str, truncated: bool) -> str | None:
+    """The field's value when the printed ``text`` shows the MRZ's value, else None: the
+    MRZ's value, but for a date printed with its century (which the MRZ lacks)."""
+    if field in ("surname", "given_names", "document_number"):
+        return mrz_value if _agrees(field, mrz_value, text, truncated) else None
+    dates = [date for date in printed_dates(text) if _same_date(date, mrz_value)]
+    return _printed_iso(max(dates), mrz_value) if dates else None
+
+
+def _agrees(field: str, mrz_value: str, text: str, truncated: bool) -> bool:
+    if field in ("surname", "given_names"):
+        # Names are covered by no check digit: a one-letter name agrees with too much.
+        if len(mrz_value.replace(" ", "")) < 2:
+            return False
+        runs = _runs(text, names=True)
+        return any(same_name(run, mrz_value, truncated=truncated) for run in runs)
+    return any(same_number(run, mrz_value) for run in _runs(text))
+
+
+def find_mrz_values(
+    mrz: MrzResult, boxes: Sequence[TextBox], fields: Sequence[str] = MATCHED_FIELDS
+) -> dict[str, VizField]:
+    """The printed lines that print each MRZ value (not those the MRZ marks invalid), as
+    `VizField`s with ``matches_mrz`` set, the MRZ's value (a date with the century the
+    document prints) and the line's recognition confidence; the most confident line when
+    several do."""
+    truncated = _truncated(mrz)
+    found: dict[str, VizField] = {}
+    for field in fields:
+        mrz_field = mrz.fields[field]
+        if mrz_field.value is None or mrz_field.valid is False:
+            continue
+        best: tuple[TextBox, str] | None = None
+        for box in boxes:
+            if best is not None and box.score <= best[0].score:
+                continue
+            value = _agreeing_value(field, mrz_field.value, box.text, truncated)
+            if value is not None:
+                best = box, value
+        if best is not None:
+            box, value = best
+            found[field] = VizField(
+                name=field,
+                value=value,
+                text=box.text,
+                confidence=round(box.score, 4),
+                matches_mrz=True,
+            )
+    return found
+
+
+# Characters a line begun must share with an MRZ name or number to be worth reading whole.
+_SHARED_RUN = 4
+
+
+def may_hold_mrz_value(mrz: MrzResult, begun: str) -> bool:
+    """A line recognised only in part (its first characters, ``begun``) may go on to print
+    one of the MRZ's values: it shares a run of characters with a name or the number, or
+    holds digits (a date, a number)."""
+    if sum(char.isdigit() for char in begun) >= 2:
+        return True
+    text = shape_fold(begun)
+    for field in ("surname", "given_names", "document_number"):
+        value = shape_fold(mrz.fields[field].value or "")
+        runs = {value[i : i + _SHARED_RUN] for i in range(len(value) - _SHARED_RUN + 1)}
+        if any(run in text for run in runs):
+            return True
+    return False

@@ -1,0 +1,203 @@
+"""The attacks of issue 15, replayed against the real app: an openidv web app served by
+uvicorn on loopback (per database backend, as the API suite), with real keys, a real console
+login and the real capture client API. Nothing is mocked: each test sends what the attacker
+sent and checks what the server now does."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from openidv.api.apps import generate_key_pair, register_app
+from openidv.app import create_app
+from openidv.checks.processing import run_item
+from openidv.review.accounts import add_reviewer
+from openidv.sessions.models import Task
+from openidv.settings import Settings
+from openidv.store.db import table_of
+from openidv.store.migrate import upgrade
+from tests.conftest import _serve
+from tests.signing import SignedClient
+
+PASSWORD = "correct horse battery"
+tasks_t = table_of(Task)
+PNG = (  # a 1x1 PNG
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+DOCUMENT_SPEC: dict[str, Any] = {
+    "requested_checks": [{"type": "ID_DOCUMENT_AUTHENTICITY", "config": {}}],
+}
+
+
+@dataclass
+class Target:
+    """The server under attack."""
+
+    origin: str  # http://127.0.0.1:port
+    app: FastAPI
+    settings: Settings
+
+    @property
+    def api(self) -> str:
+        return f"{self.origin}{self.settings.api_prefix}"
+
+    @property
+    def sandbox_api(self) -> str:
+        return f"{self.origin}{self.settings.sandbox_prefix}"
+
+    def integrator(self, *, sandbox: bool = False) -> SignedClient:
+        key, public_pem = generate_key_pair()
+        with self.app.state.engine.begin() as conn:
+            sdk_id = register_app(conn, "attacker" if sandbox else "shop", public_pem,
+                                  sandbox=sandbox)  # fmt: skip
+        return SignedClient(self.sandbox_api if sandbox else self.api, sdk_id, key)
+
+    def reviewer(self, email: str, role: str = "reviewer") -> httpx.Client:
+        with self.app.state.engine.begin() as conn:
+            add_reviewer(conn, email, PASSWORD, role)
+        return login(self, email)
+
+    def session(self, client: SignedClient, spec: dict[str, Any] | None = None) -> tuple[str, str]:
+        created = client.create(spec or DOCUMENT_SPEC)
+        assert created.status_code == 201, created.text
+        body = created.json()
+        return body["session_id"], body["client_session_token"]
+
+
+@dataclass
+class Case:
+    """A case a reviewer holds: a text extraction left to a person, claimed."""
+
+    session_id: str
+    task_id: str
+    reviewer: httpx.Client
+    csrf: str
+
+
+def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = None) -> Case:
+    """The capture journey (one passport page), the worker's own run of the undecided task
+    (the security server's engine leaves it to review), and a new reviewer's claim."""
+    spec = {**(spec or {}), "requested_tasks": [
+        {"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": {"manual_check": "FALLBACK"}}
+    ]}  # fmt: skip
+    session_id, token = target.session(shop, spec)
+    client = f"{target.api}/client/sessions/{session_id}"
+    with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
+        config = http.get(f"{client}/configuration").json()
+        requirement = config["capture"]["required_resources"][0]["id"]
+        resource = http.post(
+            f"{client}/resources",
+            json={"requirement_id": requirement, "document_type": "PASSPORT",
+                  "issuing_country": "GBR"},
+        ).json()["id"]  # fmt: skip
+        page = http.put(
+            f"{client}/resources/{resource}/media", content=PNG,
+            headers={"Content-Type": "image/png"},
+        )  # fmt: skip
+        assert page.status_code == 201, page.text
+        assert http.post(f"{client}/submit").status_code == 202
+    with target.app.state.engine.connect() as conn:
+        task_id: str = conn.execute(
+            select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)
+        ).scalar_one()
+    run_item(target.app.state.runtime.processing, "task", task_id)  # undecided: to review
+    reviewer = target.reviewer(f"r-{task_id[:8]}@example.com")
+    csrf = csrf_of(reviewer.get("/").text)
+    claimed = reviewer.post(f"/items/task/{task_id}/claim", data={"csrf": csrf})
+    assert claimed.status_code == 303, claimed.text
+    return Case(session_id, task_id, reviewer, csrf)
+
+
+def login(target: Target, email: str, password: str = PASSWORD) -> httpx.Client:
+    console = httpx.Client(base_url=f"{target.origin}/console", timeout=30)
+    form = console.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf, form.text
+    console.post("/login", data={"csrf": csrf.group(1), "email": email, "password": password})
+    return console
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("security"),
+        database_url=database_url,
+        console_secure_cookies=False,  # plain http on loopback
+        allow_http_notification_endpoints=True,
+        # Text extraction left to a reviewer; the tests run the worker's own function.
+        engines="ID_DOCUMENT_TEXT_DATA_EXTRACTION=tests.engines:Undecided",
+        webhook_allowed_networks="127.0.0.0/8",  # the attacker's receivers, on loopback
+        webhook_timeout_seconds=2,
+        demo=True,  # turned on as an operator would (the test server's host is not known)
+        failure_limit_per_address=1_000_000,  # see test_rate_limits.py, with its own apps
+    )
+    upgrade(database_url)
+    app = create_app(settings)
+    uv, thread, port = _serve(app)
+    try:
+        yield Target(f"http://127.0.0.1:{port}", app, settings)
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
+def raw_exchange(
+    origin: str, head: str, body: bytes = b"", *, chunks: int = 0, chunk: bytes = b""
+) -> tuple[int, bytes, int]:
+    """Send a request by hand (what an attacker's client does): ``head`` (request line and
+    headers), then ``body``, then up to ``chunks`` chunked-encoding chunks, stopping as soon
+    as the server answers. Returns (status, answer, bytes of body sent). The socket times out
+    after 10 s: a server that waits for a body it should have refused fails the test."""
+    host, port = origin.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        sent += len(body)
+        sock.setblocking(False)
+        answer = b""
+        for _ in range(chunks):
+            with contextlib.suppress(BlockingIOError):
+                answer += sock.recv(65536)
+            if answer:
+                break
+            try:
+                sock.setblocking(True)
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += len(chunk)
+                sock.setblocking(False)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        sock.setblocking(True)
+        sock.settimeout(10)
+        while b"\r\n\r\n" not in answer:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+        head_end = answer.index(b"\r\n\r\n")
+        length = re.search(rb"(?i)content-length: (\d+)", answer[:head_end])
+        while length and len(answer) < head_end + 4 + int(length.group(1)):
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer[answer.index(b"\r\n\r\n") + 4 :], sent

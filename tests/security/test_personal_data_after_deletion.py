@@ -1,0 +1,132 @@
+"""High: personal data in clear that survives deletion.
+
+Fields a reviewer enters (name, document number, date of birth) were stored in clear in the
+review decision and kept after DELETE and purge; the tombstone kept ``user_tracking_id`` and the
+spec with the webhook ``auth_token``; and on SQLite the wrapped data key of a deleted session
+survived in the WAL. Each test looks for the attacker's prize in every row of every table, and
+on SQLite in the database and WAL files' bytes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text, update
+
+from openidv.retention.models import DeletionReceipt
+from openidv.runtime import reconcile
+from openidv.sessions.models import Session
+from openidv.store.db import Base, table_of, utcnow
+from tests.security.conftest import Target, held_case
+from tests.signing import SignedClient
+
+sessions_t = table_of(Session)
+receipts_t = table_of(DeletionReceipt)
+
+
+def _traces(target: Target, marker: bytes) -> list[str]:
+    """Where ``marker`` is still readable: table rows, and SQLite's files."""
+    found = []
+    with target.app.state.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)).mappings():
+                for column, value in row.items():
+                    raw = value if isinstance(value, bytes) else json.dumps(value, default=str)
+                    if marker in (raw if isinstance(raw, bytes) else raw.encode()):
+                        found.append(f"{table.name}.{column}")
+    url = target.app.state.engine.url
+    if url.get_backend_name() == "sqlite":
+        database = Path(url.database or "")
+        for path in (database, database.with_name(database.name + "-wal")):
+            if path.exists() and marker in path.read_bytes():
+                found.append(path.name)
+    return found
+
+
+def _reviewed_session(target: Target, shop: SignedClient, fields: dict[str, str]) -> str:
+    """A session whose text extraction a reviewer completed by hand, entering ``fields``."""
+    spec: dict[str, Any] = {
+        "user_tracking_id": f"utid-{uuid.uuid4()}",
+        "notifications": {"endpoint": "https://hooks.example.com/idv",
+                          "auth_token": f"shop:secret-{uuid.uuid4()}"},
+    }  # fmt: skip
+    case = held_case(target, shop, spec)
+    decided = case.reviewer.post(
+        f"/items/task/{case.task_id}/decide",
+        data={"csrf": case.csrf, "value": "PROGRESS", "fields": json.dumps(fields)},
+    )
+    assert decided.status_code == 303, decided.text
+    case.reviewer.close()
+    return case.session_id
+
+
+def _fields() -> dict[str, str]:
+    return {"full_name": "Jane Q Target", "document_number": f"X{uuid.uuid4().hex[:9]}",
+            "date_of_birth": "1990-01-02"}  # fmt: skip
+
+
+def test_reviewer_entered_fields_are_never_stored_in_clear(target: Target) -> None:
+    fields = _fields()
+    with target.integrator() as shop:
+        session_id = _reviewed_session(target, shop, fields)
+        assert _traces(target, fields["document_number"].encode()) == []
+        # ... and the integrator still receives them, as the sealed document_fields media.
+        session = shop.send("GET", f"/sessions/{session_id}").json()
+        media_id = session["resources"]["id_documents"][0]["document_fields"]["media"]["id"]
+        stored = shop.send("GET", f"/sessions/{session_id}/media/{media_id}/content")
+        assert stored.status_code == 200 and json.loads(stored.content) == fields
+
+
+def test_delete_leaves_no_trace(target: Target) -> None:
+    fields = _fields()
+    with target.integrator() as shop:
+        session_id = _reviewed_session(target, shop, fields)
+        with target.app.state.engine.connect() as conn:
+            row = conn.execute(select(sessions_t).where(sessions_t.c.id == session_id)).one()
+        secrets = {
+            "wrapped data key": row.wrapped_data_key,
+            "user_tracking_id": row.user_tracking_id.encode(),
+            "webhook auth_token": row.spec["notifications"]["auth_token"].encode(),
+            "document number": fields["document_number"].encode(),
+        }
+        assert _traces(target, secrets["wrapped data key"])  # the scan does find things
+        deleted = shop.send("DELETE", f"/sessions/{session_id}")
+        assert deleted.status_code == 204, deleted.text
+        assert shop.send("GET", f"/sessions/{session_id}").status_code == 404
+    left = {name: _traces(target, secret) for name, secret in secrets.items()}
+    assert left == {name: [] for name in secrets}
+    with target.app.state.engine.connect() as conn:
+        receipt = conn.execute(
+            select(receipts_t).where(receipts_t.c.session_id == session_id)
+        ).one()
+        counts = {
+            table: conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE session_id = :id"), {"id": session_id}
+            ).scalar_one()
+            for table in ("checks", "tasks", "resources", "review_decisions")
+        }
+    assert receipt.reason == "SESSION_DELETED" and receipt.media_destroyed >= 1
+    assert counts == dict.fromkeys(counts, 0)
+
+
+def test_expired_session_tombstone_keeps_only_what_the_receipt_needs(target: Target) -> None:
+    with target.integrator() as shop:
+        tracking, token = f"utid-{uuid.uuid4()}", f"shop:secret-{uuid.uuid4()}"
+        spec: dict[str, Any] = {
+            "user_tracking_id": tracking,
+            "notifications": {"endpoint": "https://hooks.example.com/idv", "auth_token": token},
+            "requested_checks": [{"type": "ID_DOCUMENT_AUTHENTICITY"}],
+        }  # fmt: skip
+        session_id, _ = target.session(shop, spec)
+        with target.app.state.engine.begin() as conn:
+            conn.execute(
+                update(sessions_t)
+                .where(sessions_t.c.id == session_id)
+                .values(resources_expire_at=utcnow())
+            )
+        assert reconcile(target.app.state.runtime)["purged"] >= 1  # the scheduler's tick
+        assert _traces(target, tracking.encode()) == []
+        assert _traces(target, token.encode()) == []
+        assert shop.send("GET", f"/sessions/{session_id}").status_code == 200  # the tombstone

@@ -1,0 +1,115 @@
+"""Printed values compared with the MRZ as issuers write them (transliterate, matching)."""
+
+# ruff: noqa: RUF001 - Cyrillic look-alikes of Latin letters, on purpose
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from openidv.vision.documents.dates import printed_dates
+from openidv.vision.documents.matching import find_mrz_values, may_hold_mrz_value
+from openidv.vision.documents.ocr import TextBox
+from openidv.vision.documents.transliterate import same_name, same_number
+from openidv.vision.mrz import parse_mrz
+
+# A TD3 specimen of our own making: every check digit holds.
+PASSPORT = (
+    "P<UTOMAENNIK<<MARI<LIIS<<<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO1101018F2506159ZE184226B<<<<<12",
+)
+
+
+def _box(text: str, score: float = 0.95, row: int = 0) -> TextBox:
+    quad = np.array([[0, row], [300, row], [300, row + 30], [0, row + 30]], np.float32)
+    return TextBox(quad, text, score)
+
+
+@pytest.mark.parametrize(
+    ("printed", "mrz", "same"),
+    [
+        ("MÄNNIK", "MAENNIK", True),  # ICAO 9303 Part 3: Ä -> AE ...
+        ("MÄNNIK", "MANNIK", True),  # ... or A, as some issuers write it
+        ("MARI-LIIS", "MARI<LIIS", True),
+        ("O'SULLIVAN", "OSULLIVAN", True),
+        ("GROẞ", "GROSS", True),
+        ("ØSTERGÅRD", "OESTERGAARD", True),
+        ("ИВАНОВ", "IVANOV", True),  # Cyrillic, transliterated
+        ("ΠΑΠΑΔΟΠΟΥΛΟΣ", "PAPADOPOYLOS", True),  # Greek, transliterated
+        ("СОРНІА", "COPHIA", True),  # Cyrillic capitals read for the Latin ones they look like
+        ("S0PHIE", "SOPHIE", True),  # a zero read for an O
+        ("MUSTERFRAU", "MUSTERMANN", False),
+        ("ERIKA", "ERIK", False),
+    ],
+)
+def test_names_agree_by_sound_or_shape(printed: str, mrz: str, same: bool) -> None:
+    assert same_name(printed, mrz) is same
+
+
+def test_a_truncated_mrz_name_agrees_with_the_whole_printed_one() -> None:
+    assert same_name("WOLFESCHLEGELSTEINHAUSEN", "WOLFESCHLEGEL", truncated=True)
+    assert not same_name("WOLFESCHLEGELSTEINHAUSEN", "WOLFESCHLEGEL")
+
+
+def test_numbers_agree_through_spaces_and_look_alikes_but_not_g_and_6() -> None:
+    assert same_number("C01YPTNHM", "CO1YPTNHM")
+    assert same_number("X 1234 567", "X1234567")
+    # G and 6 weigh the same in a check digit: only the printed number can tell them apart,
+    # so they never agree by shape.
+    assert not same_number("G24718663", "624718663")
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("12 AUG/AOÛT 1964", (1964, 8, 12)),
+        ("12.08.1964", (1964, 8, 12)),
+        ("12 08 1964", (1964, 8, 12)),
+        ("07 DEC /DEC 84", (84, 12, 7)),
+        ("31 DES/DEC 66", (66, 12, 31)),  # the issuer's month first, then the English one
+        ("04 BEA/MAY1988", (1988, 5, 4)),
+        ("21.121971", (1971, 12, 21)),  # the separator before the year lost
+        ("O1.O8.1964", (1964, 8, 1)),  # letters read for digits
+        ("1964-08-12", (1964, 8, 12)),
+    ],
+)
+def test_dates_as_documents_print_them(text: str, date: tuple[int, int, int]) -> None:
+    assert date in printed_dates(text)
+
+
+def test_a_personal_number_is_no_date() -> None:
+    assert printed_dates("311266-9539") == set()
+
+
+def test_the_mrz_values_are_found_on_any_line_whatever_the_caption() -> None:
+    mrz = parse_mrz(PASSPORT)
+    assert mrz.valid
+    boxes = [
+        _box("1. Perekonnanimi/Surname/Nom", row=0),
+        _box("[A] MÄNNIK", row=40),  # a caption fragment read into the value
+        _box("2MARI-LIIS", row=80),  # a field number printed against it
+        _box("L898902C3", row=120),
+        _box("01 JAN/JAN 1911", row=160),
+        _box("15.06.2025", row=200),
+    ]
+    found = find_mrz_values(mrz, boxes)
+    assert set(found) == {
+        "surname", "given_names", "document_number", "date_of_birth", "expiry_date"
+    }  # fmt: skip
+    assert all(field.matches_mrz for field in found.values())
+    # The MRZ's two-digit year is a guess (2011 on a document valid in 2012): the print says.
+    assert mrz.date_of_birth.value is not None
+    assert found["date_of_birth"].value == "1911-01-01"
+
+
+def test_an_altered_printed_value_is_not_found() -> None:
+    mrz = parse_mrz(PASSPORT)
+    found = find_mrz_values(mrz, [_box("MUSTERMANN"), _box("MARIA"), _box("02 JAN 1911")])
+    assert found == {}
+
+
+def test_lines_cut_short_are_read_whole_only_when_they_may_hold_a_value() -> None:
+    mrz = parse_mrz(PASSPORT)
+    assert may_hold_mrz_value(mrz, "Surname MAENN")
+    assert may_hold_mrz_value(mrz, "Date 01 JAN")
+    assert not may_hold_mrz_value(mrz, "Place of birth / Lieu")
