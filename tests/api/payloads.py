@@ -114,6 +114,7 @@ EVERY_FIELD: dict[str, Any] = {
         },
     ],
     "block_biometric_consent": False,
+    "ephemeral_media": True,
     "subject": {"subject_id": "subject-1"},
     "ibv_options": {"support": "NOT_ALLOWED"},
 }

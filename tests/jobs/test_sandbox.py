@@ -4,6 +4,7 @@ live sessions."""
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections import Counter
@@ -30,8 +31,10 @@ from yoti_python_sandbox.doc_scan.task import SandboxDocumentTextDataExtractionT
 from yoti_python_sdk.doc_scan import DocScanClient
 from yoti_python_sdk.doc_scan.exception import DocScanException
 
+from openidv.sandbox.templates import SPECIMEN_FIELDS
 from openidv.sessions.models import Check
 from openidv.store.db import table_of
+from tests.api.test_sandbox_config import DOCUMENTED
 from tests.jobs.conftest import (
     PNG,
     Deployment,
@@ -292,3 +295,29 @@ def test_invalid_config_is_refused_with_its_property(
         body["errors"][0]["property"]
         == "check_reports.LIVENESS[0].result.report.recommendation.value"
     )
+
+
+def test_documented_template_format_runs_to_completion(
+    deployment: Deployment, receiver: Receiver
+) -> None:
+    """Yoti's documented example config (templates, a per-entry delay), as a dict through the
+    official sandbox client: every check approves and the extraction reads the specimen."""
+    deployment.start("run")
+    client, sandbox, _, base = _sandbox(deployment)
+    created = client.create_session(spec(receiver))
+    config = copy.deepcopy(DOCUMENTED)
+    # 1 s rather than the documented 5: these deployments lease an item for 4 s only.
+    config["check_reports"]["LIVENESS"][0]["response_delay"] = 1
+    sandbox.configure_session_response(created.session_id, config)
+    _complete(base, created.session_id, created.client_session_token)
+    session = wait_state(client, created.session_id, "COMPLETED", timeout=30)
+    reports = {c.type: c.report for c in session.checks}
+    assert {t: r.recommendation.value for t, r in reports.items()} == {
+        "ID_DOCUMENT_AUTHENTICITY": "APPROVE",
+        "LIVENESS": "APPROVE",
+        "ID_DOCUMENT_FACE_MATCH": "APPROVE",
+    }
+    assert all(b.result == "PASS" for r in reports.values() for b in r.breakdown)
+    document = session.resources.id_documents[0]
+    fields = client.get_media_content(created.session_id, document.document_fields.media.id)
+    assert json.loads(fields.content) == SPECIMEN_FIELDS

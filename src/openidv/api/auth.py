@@ -75,6 +75,21 @@ def _single_param(params: dict[str, list[str]], name: str, required: bool = True
     return values[0]
 
 
+# The Go SDK spells the application's parameter sdkID; every other SDK sdkId.
+_SDK_ID_PARAMS = ("sdkId", "sdkID")
+
+
+def _query_sdk_id(params: dict[str, list[str]], required: bool) -> str | None:
+    given = [name for name in _SDK_ID_PARAMS if params.get(name)]
+    if len(given) > 1:
+        raise malformed("query.sdkId", "must be given once, as sdkId or sdkID")
+    if not given:
+        if required:
+            raise malformed("query.sdkId", "must not be null or empty")
+        return None
+    return _single_param(params, given[0])
+
+
 def _check_timestamp(raw: str, policy: AuthPolicy, now: float) -> None:
     if not raw.isdigit() or len(raw) > 20:
         raise malformed("query.timestamp", "must be a non-negative integer")
@@ -110,7 +125,7 @@ def _identify(
         raise malformed("query", "must be UTF-8") from exc
     nonce = _single_param(params, "nonce")
     timestamp = _single_param(params, "timestamp")
-    query_sdk_id = _single_param(params, "sdkId", required=sdk_id is None)
+    query_sdk_id = _query_sdk_id(params, required=sdk_id is None)
     sdk_id = sdk_id or query_sdk_id
     assert nonce is not None and timestamp is not None and sdk_id is not None
     if len(nonce) > 128 or not nonce.isprintable():
@@ -142,7 +157,8 @@ def authenticate(
     """Verify a signed request; returns who signed it and the nonce to consume.
 
     ``sdk_id`` is given when the path names the application (sandbox ``/apps/{sdkId}``);
-    otherwise it comes from the ``sdkId`` query parameter.
+    otherwise it comes from the ``sdkId`` (or Go's ``sdkID``) query parameter. The signature is
+    verified over the query as sent whichever spelling it uses.
     """
     sdk_id, nonce, app = _identify(conn, request, policy, sdk_id)
     public_key_pem, disabled_at, is_sandbox = app

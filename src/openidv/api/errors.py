@@ -118,10 +118,15 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         return exc.response()
 
-    async def on_http_error(_request: Request, exc: Exception) -> Response:
+    async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-        body = ErrorBody(code=codes.get(exc.status_code, "HTTP_ERROR"), message=str(exc.detail))
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            # Only routing raises this (the API's own 404s are ApiErrors): say which endpoint
+            # is missing, so "unsupported" reads apart from "session not found".
+            message = f"No endpoint {request.method} {request.url.path} exists on this server"
+        body = ErrorBody(code=codes.get(exc.status_code, "HTTP_ERROR"), message=message)
         return error_response(exc.status_code, body, getattr(exc, "headers", None))
 
     async def on_request_validation(_request: Request, exc: Exception) -> Response:

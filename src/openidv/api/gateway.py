@@ -87,9 +87,11 @@ def _domain_error(exc: Exception) -> ApiError:
 
 def _query_sdk_id(query: bytes) -> str | None:
     try:
-        values = parse_qs(query.decode("utf-8")).get("sdkId")
+        params = parse_qs(query.decode("utf-8"))
     except UnicodeDecodeError:
         return None
+    # Go spells it sdkID: counted against the same application.
+    values = params.get("sdkId") or params.get("sdkID")
     return values[0][:64] if values else None
 
 

@@ -18,11 +18,13 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from openidv.api.errors import ErrorBody, payload_validation_error
+from openidv.api.face_capture import add_face_capture_routes
 from openidv.api.gateway import Gateway, Work
+from openidv.api.unsupported import add_unsupported_routes
 from openidv.retention.service import SESSION_DELETED, purge_session
 from openidv.sandbox.routes import add_response_config_routes
+from openidv.sessions import devices, service
 from openidv.sessions import results as out
-from openidv.sessions import service
 from openidv.sessions.catalogue import supported_documents
 from openidv.sessions.media_types import SANDBOX_CSP
 from openidv.sessions.spec import SessionSpec
@@ -165,6 +167,27 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
         return _json(await gateway(api).call(request, handler))
 
+    @router.get(
+        "/sessions/{session_id}/tracked-devices", response_model=list[out.TrackedDeviceEvent]
+    )
+    async def get_tracked_devices(request: Request, session_id: SessionId) -> Response:
+        def handler(work: Work) -> list[out.TrackedDeviceEvent]:
+            service.load_session(work.conn, work.sdk_id, session_id)  # 404 unless the caller's
+            return devices.events(work.conn, session_id)
+
+        found = await gateway(_services(request)).call(request, handler)
+        body = "[" + ",".join(e.model_dump_json(exclude_none=True) for e in found) + "]"
+        return Response(body, 200, media_type="application/json")
+
+    @router.delete("/sessions/{session_id}/tracked-devices", status_code=204)
+    async def delete_tracked_devices(request: Request, session_id: SessionId) -> Response:
+        def handler(work: Work) -> None:
+            service.load_session(work.conn, work.sdk_id, session_id)
+            devices.forget(work.conn, session_id)
+
+        await gateway(_services(request)).call(request, handler)
+        return Response(status_code=204)
+
     @router.get("/supported-documents", response_model=out.SupportedDocumentsResponse)
     async def get_supported_documents(
         request: Request,
@@ -191,6 +214,8 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
     if sandbox:
         add_response_config_routes(router, gateway)
+    add_face_capture_routes(router, gateway)
+    add_unsupported_routes(router)
     return router
 
 

@@ -48,7 +48,7 @@ from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
 from openidv.runtime import hand_over
 from openidv.sandbox.journey import complete_journey
-from openidv.sessions import evidence, liveness, service
+from openidv.sessions import devices, evidence, liveness, service
 from openidv.sessions.models import Resource, Session
 from openidv.sessions.results import Out
 from openidv.store.db import table_of, utcnow
@@ -260,6 +260,11 @@ def _resource_update(
     )
 
 
+def _device(request: Request) -> dict[str, str]:
+    """The device a request comes from, for the session's tracked devices."""
+    return devices.describe(request.headers, request.client.host if request.client else None)
+
+
 def _send(request: Request, delivery: str | None) -> None:
     if delivery is not None:
         _services(request).jobs.enqueue("deliver", delivery)
@@ -271,9 +276,11 @@ async def _finish_journey(
     submit: Callable[[Connection, dt.datetime], evidence.Submitted],
 ) -> Response:
     """Submit, tell the integrator the client token is gone, and queue the processing."""
+    device = _device(request)
 
     def unit(conn: Connection, now: dt.datetime) -> tuple[evidence.Submitted, list[str]]:
         submitted = submit(conn, now)
+        devices.record(conn, session_id, devices.CLIENT_SESSION_TOKEN_DELETED, device, now)
         spec = _spec(conn, session_id)
         notice = notify(conn, session_id, spec, "client_session_token_deleted", now)
         return submitted, [notice] if notice else []
@@ -288,10 +295,13 @@ def build_client_router() -> APIRouter:
 
     @router.get("/sessions/{session_id}/configuration")
     async def configuration(request: Request, session_id: SessionId) -> Response:
+        device = _device(request)
+
         def unit(conn: Connection, now: dt.datetime) -> Out:
             app_id = conn.execute(
                 select(sessions_t.c.app_id).where(sessions_t.c.id == session_id)
             ).scalar_one()
+            devices.record(conn, session_id, devices.CONFIG_FIRST_LOADED, device, now)
             return service.session_configuration(conn, app_id, session_id, now)
 
         result = await _run(request, session_id, unit)
@@ -300,6 +310,7 @@ def build_client_router() -> APIRouter:
     @router.post("/sessions/{session_id}/resources", status_code=201)
     async def create_resource(request: Request, session_id: SessionId) -> Response:
         body = await _body(request, NewResource)
+        device = _device(request)
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
             resource_id = evidence.add_resource(
@@ -310,6 +321,7 @@ def build_client_router() -> APIRouter:
                 document_type=body.document_type,
                 issuing_country=body.issuing_country,
             )
+            devices.record(conn, session_id, devices.RESOURCE_CREATED, device, now, resource_id)
             return Created(id=resource_id), _resource_update(conn, session_id, resource_id, now)
 
         result, delivery = await _run(request, session_id, unit)
@@ -364,9 +376,11 @@ def build_client_router() -> APIRouter:
     @router.post("/sessions/{session_id}/liveness-attempts", status_code=201)
     async def start_liveness_attempt(request: Request, session_id: SessionId) -> Response:
         body = await _body(request, NewAttempt)
+        device = _device(request)
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[AttemptOut, list[str], str | None]:
             attempt, released = liveness.start_attempt(conn, session_id, body.requirement_id, now)
+            devices.record(conn, session_id, devices.RESOURCE_CREATED, device, now, attempt.id)
             out = AttemptOut(
                 id=attempt.id,
                 attempt=attempt.attempt,

@@ -27,7 +27,7 @@ class MediaItem:
 @dataclass(frozen=True)
 class EvidenceResource:
     id: str
-    type: str  # ID_DOCUMENT | SUPPLEMENTARY_DOCUMENT | LIVENESS
+    type: str  # ID_DOCUMENT | SUPPLEMENTARY_DOCUMENT | LIVENESS | FACE_CAPTURE (image: pages[0])
     document_type: str | None
     issuing_country: str | None
     liveness_type: str | None
@@ -35,6 +35,10 @@ class EvidenceResource:
     frames: list[MediaItem] = field(default_factory=list)  # liveness frames, in order
     # A liveness attempt's server challenge: {"nonce", "turn": LEFT | RIGHT, "issued_at"}.
     challenge: Mapping[str, Any] | None = None
+    # The integrator's required-document filter accepts this document past its expiry date
+    # (``allow_expired_documents``; Yoti's default is no): an expired document is then no
+    # reason to reject it.
+    allow_expired_documents: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class NoEngine:
 # The engines that ship with openidv, used unless OPENIDV_ENGINES names another for the type.
 BUILT_IN = {
     "ID_DOCUMENT_FACE_MATCH": "openidv.checks.face_match:FaceMatchEngine",
+    "FACE_COMPARISON": "openidv.checks.face_match:FaceComparisonEngine",
     "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "openidv.checks.text_extraction:TextExtractionEngine",
     "ID_DOCUMENT_AUTHENTICITY": "openidv.checks.authenticity:AuthenticityEngine",
     "LIVENESS": "openidv.checks.liveness:LivenessEngine",

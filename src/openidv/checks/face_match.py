@@ -1,4 +1,6 @@
-"""ID_DOCUMENT_FACE_MATCH: the document's portrait against the liveness frames.
+"""ID_DOCUMENT_FACE_MATCH: the document's portrait against the user's face (the liveness
+frames, else the face the relying business uploaded); FACE_COMPARISON: that uploaded face
+against the liveness frames.
 
 Decision bands on the median SFace cosine similarity (``openidv.vision.faces``):
 
@@ -60,6 +62,17 @@ def _frontal(frames: list[T]) -> list[T]:
     return [frames[i] for i in picked]
 
 
+def _user_faces(evidence: Evidence) -> list[bytes]:
+    """The session's face of the user: the liveness attempt's frames (the frontal ones), else
+    the face the relying business uploaded (FACE_CAPTURE)."""
+    for kind in ("LIVENESS", "FACE_CAPTURE"):
+        for resource in evidence.resources:
+            media = resource.frames if kind == "LIVENESS" else resource.pages
+            if resource.type == kind and media:
+                return [item.load() for item in _frontal(media)]
+    return []
+
+
 def _not_available(reason: str, details: list[dict[str, str]]) -> MachineResult:
     return MachineResult(
         decided=False,
@@ -78,14 +91,16 @@ class FaceMatchEngine:
 
     def run(self, evidence: Evidence) -> MachineResult:
         documents = [r for r in evidence.resources if r.type == "ID_DOCUMENT" and r.pages]
-        liveness = [r for r in evidence.resources if r.type == "LIVENESS" and r.frames]
         if not documents:
             return _not_available("DOCUMENT_NOT_FOUND", [])
-        if not liveness:
+        faces = _user_faces(evidence)
+        if not faces:
             return _not_available("FACE_NOT_FOUND", [])
         # The portrait is on the first page captured (the data page / card front).
-        page = documents[0].pages[0].load()
-        frames = [frame.load() for frame in _frontal(liveness[0].frames)]
+        return self._compare(documents[0].pages[0].load(), faces)
+
+    def _compare(self, page: bytes, faces: list[bytes]) -> MachineResult:
+        frames = faces
         try:
             measured = self._engine().match_document_to_selfie(page, frames)
         except ImageDecodeError:
@@ -129,3 +144,18 @@ class FaceMatchEngine:
                 ],
             },
         )
+
+
+class FaceComparisonEngine(FaceMatchEngine):
+    """FACE_COMPARISON: the face the relying business uploaded against the liveness capture,
+    on the same models and decision bands as the document face match."""
+
+    def run(self, evidence: Evidence) -> MachineResult:
+        uploaded = [r for r in evidence.resources if r.type == "FACE_CAPTURE" and r.pages]
+        liveness = [r for r in evidence.resources if r.type == "LIVENESS" and r.frames]
+        if not uploaded:
+            return _not_available("DOCUMENT_NOT_FOUND", [])
+        if not liveness:
+            return _not_available("FACE_NOT_FOUND", [])
+        frames = [frame.load() for frame in _frontal(liveness[0].frames)]
+        return self._compare(uploaded[0].pages[0].load(), frames)

@@ -34,6 +34,7 @@ from openidv.checks.engines import (
 from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import states
+from openidv.sessions.filters import allows_expired
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.service import SessionContext, media_aad, store_media
 from openidv.store.crypto import unseal
@@ -180,6 +181,7 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
     def items(ids: list[str]) -> list[MediaItem]:
         return [_media_loader(ctx, session["id"], data_key, media[i]) for i in ids if i in media]
 
+    filters = {r["id"]: r.get("filter") for r in session["requirements"]}
     resources = [
         EvidenceResource(
             id=r["id"],
@@ -188,8 +190,13 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
             issuing_country=r["issuing_country"],
             liveness_type=r["liveness_type"],
             challenge=r["content"].get("challenge"),
-            pages=items([p["media_id"] for p in r["content"].get("pages", [])]),
+            # A face capture's one image is its page.
+            pages=items(
+                [p["media_id"] for p in r["content"].get("pages", [])]
+                + ([r["content"]["image"]] if r["content"].get("image") else [])
+            ),
             frames=items(list(r["content"].get("frames", []))),
+            allow_expired_documents=allows_expired(filters.get(r["requirement_id"])),
         )
         for r in resource_rows
     ]

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from openidv.notifications.models import Delivery
 from openidv.retention.models import DeletionReceipt
 from openidv.review.models import Decision
-from openidv.sessions import states
+from openidv.sessions import devices, states
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.store.blobs import BlobStore
 from openidv.store.db import table_of
@@ -98,6 +98,7 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
         values["deleted_at"] = now
         values["requirements"] = []
     conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(**values))
+    devices.forget(conn, session_id)  # addresses and browsers: personal data too
     conn.execute(
         update(decisions_t)
         .where(decisions_t.c.session_id == session_id)

@@ -1,23 +1,36 @@
 """The sandbox ResponseConfig (``PUT …/response-config``), validated strictly.
 
-The official sandbox packages send ``null`` for unset scalars and ``[]`` for unset lists; both
-are accepted. Unknown properties and enum values are refused with their JSON path.
+Two formats, as the official packages send them: the builders' (a spelled-out ``report`` per
+check, ``result`` per task) and the one Yoti's sandbox documentation shows (a named
+``report_template`` / ``result_template``, see sandbox/templates.py), with ``response_delay``
+per entry and ``detected_document_type`` on a task's result. The official packages send
+``null`` for unset properties (Java for every one) and ``[]`` for unset lists; both are accepted.
+Unknown properties and enum values are refused with their JSON path; check types this server
+cannot run are refused by name.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from openidv.sessions.catalogue import COUNTRY_CODES
 from openidv.sessions.media_types import image_type_of
+from openidv.sessions.spec import drop_nulls
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: Any) -> Any:
+        # Java's sandbox builders send null for every unset property (lists included).
+        return drop_nulls(value)
 
 
 class DocumentFilter(_Model):
@@ -53,9 +66,20 @@ class Report(_Model):
     breakdown: list[Breakdown] | None = None
 
 
+Template = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
+Delay = Annotated[int, Field(ge=0, le=60)]  # seconds, as async_report_delay
+
+
 class CheckResult(_Model):
-    report: Report
+    report: Report | None = None
+    report_template: Template | None = None  # checked per check type (sandbox/templates.py)
     document_fields: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _report_or_template(self) -> CheckResult:
+        if self.report is None and self.report_template is None:
+            raise PydanticCustomError("report_required", "needs a report or a report_template")
+        return self
 
 
 class CheckEntry(_Model):
@@ -63,6 +87,7 @@ class CheckEntry(_Model):
     document_filter: DocumentFilter | None = None
     secondary_document_filter: DocumentFilter | None = None
     liveness_type: Literal["ZOOM", "STATIC"] | None = None
+    response_delay: Delay | None = None
 
 
 class TaskReason(_Model):
@@ -96,12 +121,35 @@ class TaskResult(_Model):
     document_fields: dict[str, Any] | None = None
     document_id_photo: ContentFile | None = None
     detected_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    detected_document_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     recommendation: TaskRecommendation | None = None
 
 
 class TaskEntry(_Model):
-    result: TaskResult
+    result: TaskResult | None = None
+    result_template: Template | None = None  # checked against the task templates
     document_filter: DocumentFilter | None = None
+    response_delay: Delay | None = None
+
+    @model_validator(mode="after")
+    def _result_or_template(self) -> TaskEntry:
+        if self.result is None and self.result_template is None:
+            raise PydanticCustomError("result_required", "needs a result or a result_template")
+        return self
+
+
+def _one_or_many(value: Any) -> Any:
+    # Java and Node send these as one object, not a list: one entry either way.
+    return [value] if isinstance(value, dict) else value
+
+
+def _refused(feature: str) -> Any:
+    def refuse(value: Any) -> Any:
+        raise PydanticCustomError(
+            "unsupported", "{feature} is not supported by this server", {"feature": feature}
+        )
+
+    return BeforeValidator(refuse)
 
 
 class CheckReports(_Model):
@@ -111,7 +159,15 @@ class CheckReports(_Model):
     LIVENESS: list[CheckEntry] | None = None
     ID_DOCUMENT_COMPARISON: list[CheckEntry] | None = None
     SUPPLEMENTARY_DOCUMENT_TEXT_DATA_CHECK: list[CheckEntry] | None = None
-    async_report_delay: int | None = Field(default=None, ge=0, le=60)
+    FACE_COMPARISON: Annotated[list[CheckEntry] | None, BeforeValidator(_one_or_many)] = None
+    # Results of checks this server cannot run: a session here never requests them.
+    THIRD_PARTY_IDENTITY: Annotated[Any, _refused("third-party identity")] = None
+    THIRD_PARTY_IDENTITY_FRAUD_1: Annotated[Any, _refused("third-party identity fraud")] = None
+    SYNECTICS_IDENTITY_FRAUD: Annotated[Any, _refused("Synectics identity fraud")] = None
+    WATCHLIST_SCREENING: Annotated[Any, _refused("watchlist screening")] = None
+    # Its entries carry the sources_filter.
+    WATCHLIST_ADVANCED_CA: Annotated[Any, _refused("advanced watchlist screening")] = None
+    async_report_delay: Delay | None = None
 
 
 class TaskResults(_Model):

@@ -11,13 +11,15 @@ from sqlalchemy import Connection, select
 
 from openidv.api.models import App
 from openidv.sandbox.config import ResponseConfig
+from openidv.sandbox.templates import entry_report
 from openidv.sessions import evidence, liveness
 from openidv.sessions.filters import filtered_countries
-from openidv.sessions.models import Session
+from openidv.sessions.models import Resource, Session
 from openidv.sessions.service import SessionContext
 from openidv.store.db import table_of
 
 sessions_t = table_of(Session)
+resources_t = table_of(Resource)
 apps_t = table_of(App)
 # A 1x1 PNG: sandbox results never look at the pixels.
 PLACEHOLDER = (
@@ -42,6 +44,9 @@ def complete_journey(
     )
     for requirement in session["requirements"]:
         kind = requirement["type"]
+        if kind == "FACE_CAPTURE":
+            _face_capture(conn, ctx, session_id, requirement["id"], now)
+            continue
         if kind == "LIVENESS":
             _liveness_attempts(conn, ctx, session_id, requirement, config, now)
             continue
@@ -81,7 +86,7 @@ def _liveness_attempts(
     """A user who retries until a configured APPROVE, or until no attempt is left: LIVENESS
     entries [REJECT, APPROVE] give two attempts, the second approved."""
     entries = (config.check_reports.LIVENESS if config.check_reports else None) or []
-    verdicts = [e.result.report.recommendation.value for e in entries]
+    verdicts = [entry_report("LIVENESS", e)["recommendation"]["value"] for e in entries]
     wanted = verdicts.index("APPROVE") + 1 if "APPROVE" in verdicts else len(verdicts)
     attempts = min(max(wanted, 1), int(requirement.get("max_retries") or 1))
     for _ in range(attempts):
@@ -91,3 +96,20 @@ def _liveness_attempts(
             conn, ctx, session_id, attempt.id, now,
             content=PLACEHOLDER, content_type="image/png", liveness_nonce=nonce,
         )  # fmt: skip
+
+
+def _face_capture(
+    conn: Connection, ctx: SessionContext, session_id: str, requirement_id: str, now: dt.datetime
+) -> None:
+    """The relying business's face, unless it uploaded one already (a CI run need not)."""
+    uploaded = conn.execute(
+        select(resources_t.c.content).where(
+            resources_t.c.session_id == session_id, resources_t.c.requirement_id == requirement_id
+        )
+    ).scalar_one_or_none()
+    if uploaded and uploaded.get("image"):
+        return
+    resource_id = evidence.add_face_capture(conn, session_id, requirement_id, now)
+    evidence.set_face_capture_image(
+        conn, ctx, session_id, resource_id, now, content=PLACEHOLDER, content_type="image/png"
+    )

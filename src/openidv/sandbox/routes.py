@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from starlette.responses import Response
 
-from openidv.api.errors import payload_validation_error
+from openidv.api.errors import ApiError, PropertyError, payload_validation_error
 from openidv.api.models import App
 from openidv.sandbox.config import ResponseConfig
+from openidv.sandbox.templates import template_errors
 from openidv.sessions.models import Session
 from openidv.sessions.service import SessionNotFound
 from openidv.store.db import table_of, utcnow
@@ -31,6 +32,13 @@ def _config(body: bytes) -> dict[str, Any]:
         config = ResponseConfig.model_validate_json(body)
     except ValidationError as exc:
         raise payload_validation_error(exc) from exc
+    if errors := template_errors(config):
+        raise ApiError(
+            400,
+            "PAYLOAD_VALIDATION",
+            "There were errors validating the payload",
+            [PropertyError(property=p, message=m) for p, m in errors],
+        )
     return config.model_dump(mode="json", exclude_none=True)
 
 

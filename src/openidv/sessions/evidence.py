@@ -34,7 +34,9 @@ checks_t = table_of(Check)
 _CHECK_READS = {
     "ID_DOCUMENT_AUTHENTICITY": ("ID_DOCUMENT",),
     "ID_DOCUMENT_COMPARISON": ("ID_DOCUMENT",),
-    "ID_DOCUMENT_FACE_MATCH": ("ID_DOCUMENT", "LIVENESS"),
+    # Any face source of the session: the liveness attempt compared, else the uploaded face.
+    "ID_DOCUMENT_FACE_MATCH": ("ID_DOCUMENT", "LIVENESS", "FACE_CAPTURE"),
+    "FACE_COMPARISON": ("FACE_CAPTURE", "LIVENESS"),
     "LIVENESS": ("LIVENESS",),
 }
 # A ZOOM attempt is a 3-4 s burst; the window allows a slow upload, not a second recording.
@@ -125,6 +127,10 @@ def add_resource(
     kind = requirement["type"]
     if kind == "LIVENESS":
         raise EvidenceRefused("LIVENESS_ATTEMPT_NEEDED", "Liveness is captured in attempts")
+    if kind == "FACE_CAPTURE":
+        raise EvidenceRefused(
+            "FACE_CAPTURE_BY_INTEGRATOR", "The relying business uploads this face"
+        )
     if kind in ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT") and not (
         document_type and issuing_country
     ):
@@ -243,7 +249,65 @@ def record_consent(conn: Connection, session_id: str, now: dt.datetime) -> None:
 
 
 def _has_media(resource: RowMapping) -> bool:
-    return bool(resource["content"].get("pages") or resource["content"].get("frames"))
+    content = resource["content"]
+    return bool(content.get("pages") or content.get("frames") or content.get("image"))
+
+
+def add_face_capture(
+    conn: Connection, session_id: str, requirement_id: str, now: dt.datetime
+) -> str:
+    """The relying business starts the FACE_CAPTURE resource of a requirement (another call
+    replaces it, as the user's choice of document does)."""
+    session = open_session(conn, session_id, now)
+    if find_requirement(session, requirement_id)["type"] != "FACE_CAPTURE":
+        raise EvidenceRefused("NOT_FACE_CAPTURE", "The requirement is not a FACE_CAPTURE")
+    conn.execute(
+        resources_t.delete().where(
+            resources_t.c.session_id == session_id, resources_t.c.requirement_id == requirement_id
+        )
+    )
+    resource_id = str(uuid.uuid4())
+    conn.execute(
+        insert(resources_t),
+        {
+            "id": resource_id, "session_id": session_id, "requirement_id": requirement_id,
+            "type": "FACE_CAPTURE", "content": {}, "created_at": now, "last_updated": now,
+        },
+    )  # fmt: skip
+    return resource_id
+
+
+def set_face_capture_image(
+    conn: Connection,
+    ctx: SessionContext,
+    session_id: str,
+    resource_id: str,
+    now: dt.datetime,
+    *,
+    content: bytes,
+    content_type: str,
+) -> str:
+    """Store the uploaded face of a FACE_CAPTURE resource (a new one replaces it)."""
+    open_session(conn, session_id, now)
+    resource = conn.execute(
+        select(resources_t.c.id).where(
+            resources_t.c.id == resource_id,
+            resources_t.c.session_id == session_id,
+            resources_t.c.type == "FACE_CAPTURE",
+        )
+    ).first()
+    if resource is None:
+        raise EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such face-capture resource")
+    media_id = store_media(
+        conn, ctx, session_id, content=content, content_type=content_type, media_type="IMAGE",
+        now=now,
+    )  # fmt: skip
+    conn.execute(
+        update(resources_t)
+        .where(resources_t.c.id == resource_id)
+        .values(content={"image": media_id}, last_updated=now)
+    )
+    return media_id
 
 
 def _attempt_passed(conn: Connection, resource: RowMapping) -> bool:
@@ -325,9 +389,15 @@ def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
         if check_type == "LIVENESS":
             continue  # reads its own attempt, set when the attempt started
         reads = _CHECK_READS.get(check_type, ())
-        used = [r["id"] for r in resources if r["type"] in reads and r["type"] != "LIVENESS"]
+        used = [
+            r["id"]
+            for r in resources
+            if r["type"] in reads and r["type"] not in ("LIVENESS", "FACE_CAPTURE")
+        ]
         if "LIVENESS" in reads and face_attempt is not None:
             used.append(face_attempt["id"])
+        if "FACE_CAPTURE" in reads:
+            used += [r["id"] for r in resources if r["type"] == "FACE_CAPTURE" and _has_media(r)]
         conn.execute(
             update(checks_t)
             .where(checks_t.c.id == check_id)

@@ -84,3 +84,10 @@ def filtered_countries(filter_: dict[str, Any] | None) -> list[out.SupportedCoun
         )
         for code, kinds in offered(filter_)
     ]
+
+
+def allows_expired(filter_: dict[str, Any] | None) -> bool:
+    """Whether a required-document filter accepts a document past its expiry (Yoti's default:
+    no). Expiry is known only once the document is read, so the engines judge it
+    (``EvidenceResource.allow_expired_documents``), not the offer above."""
+    return bool(filter_ and filter_.get("allow_expired_documents"))

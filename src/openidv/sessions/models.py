@@ -146,3 +146,20 @@ class Media(Base):
     content_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set once the blob is gone from the store; until then the purge job keeps deleting it.
     blob_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TrackedDevice(Base):
+    """One client-API event and the device it came from (Yoti's tracked devices): what the
+    request showed (user agent, Accept-Language, peer address), deleted with the session."""
+
+    __tablename__ = "tracked_devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    # CONFIG_FIRST_LOADED | RESOURCE_CREATED | CLIENT_SESSION_TOKEN_DELETED
+    event: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    device: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

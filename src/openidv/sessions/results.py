@@ -233,3 +233,26 @@ class SessionConfiguration(Out):
     requested_checks: list[str] = []
     capture: Capture
     sdk_config: dict[str, Any] = {}
+
+
+# ------------------------------------------------------------- GET /sessions/{id}/tracked-devices
+
+
+class DeviceDescription(Out):
+    ip_address: str | None = None
+    ip_iso_country_code: str | None = None
+    manufacture_name: str | None = None
+    model_name: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    browser_name: str | None = None
+    browser_version: str | None = None
+    locale: str | None = None
+    client_version: str | None = None
+
+
+class TrackedDeviceEvent(Out):
+    event: Literal["CONFIG_FIRST_LOADED", "RESOURCE_CREATED", "CLIENT_SESSION_TOKEN_DELETED"]
+    resource_id: str | None = None  # RESOURCE_CREATED only
+    created: Timestamp
+    device: DeviceDescription

@@ -116,11 +116,20 @@ def _evidence_errors(spec: wire.SessionSpec) -> list[tuple[str, str]]:
     for index, kind in enumerate(task_types):
         if kind in task_types[:index]:
             errors.append((f"requested_tasks[{index}].type", f"{kind} is requested twice"))
-    if "ID_DOCUMENT_FACE_MATCH" in check_types and "LIVENESS" not in check_types:
+    # A face to compare: the liveness capture, or the face the relying business uploads for
+    # FACE_COMPARISON (which itself compares that face with the liveness capture).
+    faces = {"LIVENESS", "FACE_COMPARISON"} & set(check_types)
+    if "ID_DOCUMENT_FACE_MATCH" in check_types and not faces:
         index = check_types.index("ID_DOCUMENT_FACE_MATCH")
         errors.append(
-            (f"requested_checks[{index}].type", "ID_DOCUMENT_FACE_MATCH needs a LIVENESS check")
+            (
+                f"requested_checks[{index}].type",
+                "ID_DOCUMENT_FACE_MATCH needs a LIVENESS or FACE_COMPARISON check (a face)",
+            )
         )
+    if "FACE_COMPARISON" in check_types and "LIVENESS" not in check_types:
+        index = check_types.index("FACE_COMPARISON")
+        errors.append((f"requested_checks[{index}].type", "FACE_COMPARISON needs a LIVENESS check"))
     for index, document in enumerate(spec.required_documents):
         if isinstance(document, wire.RequiredIdDocument) and document.filter is not None:
             dumped = document.filter.model_dump(mode="json", exclude_none=True)
@@ -206,4 +215,7 @@ def _requirements(spec: wire.SessionSpec) -> list[dict[str, Any]]:
                     "max_retries": check.config.max_retries,
                 }
             )
+        elif isinstance(check, wire.FaceComparisonCheck):
+            # Supplied by the relying business through the integrator API, not by the user.
+            requirements.append({"id": str(uuid.uuid4()), "type": "FACE_CAPTURE"})
     return requirements

@@ -163,6 +163,11 @@ def _load(conn: Connection, app_id: str, session_id: str) -> RowMapping:
     return row
 
 
+def load_session(conn: Connection, app_id: str, session_id: str) -> RowMapping:
+    """The application's session, or SessionNotFound (whoever else owns it)."""
+    return _load(conn, app_id, session_id)
+
+
 def _live_token(ctx: SessionContext, row: RowMapping, now: dt.datetime) -> str | None:
     if (
         row["state"] != ONGOING
@@ -247,7 +252,7 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
     def holder(media_id: str | None) -> out.MediaHolder | None:
         return out.MediaHolder(media=media[media_id]) if media_id in media else None
 
-    documents, supplementary, liveness = [], [], []
+    documents, supplementary, liveness, faces = [], [], [], []
     for r in resources:
         common: dict[str, Any] = {
             "id": r["id"],
@@ -256,6 +261,15 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
             "last_updated": r["last_updated"],
         }
         content = r["content"]
+        if r["type"] == "FACE_CAPTURE":
+            faces.append(
+                out.FaceCapture(
+                    **common,
+                    source=out.Source(type="RELYING_BUSINESS"),
+                    image=holder(content.get("image")),
+                )
+            )
+            continue
         if r["type"] == "LIVENESS":
             frames = [out.Frame(media=media[f]) for f in content.get("frames", []) if f in media]
             static = r["liveness_type"] == "STATIC"
@@ -267,6 +281,8 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
                     image=holder(content["frames"][0])
                     if static and content.get("frames")
                     else None,
+                    # A STATIC liveness image is one camera photograph (Yoti's only value seen).
+                    capture_type="PHOTOGRAPH" if static and content.get("frames") else None,
                 )
             )
             continue
@@ -290,7 +306,10 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
         else:
             supplementary.append(out.SupplementaryDocument(**document))
     return out.ResourceContainer(
-        id_documents=documents, supplementary_documents=supplementary, liveness_capture=liveness
+        id_documents=documents,
+        supplementary_documents=supplementary,
+        liveness_capture=liveness,
+        face_capture=faces,
     )
 
 
@@ -421,7 +440,9 @@ def session_configuration(
     row = _load(conn, app_id, session_id)
     spec = row["spec"]
     check_types = [c["type"] for c in spec.get("requested_checks", [])]
-    biometric = any(t in ("LIVENESS", "ID_DOCUMENT_FACE_MATCH") for t in check_types)
+    biometric = any(
+        t in ("LIVENESS", "ID_DOCUMENT_FACE_MATCH", "FACE_COMPARISON") for t in check_types
+    )
     if row["biometric_consent_at"] is not None:
         consent = "CONSENTED"
     elif biometric and not spec.get("block_biometric_consent"):
@@ -453,6 +474,12 @@ def session_configuration(
                     document_types=req["document_types"],
                     country_codes=req["country_codes"],
                     objective=req["objective"],
+                )
+            )
+        elif req["type"] == "FACE_CAPTURE":
+            resources.append(
+                out.RequiredResource(
+                    **common, allowed_sources=[out.AllowedSource(type="RELYING_BUSINESS")]
                 )
             )
         else:

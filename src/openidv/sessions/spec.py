@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     Tag,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -31,8 +32,22 @@ from openidv.sessions.catalogue import COUNTRY_CODES, ID_DOCUMENT_TYPES
 TAG_PREFIX = "tag:"
 
 
+def drop_nulls(value: Any) -> Any:
+    """JSON ``null`` means "absent" for every property: Java's builders serialise unset fields as
+    ``null`` and Go's as nothing, and both mean the default. A required property sent as
+    ``null`` is then reported missing ("must not be null or empty"), as Yoti words it."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v is not None}
+    return value
+
+
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: Any) -> Any:
+        return drop_nulls(value)
 
 
 def _tag_of(value: Any) -> str | None:
@@ -159,8 +174,9 @@ def _only_never(value: Any) -> Any:
 
 class LivenessConfig(WireModel):
     liveness_type: Literal["ZOOM", "STATIC"]
-    # Yoti: "must be greater than 1". Capped so an attacker cannot get unlimited spoof attempts.
-    max_retries: int = Field(gt=1, le=10)
+    # The number of attempts in all. 1 is the Node, Java, PHP and .NET builders' default and
+    # what Go means by leaving it out. Capped so nobody gets unlimited spoof attempts.
+    max_retries: int = Field(default=1, ge=1, le=10)
     manual_check: Annotated[ManualCheck | None, AfterValidator(_only_never)] = None
 
 
@@ -179,16 +195,44 @@ class FaceMatchCheck(WireModel):
     config: ManualCheckConfig = ManualCheckConfig()
 
 
+class FaceComparisonConfig(WireModel):
+    manual_check: Annotated[ManualCheck | None, AfterValidator(_only_never)] = None
+
+
+class FaceComparisonCheck(WireModel):
+    """The face the relying business uploads (a FACE_CAPTURE resource) against the user's."""
+
+    type: Literal["FACE_COMPARISON"]
+    config: FaceComparisonConfig = FaceComparisonConfig()
+
+
 class LivenessCheck(WireModel):
     type: Literal["LIVENESS"]
     config: LivenessConfig
 
 
-class UnsupportedCheck(WireModel):
-    """Check types other SDKs can request that need what this server does not have: watchlist
-    and fraud data sources, in-branch verification, or relying-business face-capture uploads."""
+# Check types other SDKs can request that need what this server does not have (watchlist and
+# fraud data sources, in-branch verification), each refused naming its feature.
+UNSUPPORTED_CHECKS = {
+    "WATCHLIST_SCREENING": "watchlist screening",
+    "WATCHLIST_ADVANCED_CA": "advanced watchlist screening",
+    "THIRD_PARTY_IDENTITY": "third-party identity",
+    "IBV_VISUAL_REVIEW_CHECK": "in-branch verification",
+    "PROFILE_DOCUMENT_MATCH": "in-branch verification",
+    "DOCUMENT_SCHEME_VALIDITY_CHECK": "in-branch verification",
+}
 
-    type: Annotated[str, _unsupported("this check type")]
+
+def _refuse_check(kind: Any) -> Any:
+    raise PydanticCustomError(
+        "unsupported",
+        "{what} is not supported by this server",
+        {"what": UNSUPPORTED_CHECKS.get(kind, "this check type")},
+    )
+
+
+class UnsupportedCheck(WireModel):
+    type: Annotated[str, BeforeValidator(_refuse_check)]
     config: Any = None
 
 
@@ -197,7 +241,7 @@ RequestedCheck = Annotated[
     | Annotated[DocumentComparisonCheck, Tag("tag:ID_DOCUMENT_COMPARISON")]
     | Annotated[FaceMatchCheck, Tag("tag:ID_DOCUMENT_FACE_MATCH")]
     | Annotated[LivenessCheck, Tag("tag:LIVENESS")]
-    | Annotated[UnsupportedCheck, Tag("tag:FACE_COMPARISON")]
+    | Annotated[FaceComparisonCheck, Tag("tag:FACE_COMPARISON")]
     | Annotated[UnsupportedCheck, Tag("tag:WATCHLIST_SCREENING")]
     | Annotated[UnsupportedCheck, Tag("tag:WATCHLIST_ADVANCED_CA")]
     | Annotated[UnsupportedCheck, Tag("tag:THIRD_PARTY_IDENTITY")]
@@ -348,8 +392,17 @@ class Subject(WireModel):
     subject_id: Annotated[str, Field(min_length=1, max_length=255)]
 
 
+def _no_branch(value: Any) -> Any:
+    if value == "MANDATORY":
+        raise PydanticCustomError(
+            "unsupported", "in-branch verification is not supported by this server"
+        )
+    return value
+
+
 class IbvOptions(WireModel):
-    support: Literal["NOT_ALLOWED"]  # in-branch verification cannot be offered here
+    # In-branch verification cannot be offered here: only NOT_ALLOWED.
+    support: Annotated[Literal["NOT_ALLOWED"], BeforeValidator(_no_branch)]
     guidance_url: HttpUrl | None = None
     user_price: dict[str, Annotated[str, Field(max_length=64)]] | None = Field(
         default=None, max_length=MAX_TYPES
@@ -359,9 +412,20 @@ class IbvOptions(WireModel):
 # ---------------------------------------------------------------------------- the spec
 
 
+def _text_only(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
+    return value
+
+
+# Null-stripping hands the fields Python objects, where strict mode refuses every string for a
+# datetime: this one field parses its text laxly (the same RFC 3339 parser as JSON mode).
+Deadline = Annotated[dt.datetime, Field(strict=False), BeforeValidator(_text_only)]
+
+
 class SessionSpec(WireModel):
     client_session_token_ttl: int | None = Field(default=None, gt=300, le=2**31 - 1)
-    session_deadline: dt.datetime | None = None
+    session_deadline: Deadline | None = None
     resources_ttl: int | None = Field(default=None, le=2**31 - 1)
     import_token: ImportToken | None = None
     user_tracking_id: Annotated[str, Field(max_length=255)] | None = None
@@ -371,6 +435,9 @@ class SessionSpec(WireModel):
     sdk_config: SdkConfig | None = None
     required_documents: list[RequiredDocument] = Field(default_factory=list, max_length=10)
     block_biometric_consent: bool | None = None
+    # Go 3.13+: whether the capture client may keep ephemeral media. The capture page here
+    # keeps nothing beyond the evidence it submits, so either value is honoured as it stands.
+    ephemeral_media: bool | None = None
     subject: Subject | None = None
     ibv_options: IbvOptions | None = None
     identity_profile_requirements: Annotated[Any, _unsupported("identity profiles")] = None
@@ -380,7 +447,9 @@ class SessionSpec(WireModel):
     create_identity_profile_preview: Annotated[Any, _unsupported("identity profile previews")] = (
         None
     )
-    resources: Annotated[Any, _unsupported("applicant profile resources (in-branch)")] = None
+    resources: Annotated[
+        Any, _unsupported("in-branch verification (applicant profile resources)")
+    ] = None
 
     @field_validator("session_deadline")
     @classmethod
