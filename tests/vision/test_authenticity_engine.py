@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -233,3 +234,24 @@ def test_printed_data_that_was_not_read_is_not_approved(engine: AuthenticityEngi
     details = {d["name"]: d["value"] for d in sub["details"]}
     assert sub["result"] == "FAIL"
     assert details["required_fields"] == "document_number,surname,date_of_birth"
+
+
+def test_an_expired_document_passes_where_the_filter_allows_expired_documents(
+    engine: AuthenticityEngine,
+) -> None:
+    # GOV.UK's face-to-face service sets allow_expired_documents: expiry is then reported
+    # (document_in_date FAIL) but not held against the document.
+    document = generate_document(31, fmt="TD3", attack="expired")
+    evidence = _evidence(document.image)
+    allowed = dataclasses.replace(
+        evidence,
+        resources=[
+            dataclasses.replace(r, allow_expired_documents=True) for r in evidence.resources
+        ],
+    )
+    refused = engine.run(evidence)
+    passed = engine.run(allowed)
+    assert refused.report is not None and passed.report is not None
+    assert refused.report["recommendation"] == {"value": "REJECT", "reason": "EXPIRED_DOCUMENT"}
+    assert passed.report["recommendation"] == {"value": "APPROVE"}
+    assert _sub_check(passed.report, "document_in_date")["result"] == "FAIL"

@@ -90,11 +90,19 @@ class AuthenticityEngine:
     def run(self, evidence: Evidence) -> MachineResult:
         pages = [page for r in evidence.resources if r.type == "ID_DOCUMENT" for page in r.pages]
         reader = document_reader()
-        return assess(reader.read_sides([page.load() for page in pages], today=self.as_of))
+        # The integrator's filter may allow expired documents (GOV.UK's face-to-face
+        # service does): expiry is then reported, not held against the document.
+        allow_expired = any(
+            r.allow_expired_documents for r in evidence.resources if r.type == "ID_DOCUMENT"
+        )
+        readings = reader.read_sides([page.load() for page in pages], today=self.as_of)
+        return assess(readings, allow_expired=allow_expired)
 
 
-def assess(readings: list[DocumentReading]) -> MachineResult:
-    """The authenticity report over the readings of one document's pages, in order."""
+def assess(readings: list[DocumentReading], *, allow_expired: bool = False) -> MachineResult:
+    """The authenticity report over the readings of one document's pages, in order.
+    ``allow_expired``: the session's filter allows expired documents, so an expiry date
+    passed fails the `document_in_date` sub-check but does not reject the document."""
     reading = _mrz_page(readings)
     if reading is None:
         return _result("NOT_AVAILABLE", "MISSING_DOCUMENT_SIDE", [], decided=False)
@@ -151,7 +159,7 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
             if _surely_contradicted(reading, front_back, names_legible):
                 return _result("REJECT", "TAMPERED", breakdown)
             return _result("NOT_AVAILABLE", "IMAGE_RESOLUTION_TOO_LOW", breakdown, decided=False)
-        if reading.expired:
+        if reading.expired and not allow_expired:
             return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
         if others and not _sides_vouch(front_back):
             # The other side's printed holder details could not all be read (a low-resolution
@@ -181,7 +189,7 @@ def assess(readings: list[DocumentReading]) -> MachineResult:
     # MRZ whose every check digit holds is as sure as on a clean capture: its expiry date
     # decides. Printed data that contradicts it is for a human to judge (undecided).
     mrz_sure = reading.mrz is not None and reading.mrz.valid
-    if mrz_sure and reading.expired and not contradicted:
+    if mrz_sure and reading.expired and not contradicted and not allow_expired:
         return _result("REJECT", "EXPIRED_DOCUMENT", breakdown)
     return _result("NOT_AVAILABLE", retake, breakdown, decided=False)
 
