@@ -1115,20 +1115,71 @@ def _with_printed_century(mrz: MrzResult, printed: VizField | None) -> MrzResult
 
 def _match_across_sides(readings: list[DocumentReading]) -> list[DocumentReading]:
     """Look for each side's MRZ values among the printed lines of the other sides (a card's
-    MRZ is on its back, the holder's printed details on its front)."""
+    MRZ is on its back, the holder's printed details on its front). Names the MRZ side left
+    in doubt (`_names_in_doubt`) that another side prints are sure again."""
     matched = list(readings)
     for index, reading in enumerate(readings):
         mrz = reading.mrz
         if mrz is None or mrz.format is None:
             continue
+        doubted = _doubted_names(mrz)
+        undoubted = _without_name_doubt(mrz, doubted)
+        confirmed: set[str] = set()
         for other_index, other in enumerate(readings):
             if other_index == index or not other.printed_lines:
                 continue
-            found = find_mrz_values(mrz, other.printed_lines)
+            found = find_mrz_values(undoubted, other.printed_lines)
+            confirmed |= set(found) & set(doubted)
+            # A name still in doubt is not shown to the other side as the MRZ's.
+            found = {name: f for name, f in found.items() if name not in doubted}
             if found:
                 viz = {**matched[other_index].viz, **found}
                 matched[other_index] = dataclasses.replace(matched[other_index], viz=viz)
+        if doubted and confirmed == set(doubted):
+            matched[index] = _lift_name_doubt(matched[index], undoubted)
+            for other_index, other in enumerate(readings):
+                if other_index != index and other.printed_lines:
+                    found = find_mrz_values(undoubted, other.printed_lines, doubted)
+                    viz = {**matched[other_index].viz, **found}
+                    matched[other_index] = dataclasses.replace(matched[other_index], viz=viz)
     return matched
+
+
+def _doubted_names(mrz: MrzResult) -> list[str]:
+    return [
+        problem.field
+        for problem in mrz.problems
+        if problem.code is ProblemCode.AMBIGUOUS and problem.field in ("surname", "given_names")
+    ]
+
+
+def _without_name_doubt(mrz: MrzResult, doubted: list[str]) -> MrzResult:
+    """The MRZ as read, without the doubt `_names_in_doubt` cast on its names."""
+    if not doubted:
+        return mrz
+    problems = tuple(
+        p for p in mrz.problems if not (p.code is ProblemCode.AMBIGUOUS and p.field in doubted)
+    )
+    surname, given_names = mrz.surname, mrz.given_names
+    return dataclasses.replace(
+        mrz,
+        problems=problems,
+        surname=dataclasses.replace(surname, valid=None) if "surname" in doubted else surname,
+        given_names=(
+            dataclasses.replace(given_names, valid=None)
+            if "given_names" in doubted
+            else given_names
+        ),
+    )
+
+
+def _lift_name_doubt(reading: DocumentReading, mrz: MrzResult) -> DocumentReading:
+    """The reading with its MRZ's names sure again; the 'could not be read with certainty'
+    reason goes when nothing else was uncertain."""
+    reasons = reading.reasons
+    if mrz.valid:
+        reasons = tuple(r for r in reasons if r.code is not ReasonCode.MRZ_UNREADABLE)
+    return dataclasses.replace(reading, mrz=mrz, reasons=reasons)
 
 
 def is_degraded(reasons: Sequence[Reason]) -> bool:
