@@ -146,8 +146,10 @@ def test_worker_killed_mid_check_loses_and_duplicates_nothing(
     # Every webhook arrives (a retried delivery may land after the session's own), then
     # none twice.
     receiver.wait_for(
-        lambda got: Counter(r.json["topic"] for r in got)["check_completion"] >= 3
-        and any(r.json["topic"] == "session_completion" for r in got)
+        lambda got: (
+            Counter(r.json["topic"] for r in got)["check_completion"] >= 3
+            and any(r.json["topic"] == "session_completion" for r in got)
+        )
     )
     time.sleep(1)
     topics = Counter(receiver.topics())

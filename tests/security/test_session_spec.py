@@ -142,10 +142,18 @@ def test_filter_lists_are_bounded_and_the_largest_allowed_stays_cheap(target: Ta
         assert created.status_code == 201, created.text
         assert time.perf_counter() - started < 3.0
         session_id = created.json()["session_id"]
-        started = time.perf_counter()
-        for _ in range(10):
-            assert shop.send("GET", f"/sessions/{session_id}/configuration").status_code == 200
-        assert time.perf_counter() - started < 2.0  # each read was seconds before
+        plain = shop.create(_id_document(PASSPORTS_OF_GBR)).json()["session_id"]
+
+        def reads(session: str) -> float:
+            started = time.perf_counter()
+            for _ in range(10):
+                assert shop.send("GET", f"/sessions/{session}/configuration").status_code == 200
+            return time.perf_counter() - started
+
+        # Against a session without a filter, read in the same run (this machine is shared):
+        # each read of such a filter took seconds before, against milliseconds.
+        baseline = reads(plain)
+        assert reads(session_id) < max(10 * baseline, 0.5)
 
 
 def test_oversized_filter_is_refused_before_it_is_parsed(target: Target) -> None:

@@ -105,7 +105,8 @@ def claim(conn: Connection, who: Account, kind: str, item_id: str, now: dt.datet
 
 def holds_case_of(conn: Connection, who: Account, session_id: str) -> bool:
     """Whether the reviewer works a case of this session now: an item they claimed, or a
-    proposal by someone else that they may confirm (the two ways the case page opens)."""
+    proposal waiting for a second reviewer, someone else's that they may confirm or their
+    own (the ways the case page opens)."""
     for table in TABLES.values():
         claimed = conn.execute(
             select(table.c.id).where(
@@ -120,7 +121,6 @@ def holds_case_of(conn: Connection, who: Account, session_id: str) -> bool:
         select(decisions_t.c.id).where(
             decisions_t.c.session_id == session_id,
             decisions_t.c.state == "PROPOSED",
-            decisions_t.c.reviewer_id != who.id,
         )
     ).first()
     return proposal is not None
