@@ -65,12 +65,16 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A webhook endpoint on 127.0.0.1 that fails its first ``failures`` calls with 500."""
+    """A webhook endpoint on 127.0.0.1 that fails its first ``failures`` calls with 500, and
+    leaves its first ``hold`` calls unanswered (in ``held``) until ``release`` is set."""
 
     url: str
     received: list[Received] = field(default_factory=list)
     refused: list[Received] = field(default_factory=list)
+    held: list[Received] = field(default_factory=list)
     failures: int = 0
+    hold: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
 
     def topics(self) -> list[str]:
         return [r.json["topic"] for r in self.received]
@@ -94,8 +98,11 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             item = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             with lock:
-                fail = len(state.refused) < state.failures
-                (state.refused if fail else state.received).append(item)
+                held = len(state.held) < state.hold
+                fail = not held and len(state.refused) < state.failures
+                (state.held if held else state.refused if fail else state.received).append(item)
+            if held:
+                state.release.wait(timeout=120)
             self.send_response(500 if fail else 204)
             self.end_headers()
 
@@ -105,6 +112,7 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield state
+    state.release.set()
     server.shutdown()
 
 
@@ -207,6 +215,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         "OPENIDV_ALLOW_HTTP_NOTIFICATION_ENDPOINTS": "true",
         "OPENIDV_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         "OPENIDV_WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
+        "OPENIDV_WEBHOOK_TIMEOUT_SECONDS": "5",  # the receivers are on loopback
         "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
         "OPENIDV_RECONCILE_GRACE_SECONDS": "1",
         "OPENIDV_PROCESSING_LEASE_SECONDS": "4",

@@ -37,6 +37,9 @@ checks_t = table_of(Check)
 media_t = table_of(Media)
 deliveries_t = table_of(Delivery)
 attempts_t = table_of(Attempt)
+# A notification whose worker died while posting it is posted again this soon after the kill
+# (the deployments' webhook deadline is 5 s: the delivery's claim runs out 15 s after that).
+REDELIVERED_WITHIN = 30.0
 
 
 def _exists(blobs: BlobStore, key: str) -> bool:
@@ -143,17 +146,53 @@ def test_worker_killed_mid_check_loses_and_duplicates_nothing(
         ).scalar_one()
     assert attempts >= 2
 
-    # Every webhook arrives (a retried delivery may land after the session's own), then
-    # none twice.
+    # The kill can land while the worker posts a notification (its other thread delivers
+    # the checks that finished): that one is sent again once its claim runs out.
     receiver.wait_for(
         lambda got: (
             Counter(r.json["topic"] for r in got)["check_completion"] >= 3
             and any(r.json["topic"] == "session_completion" for r in got)
-        )
+        ),
+        timeout=REDELIVERED_WITHIN,
     )
     time.sleep(1)
     topics = Counter(receiver.topics())
     assert topics["check_completion"] == 3 and topics["session_completion"] == 1
+
+
+def test_worker_killed_mid_delivery_sends_it_again_once_the_claim_runs_out(
+    deployment: Deployment, receiver: Receiver
+) -> None:
+    """kill -9 of the worker while it posts a notification (the receiver holds the request):
+    another worker sends it after the delivery's lease, which the post's deadline bounds."""
+    receiver.hold = 1
+    deployment.start("web")
+    worker = deployment.start("worker")
+    client, _ = deployment.client()
+    created = client.create_session(spec(receiver, topics=["SESSION_COMPLETION"]))
+    capture_journey(deployment, created.session_id, created.client_session_token)
+    deadline = time.monotonic() + 30
+    while not receiver.held:
+        assert time.monotonic() < deadline, "the notification was never posted"
+        time.sleep(0.02)
+    deployment.stop(worker, signal.SIGKILL)  # within the post's deadline: the claim stays
+    killed_at = time.monotonic()
+
+    deployment.start("worker")
+    receiver.wait_for(lambda got: len(got) >= 1, timeout=REDELIVERED_WITHIN)
+    assert time.monotonic() - killed_at < REDELIVERED_WITHIN
+    time.sleep(1)
+    assert [r.json["topic"] for r in receiver.received] == ["session_completion"]
+    assert receiver.held[0].body == receiver.received[0].body
+    with deployment.db().connect() as conn:
+        delivery = (
+            conn.execute(
+                select(deliveries_t).where(deliveries_t.c.session_id == created.session_id)
+            )
+            .mappings()
+            .one()
+        )
+    assert delivery["state"] == "DELIVERED" and delivery["attempts"] == 1  # the kill left none
 
 
 def test_restart_between_submit_and_processing_loses_nothing(

@@ -5,6 +5,9 @@ transaction, and its outcome recorded with the attempt. A 2xx ends it; anything 
 status, a timeout, a refused target) schedules the next attempt, doubling the wait up to a cap,
 until ``give_up_after_seconds`` (at least 72 hours by default) have passed since the event.
 Redirects are not followed: a redirect could lead past the SSRF guard.
+
+The lease outlasts the post's deadline by a margin only: when the worker holding it dies (kill
+-9, a crash), the reconciler sends the delivery again once the lease runs out.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import base64
 import datetime as dt
 import json
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 
@@ -31,6 +35,9 @@ from openidv.store.db import table_of, utcnow
 
 # What is read of a receiver's answer at most.
 MAX_ANSWER_BYTES = 4096
+# How much longer than the post's deadline a claim lasts: the claim and record transactions,
+# resolving the name (outside the deadline) and cancelling a post that ran out of time.
+LEASE_MARGIN_SECONDS = 15.0
 deliveries_t = table_of(Delivery)
 attempts_t = table_of(Attempt)
 sessions_t = table_of(Session)
@@ -42,8 +49,13 @@ class DeliveryPolicy:
     backoff_max_seconds: float = 3600.0
     give_up_after_seconds: float = 80 * 3600.0
     timeout_seconds: float = 10.0
-    lease_seconds: float = 60.0
     allowed_networks: tuple[Network, ...] = field(default_factory=tuple)
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a claim holds a delivery. Tied to the deadline, never longer than needed:
+        a delivery whose worker died while posting it waits this long to be sent again."""
+        return self.timeout_seconds + LEASE_MARGIN_SECONDS
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt ``attempts + 1``, with jitter so retries do not march."""
@@ -57,6 +69,9 @@ class DeliveryContext:
     engine: Engine
     keyring: KeyRing
     policy: DeliveryPolicy
+    # Built once per process: loading the CA bundle takes ~0.1 s, too long to do per post
+    # (and every post it adds widens the window in which a dying worker holds a claim).
+    tls: ssl.SSLContext = field(default_factory=lambda: httpx.create_ssl_context(trust_env=False))
 
 
 def _authorization(notifications: dict[str, str]) -> str | None:
@@ -160,9 +175,11 @@ def _post(
         # One deadline for the whole exchange: httpx's timeouts apply to each read, so a
         # receiver trickling a byte at a time would otherwise hold this worker for ever.
         status, reason = asyncio.run(
-            asyncio.wait_for(_exchange(target.url, target.server_name, body, headers, deadline),
-                             deadline)
-        )  # fmt: skip
+            asyncio.wait_for(
+                _exchange(ctx.tls, target.url, target.server_name, body, headers, deadline),
+                deadline,
+            )
+        )
     except TimeoutError:
         latency = int((time.perf_counter() - started) * 1000)
         return None, f"no complete answer within {deadline:g} s", latency
@@ -174,12 +191,17 @@ def _post(
 
 
 async def _exchange(
-    url: str, server_name: str, body: bytes, headers: dict[str, str], timeout: float
+    tls: ssl.SSLContext,
+    url: str,
+    server_name: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
 ) -> tuple[int, str]:
     """POST and read the status; of the answer's body only ``MAX_ANSWER_BYTES`` are read (a
     receiver's answer means nothing to us beyond its status)."""
     async with (
-        httpx.AsyncClient(trust_env=False, timeout=timeout) as http,
+        httpx.AsyncClient(trust_env=False, verify=tls, timeout=timeout) as http,
         http.stream(
             "POST", url, content=body, headers=headers, follow_redirects=False,
             extensions={"sni_hostname": server_name},
