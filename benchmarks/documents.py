@@ -46,7 +46,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from documents_real import run_real  # the --real run (benchmarks/documents_real.py)
+from documents_real import percentile, rate, run_real  # benchmarks/documents_real.py
 from openidv.checks.authenticity import assess, portrait_found
 from openidv.vision.documents import (
     CROSS_CHECKED_FIELDS,
@@ -121,15 +121,6 @@ def _poor_capture_plan() -> Iterable[tuple[int, DocFormat, Degradation, Attack, 
         for _ in range(15):
             yield seed, DocFormat.TD1, degradation, Attack.FRONT_BACK_MISMATCH, True
             seed += 1
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def _rate(hits: int, total: int) -> str:
-    return f"{hits}/{total} ({100 * hits / total:.1f} %)" if total else "-"
 
 
 def _norm(value: str | None) -> str:
@@ -345,20 +336,20 @@ def main() -> None:
     print(f"\n{documents} documents ({pages} pages), read_viz={read_viz}, threads={args.threads}")
     print(f"generation p50 {statistics.median(generation):.0f} ms (not counted below)")
     print("\n== exact MRZ (all lines identical to the printed MRZ) ==")
-    print(f"  {'overall':28s} {_rate(tally.exact['all'], tally.total['all'])}")
-    print(f"  {'mild degradations':28s} {_rate(tally.exact['mild'], tally.total['mild'])}")
-    print(f"  {'hard degradations':28s} {_rate(tally.exact['hard'], tally.total['hard'])}")
+    print(f"  {'overall':28s} {rate(tally.exact['all'], tally.total['all'])}")
+    print(f"  {'mild degradations':28s} {rate(tally.exact['mild'], tally.total['mild'])}")
+    print(f"  {'hard degradations':28s} {rate(tally.exact['hard'], tally.total['hard'])}")
     for prefix in ("format", "degradation", "attack"):
         for key in sorted(k for k in tally.total if k.startswith(prefix)):
-            print(f"  {key:28s} {_rate(tally.exact[key], tally.total[key])}")
+            print(f"  {key:28s} {rate(tally.exact[key], tally.total[key])}")
     print("\n== per-field accuracy ==")
     for key in sorted(tally.fields_total):
-        print(f"  {key:28s} {_rate(tally.fields_ok[key], tally.fields_total[key])}")
+        print(f"  {key:28s} {rate(tally.fields_ok[key], tally.fields_total[key])}")
     if read_viz:
         print("\n== VIZ fields correct, per degradation ==")
         for key in sorted(tally.viz_total_by_degradation):
             hits, total = tally.viz_by_degradation[key], tally.viz_total_by_degradation[key]
-            print(f"  {key:28s} {_rate(hits, total)}")
+            print(f"  {key:28s} {rate(hits, total)}")
     print("\n== false accepts (wrong value reported as valid) ==")
     print(f"  whole MRZ valid but not exact: {len(tally.false_accepts)}")
     for line in tally.false_accepts:
@@ -380,23 +371,23 @@ def main() -> None:
         detected, unjudged = tally.attack_detected[key], tally.attack_not_available[key]
         accepted = total - detected - tally.attack_other[key] - unjudged
         print(
-            f"  {key:20s} detected {_rate(detected, total):15s} of judged "
-            f"{_rate(detected, total - unjudged):15s} other REJECT {tally.attack_other[key]}"
+            f"  {key:20s} detected {rate(detected, total):15s} of judged "
+            f"{rate(detected, total - unjudged):15s} other REJECT {tally.attack_other[key]}"
             f"   NOT_AVAILABLE {unjudged}   accepted {accepted}"
         )
     print("  portrait found (a face of portrait size on some side), per attack:")
     for key in sorted(tally.portrait_total):
         found, total = tally.portrait_found[key], tally.portrait_total[key]
-        print(f"    {key:22s} {_rate(found, total)}")
+        print(f"    {key:22s} {rate(found, total)}")
     genuine = sum(tally.genuine_total.values())
     print(
-        f"  genuine false positives: REJECT {_rate(sum(tally.genuine_reject.values()), genuine)}"
+        f"  genuine false positives: REJECT {rate(sum(tally.genuine_reject.values()), genuine)}"
         f", of which DOCUMENT_COPY {sum(tally.genuine_copy.values())}; NOT_AVAILABLE "
-        f"{_rate(sum(tally.genuine_not_available.values()), genuine)}"
+        f"{rate(sum(tally.genuine_not_available.values()), genuine)}"
     )
     for key in sorted(tally.genuine_total):
         print(
-            f"    {key:22s} REJECT {_rate(tally.genuine_reject[key], tally.genuine_total[key])}"
+            f"    {key:22s} REJECT {rate(tally.genuine_reject[key], tally.genuine_total[key])}"
             f"   DOCUMENT_COPY {tally.genuine_copy[key]}   NOT_AVAILABLE "
             f"{tally.genuine_not_available[key]}"
         )
@@ -408,25 +399,25 @@ def main() -> None:
     print("\n== time per page (ms, excluding generation) ==")
     print(
         f"  total      p50 {statistics.median(tally.times):6.0f}   "
-        f"p95 {_percentile(tally.times, 0.95):6.0f}   max {max(tally.times):6.0f}"
+        f"p95 {percentile(tally.times, 0.95):6.0f}   max {max(tally.times):6.0f}"
     )
     print(
         f"  MRZ stages p50 {statistics.median(tally.mrz_times):6.0f}   "
-        f"p95 {_percentile(tally.mrz_times, 0.95):6.0f}   max {max(tally.mrz_times):6.0f}"
+        f"p95 {percentile(tally.mrz_times, 0.95):6.0f}   max {max(tally.mrz_times):6.0f}"
     )
     print(
         f"  VIZ stage  p50 {statistics.median(tally.viz_times):6.0f}   "
-        f"p95 {_percentile(tally.viz_times, 0.95):6.0f}   max {max(tally.viz_times):6.0f}"
+        f"p95 {percentile(tally.viz_times, 0.95):6.0f}   max {max(tally.viz_times):6.0f}"
     )
     print(
         f"  CPU (all threads) p50 {statistics.median(tally.cpu_times):6.0f}   "
-        f"p95 {_percentile(tally.cpu_times, 0.95):6.0f}   (process CPU time per page)"
+        f"p95 {percentile(tally.cpu_times, 0.95):6.0f}   (process CPU time per page)"
     )
     print("  per stage (pages that ran it):")
     for stage, values in sorted(tally.stage_times.items()):
         print(
             f"    {stage:20s} pages {len(values):4d}   p50 {statistics.median(values):6.0f}   "
-            f"p95 {_percentile(values, 0.95):6.0f}   sum {sum(values) / 1000:6.1f} s"
+            f"p95 {percentile(values, 0.95):6.0f}   sum {sum(values) / 1000:6.1f} s"
         )
     load = os.getloadavg()
     cpus = os.cpu_count()

@@ -54,13 +54,14 @@ REPORTED_FIELDS = {
 }
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
+    """The value at ``fraction`` of the sorted values (nearest rank); 0 for none."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def _rate(hits: int, total: int) -> str:
-    return f"{hits}/{total} ({100 * hits / total:.1f} %)" if total else "0/0"
+def rate(hits: int, total: int) -> str:
+    return f"{hits}/{total} ({100 * hits / total:.1f} %)" if total else "-"
 
 
 def _as_of(truth: dict[str, Any]) -> dt.date:
@@ -256,11 +257,11 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
     print("\n== time per page (ms) ==")
     print(
         f"  whole read p50 {statistics.median(tally.times):6.0f}   "
-        f"p95 {_percentile(tally.times, 0.95):6.0f}   max {max(tally.times):6.0f}"
+        f"p95 {percentile(tally.times, 0.95):6.0f}   max {max(tally.times):6.0f}"
     )
     print(
         f"  MRZ stages p50 {statistics.median(tally.mrz_times):6.0f}   "
-        f"p95 {_percentile(tally.mrz_times, 0.95):6.0f}   max {max(tally.mrz_times):6.0f}"
+        f"p95 {percentile(tally.mrz_times, 0.95):6.0f}   max {max(tally.mrz_times):6.0f}"
     )
     if verbose:
         print("\n== MRZ misses ==")
@@ -274,4 +275,4 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
 def _table(title: str, hits: collections.Counter[str], totals: collections.Counter[str]) -> None:
     print(f"\n== {title} ==")
     for key in sorted(totals, key=lambda k: (k != "all", k)):
-        print(f"  {key:28s} {_rate(hits[key], totals[key])}")
+        print(f"  {key:28s} {rate(hits[key], totals[key])}")
