@@ -391,13 +391,20 @@ def _names_in_doubt(mrz: MrzResult, names: list[str]) -> MrzResult:
         )
         for name in names
     ]
+    return _with_names_valid(mrz, names, False, (*mrz.problems, *problems))
+
+
+def _with_names_valid(
+    mrz: MrzResult, names: Sequence[str], valid: bool | None, problems: tuple[MrzProblem, ...]
+) -> MrzResult:
+    """The MRZ with ``names`` (surname, given names) marked ``valid`` and ``problems``."""
     surname, given_names = mrz.surname, mrz.given_names
     return dataclasses.replace(
         mrz,
-        problems=(*mrz.problems, *problems),
-        surname=dataclasses.replace(surname, valid=False) if "surname" in names else surname,
+        problems=problems,
+        surname=dataclasses.replace(surname, valid=valid) if "surname" in names else surname,
         given_names=(
-            dataclasses.replace(given_names, valid=False) if "given_names" in names else given_names
+            dataclasses.replace(given_names, valid=valid) if "given_names" in names else given_names
         ),
     )
 
@@ -1124,24 +1131,20 @@ def _match_across_sides(readings: list[DocumentReading]) -> list[DocumentReading
             continue
         doubted = _doubted_names(mrz)
         undoubted = _without_name_doubt(mrz, doubted)
-        confirmed: set[str] = set()
-        for other_index, other in enumerate(readings):
-            if other_index == index or not other.printed_lines:
-                continue
-            found = find_mrz_values(undoubted, other.printed_lines)
-            confirmed |= set(found) & set(doubted)
-            # A name still in doubt is not shown to the other side as the MRZ's.
-            found = {name: f for name, f in found.items() if name not in doubted}
-            if found:
-                viz = {**matched[other_index].viz, **found}
-                matched[other_index] = dataclasses.replace(matched[other_index], viz=viz)
-        if doubted and confirmed == set(doubted):
+        found_on = {
+            other_index: find_mrz_values(undoubted, other.printed_lines)
+            for other_index, other in enumerate(readings)
+            if other_index != index and other.printed_lines
+        }
+        confirmed = {name for found in found_on.values() for name in found} >= set(doubted)
+        if doubted and confirmed:
             matched[index] = _lift_name_doubt(matched[index], undoubted)
-            for other_index, other in enumerate(readings):
-                if other_index != index and other.printed_lines:
-                    found = find_mrz_values(undoubted, other.printed_lines, doubted)
-                    viz = {**matched[other_index].viz, **found}
-                    matched[other_index] = dataclasses.replace(matched[other_index], viz=viz)
+        for other_index, found in found_on.items():
+            # A name still in doubt is not shown to the other side as the MRZ's.
+            shown = {n: f for n, f in found.items() if confirmed or n not in doubted}
+            if shown:
+                viz = {**matched[other_index].viz, **shown}
+                matched[other_index] = dataclasses.replace(matched[other_index], viz=viz)
     return matched
 
 
@@ -1160,17 +1163,7 @@ def _without_name_doubt(mrz: MrzResult, doubted: list[str]) -> MrzResult:
     problems = tuple(
         p for p in mrz.problems if not (p.code is ProblemCode.AMBIGUOUS and p.field in doubted)
     )
-    surname, given_names = mrz.surname, mrz.given_names
-    return dataclasses.replace(
-        mrz,
-        problems=problems,
-        surname=dataclasses.replace(surname, valid=None) if "surname" in doubted else surname,
-        given_names=(
-            dataclasses.replace(given_names, valid=None)
-            if "given_names" in doubted
-            else given_names
-        ),
-    )
+    return _with_names_valid(mrz, doubted, None, problems)
 
 
 def _lift_name_doubt(reading: DocumentReading, mrz: MrzResult) -> DocumentReading:
