@@ -39,6 +39,10 @@ class EvidenceResource:
     # (``allow_expired_documents``; Yoti's default is no): an expired document is then no
     # reason to reject it.
     allow_expired_documents: bool = False
+    # The fields the session already holds for this document (its text-extraction task's
+    # document_fields, or a reviewer's entry), as JSON: a check comparing documents reads
+    # them instead of reading the pages again. None until there are some.
+    document_fields: MediaItem | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ BUILT_IN = {
     "FACE_COMPARISON": "openidv.checks.face_match:FaceComparisonEngine",
     "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "openidv.checks.text_extraction:TextExtractionEngine",
     "ID_DOCUMENT_AUTHENTICITY": "openidv.checks.authenticity:AuthenticityEngine",
+    "ID_DOCUMENT_COMPARISON": "openidv.checks.document_comparison:DocumentComparisonEngine",
     "LIVENESS": "openidv.checks.liveness:LivenessEngine",
 }
 

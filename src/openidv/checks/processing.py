@@ -197,6 +197,9 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
             ),
             frames=items(list(r["content"].get("frames", []))),
             allow_expired_documents=allows_expired(filters.get(r["requirement_id"])),
+            document_fields=next(iter(items([r["content"]["document_fields"]])), None)
+            if r["content"].get("document_fields")
+            else None,
         )
         for r in resource_rows
     ]
