@@ -1,0 +1,218 @@
+"""ID_DOCUMENT_COMPARISON: two ID documents of one person, compared by the built-in engine
+(names after ICAO transliteration, date of birth, portraits), read back with the official
+Python SDK."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from yoti_python_sdk.doc_scan import (
+    DocScanClient,
+    RequestedIDDocumentComparisonCheckBuilder,
+    RequestedTextExtractionTaskBuilder,
+    SessionSpecBuilder,
+)
+from yoti_python_sdk.doc_scan.session.create.filter.required_id_document import (
+    RequiredIdDocumentBuilder,
+)
+
+from openidv.checks.document_comparison import (
+    MATCH,
+    MISMATCH,
+    NOT_READ,
+    DataComparison,
+    DocumentComparisonEngine,
+    PortraitComparison,
+    compare_fields,
+    decide,
+)
+from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
+from openidv.checks.processing import run_item
+from openidv.sessions.models import Check, Task
+from openidv.store.db import table_of
+from openidv.vision.synth import generate_document
+from tests.conftest import Integrator, Server
+
+checks_t = table_of(Check)
+tasks_t = table_of(Task)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        # ICAO 9303 transliteration: the umlaut as AE or as A, Cyrillic letter by letter.
+        ({"family_name": "MÄNNIK"}, {"family_name": "MAENNIK"}, MATCH),
+        ({"family_name": "Männik"}, {"family_name": "MANNIK"}, MATCH),
+        ({"family_name": "ИВАНОВА"}, {"family_name": "IVANOVA"}, MATCH),
+        ({"family_name": "DE LA CRUZ"}, {"family_name": "DELACRUZ"}, MATCH),
+        ({"family_name": "SMITH"}, {"family_name": "SMYTH"}, MISMATCH),
+        ({"family_name": "SMITH"}, {}, NOT_READ),
+    ],
+)
+def test_family_names(a: dict[str, str], b: dict[str, str], expected: str) -> None:
+    assert compare_fields(a, b).family_name == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("ANNA MARIA", "ANNA", MATCH),  # a middle name left out
+        ("JEAN-PIERRE", "JEAN PIERRE", MATCH),
+        ("NIKOLAI", "НИКОЛАЙ", MATCH),
+        ("ANNA MARIA", "MARIA", MISMATCH),  # not the start of the other's names
+        ("JOHN", "JOAN", MISMATCH),
+    ],
+)
+def test_given_names(a: str, b: str, expected: str) -> None:
+    assert compare_fields({"given_names": a}, {"given_names": b}).given_names == expected
+
+
+def test_dates_of_birth() -> None:
+    same = compare_fields({"date_of_birth": "1980-02-29"}, {"date_of_birth": "1980-02-29"})
+    other = compare_fields({"date_of_birth": "1980-02-29"}, {"date_of_birth": "1980-03-01"})
+    assert same.date_of_birth == MATCH and other.date_of_birth == MISMATCH
+
+
+def test_decisions() -> None:
+    agree = DataComparison(MATCH, MATCH, MATCH)
+    approve = decide(agree, PortraitComparison(0.8, None))
+    assert approve.decided and approve.report == {
+        "recommendation": {"value": "APPROVE"},
+        "breakdown": approve.report["breakdown"],  # type: ignore[index]
+    }
+    assert [b["result"] for b in approve.report["breakdown"]] == ["PASS", "PASS"]  # type: ignore[index]
+    # Another date of birth: another person, however alike the portraits.
+    other = decide(DataComparison(MATCH, MATCH, MISMATCH), PortraitComparison(0.8, None))
+    assert other.decided and other.report["recommendation"]["value"] == "REJECT"  # type: ignore[index]
+    grey = decide(agree, PortraitComparison(0.42, None))
+    assert not grey.decided and grey.report["recommendation"]["value"] == "REJECT"  # type: ignore[index]
+    unread = decide(DataComparison(MATCH, NOT_READ, MATCH), PortraitComparison(0.8, None))
+    assert not unread.decided
+    assert unread.report["recommendation"] == {  # type: ignore[index]
+        "value": "NOT_AVAILABLE", "reason": "DOCUMENT_DATA_NOT_READ",
+    }  # fmt: skip
+    no_face = decide(agree, PortraitComparison(None, "FACE_NOT_FOUND"))
+    assert no_face.report["recommendation"]["reason"] == "FACE_NOT_FOUND"  # type: ignore[index]
+
+
+def _document(n: int, image: bytes, fields: dict[str, Any] | None = None) -> EvidenceResource:
+    held = None
+    if fields is not None:
+        content = json.dumps(fields).encode()
+        held = MediaItem(f"f{n}", "application/json", lambda: content)
+    page = MediaItem(f"p{n}", "image/jpeg", lambda: image)
+    return EvidenceResource(
+        f"d{n}", "ID_DOCUMENT", "PASSPORT", "UTO", None, pages=[page], document_fields=held
+    )
+
+
+def test_fields_the_session_holds_are_compared_not_read_again(
+    face_photos: dict[str, bytes],
+) -> None:
+    """A reviewer's entry (with diacritics) against another document's MRZ fields: the held
+    fields are used (the pages are real faces with no MRZ at all), and agree by ICAO."""
+    entered = {"family_name": "Müller", "given_names": "Jürgen", "date_of_birth": "1961-08-04"}
+    from_mrz = {"family_name": "MUELLER", "given_names": "JUERGEN", "date_of_birth": "1961-08-04"}
+    evidence = Evidence(
+        "s", "ID_DOCUMENT_COMPARISON", {},
+        [_document(1, face_photos["obama"], entered), _document(2, face_photos["obama2"], from_mrz)],
+    )  # fmt: skip
+    result = DocumentComparisonEngine().run(evidence)
+    assert result.decided and result.report is not None
+    assert result.report["recommendation"] == {"value": "APPROVE"}
+    only_one = Evidence("s", "ID_DOCUMENT_COMPARISON", {}, [_document(1, face_photos["obama"])])
+    missing = DocumentComparisonEngine().run(only_one)
+    assert not missing.decided and missing.report is not None
+    assert missing.report["recommendation"]["value"] == "NOT_AVAILABLE"
+
+
+def _spec() -> object:
+    return (
+        SessionSpecBuilder()
+        .with_client_session_token_ttl(600)
+        .with_requested_check(RequestedIDDocumentComparisonCheckBuilder().build())
+        .with_requested_task(RequestedTextExtractionTaskBuilder().with_manual_check_never().build())
+        .with_required_document(RequiredIdDocumentBuilder().build())
+        .with_required_document(RequiredIdDocumentBuilder().build())
+        .build()
+    )
+
+
+def _journey(server: Server, session_id: str, token: str, pages: list[bytes]) -> None:
+    """The capture page's calls: each ID document requirement gets one passport page."""
+    base = f"{server.base_url}/client/sessions/{session_id}"
+    with httpx.Client(headers={"X-Yoti-Auth-Token": token}, timeout=30) as http:
+        required = http.get(f"{base}/configuration").json()["capture"]["required_resources"]
+        documents = [r for r in required if r["type"] == "ID_DOCUMENT"]
+        assert len(documents) == 2
+        for requirement, page in zip(documents, pages, strict=True):
+            body = {"requirement_id": requirement["id"], "document_type": "PASSPORT",
+                    "issuing_country": "GBR"}  # fmt: skip
+            resource = http.post(f"{base}/resources", json=body).json()["id"]
+            uploaded = http.put(
+                f"{base}/resources/{resource}/media", content=page,
+                headers={"Content-Type": "image/jpeg"},
+            )  # fmt: skip
+            assert uploaded.status_code == 201, uploaded.text
+        assert http.post(f"{base}/submit").status_code == 202
+
+
+def _process(server: Server, session_id: str) -> None:
+    """What the worker does, in order: the text-extraction tasks, then the comparison."""
+    with server.app.state.engine.connect() as conn:
+        tasks = conn.execute(select(tasks_t.c.id).where(tasks_t.c.session_id == session_id))
+        checks = conn.execute(select(checks_t.c.id).where(checks_t.c.session_id == session_id))
+        task_ids, check_ids = list(tasks.scalars()), list(checks.scalars())
+    processing = server.app.state.runtime.processing
+    for task_id in task_ids:
+        run_item(processing, "task", task_id)
+    for check_id in check_ids:
+        run_item(processing, "check", check_id)
+
+
+@pytest.mark.parametrize(
+    ("seeds", "portraits", "expected", "data", "face"),
+    [
+        ((31, 31), ("obama", "obama2"), "APPROVE", "PASS", "PASS"),
+        ((31, 31), ("obama", "biden"), "REJECT", "PASS", "FAIL"),
+        ((31, 32), ("obama", "obama2"), "REJECT", "FAIL", "PASS"),
+    ],
+    ids=["same-person", "other-portrait", "other-identity"],
+)
+def test_python_sdk_reads_the_comparison(
+    server: Server,
+    integrator: Integrator,
+    face_photos: dict[str, bytes],
+    seeds: tuple[int, int],
+    portraits: tuple[str, str],
+    expected: str,
+    data: str,
+    face: str,
+) -> None:
+    if "postgresql" in server.settings.database_url:
+        pytest.skip("the engines' behaviour does not depend on the database (sqlite run)")
+    client = DocScanClient(integrator.sdk_id, str(integrator.key_path), api_url=server.base_url)
+    created = client.create_session(_spec())
+    pages = [
+        generate_document(seed, fmt="TD3", portrait=face_photos[who], degradation="jpeg").image
+        for seed, who in zip(seeds, portraits, strict=True)
+    ]
+    _journey(server, created.session_id, created.client_session_token, pages)
+    _process(server, created.session_id)
+
+    session = client.get_session(created.session_id)
+    [check] = session.id_document_comparison_checks
+    assert check.state == "DONE"
+    assert sorted(check.resources_used) == sorted(d.id for d in session.resources.id_documents)
+    assert check.report.recommendation.value == expected
+    results = {b.sub_check: b for b in check.report.breakdown}
+    assert results["document_data_match"].result == data
+    assert results["ai_face_match"].result == face
+    details = {d.name: d.value for d in results["document_data_match"].details}
+    assert set(details) >= {"family_name", "given_names", "date_of_birth"}
+    score = float({d.name: d.value for d in results["ai_face_match"].details}["confidence_score"])
+    assert (score >= 0.5) == (face == "PASS")
