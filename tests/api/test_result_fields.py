@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import io
+import json
 
 import httpx
 from PIL import Image
+from sqlalchemy import select
+from yoti_python_sdk.doc_scan import DocScanClient
 
+from openidv.checks.document_media import portrait
+from openidv.checks.processing import run_item
+from openidv.checks.readers import face_engine
+from openidv.sessions.models import Task
+from openidv.store.db import table_of
+from openidv.vision.synth import generate_document
 from tests.api.payloads import seed
-from tests.conftest import Server
+from tests.conftest import Integrator, Server
 from tests.signing import SignedClient
+
+tasks_t = table_of(Task)
 
 
 def _jpeg() -> bytes:
@@ -43,3 +54,78 @@ def test_static_liveness_carries_its_image_and_capture_type(
     assert capture["capture_type"] == "PHOTOGRAPH"
     assert capture["image"]["media"]["type"] == "IMAGE"
     assert capture["frames"] == []
+
+
+def _passport_session(server: Server, api: SignedClient, page: bytes, expanded: bool) -> str:
+    """A session with one passport and its text extraction (``create_expanded_document_fields``
+    as Node, Java and PHP send it), captured, submitted and processed by the built-in engine."""
+    config: dict[str, object] = {"manual_check": "NEVER"}
+    if expanded:
+        config["create_expanded_document_fields"] = True
+    created = api.create(
+        {"requested_tasks": [{"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": config}]}
+    ).json()
+    session_id = created["session_id"]
+    base = f"{server.base_url}/client/sessions/{session_id}"
+    with httpx.Client(
+        base_url=base, headers={"X-Yoti-Auth-Token": created["client_session_token"]}
+    ) as http:
+        required = http.get("/configuration").json()["capture"]["required_resources"]
+        body = {"requirement_id": required[0]["id"], "document_type": "PASSPORT",
+                "issuing_country": "GBR"}  # fmt: skip
+        resource = http.post("/resources", json=body).json()["id"]
+        uploaded = http.put(
+            f"/resources/{resource}/media?capture_method=UPLOAD", content=page,
+            headers={"Content-Type": "image/jpeg"},
+        )  # fmt: skip
+        assert uploaded.status_code == 201, uploaded.text
+        assert http.post("/submit").status_code == 202
+    with server.app.state.engine.connect() as conn:
+        [task_id] = conn.execute(
+            select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)
+        ).scalars()
+    run_item(server.app.state.runtime.processing, "task", task_id)
+    return session_id
+
+
+def test_document_portrait_and_expanded_fields_read_by_the_python_sdk(
+    server: Server, api: SignedClient, integrator: Integrator, face_photos: dict[str, bytes]
+) -> None:
+    passport = generate_document(23, fmt="TD3", portrait=face_photos["obama"], degradation="jpeg")
+    session_id = _passport_session(server, api, passport.image, expanded=True)
+    client = DocScanClient(integrator.sdk_id, str(integrator.key_path), api_url=server.base_url)
+    [document] = client.get_session(session_id).resources.id_documents
+    assert document.pages[0].capture_method == "UPLOAD"
+    assert document.pages[0].frames == []  # one image per side: no extra video frames
+    # The portrait: a JPEG of the passport's face, the same person as the photo printed.
+    photo = client.get_media_content(session_id, document.document_id_photo.media.id)
+    assert photo.mime_type == "image/jpeg"
+    faces = face_engine()
+    measured = faces.match_document_to_selfie(photo.content, [face_photos["obama2"]])
+    assert measured.similarity is not None and measured.similarity >= 0.5
+    assert len(photo.content) < len(passport.image)  # a crop, not the page
+    # Expanded fields: Yoti's {"fields": [...]} with each field's source.
+    raw = api.send("GET", f"/sessions/{session_id}").json()
+    [resource] = raw["resources"]["id_documents"]
+    expanded = client.get_media_content(
+        session_id, resource["expanded_document_fields"]["media"]["id"]
+    )
+    fields = {f["name"]: f for f in json.loads(expanded.content)["fields"]}
+    assert fields["document_number"]["value"] == passport.identity.document_number
+    assert fields["document_number"]["source"] == "MRZ" and fields["family_name"]["locale"] == "la"
+    assert "mrz" not in fields and "field_sources" not in fields
+
+
+def test_expanded_fields_only_when_asked(
+    server: Server, api: SignedClient, face_photos: dict[str, bytes]
+) -> None:
+    passport = generate_document(23, fmt="TD3", portrait=face_photos["obama"], degradation="jpeg")
+    session_id = _passport_session(server, api, passport.image, expanded=False)
+    [resource] = api.send("GET", f"/sessions/{session_id}").json()["resources"]["id_documents"]
+    assert "expanded_document_fields" not in resource
+    assert resource["document_fields"]["media"]["type"] == "JSON"
+    assert resource["document_id_photo"]["media"]["type"] == "IMAGE"
+
+
+def test_no_face_no_portrait() -> None:
+    assert portrait(_jpeg()) is None

@@ -31,6 +31,7 @@ from openidv.checks.engines import (
     MachineResult,
     MediaItem,
 )
+from openidv.checks.document_media import with_document_media
 from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import states
@@ -84,7 +85,7 @@ def run_item(ctx: ProcessingContext, kind: Kind, item_id: str) -> Followups:
     try:
         evidence, sandbox = _evidence(ctx, kind, item_id)
         engine = SandboxEngine() if sandbox else ctx.engines.for_type(evidence.item_type)
-        result = engine.run(evidence)
+        result = with_document_media(evidence, engine.run(evidence), sandbox)
     except Exception as exc:
         log.exception("%s %s failed on attempt %d", kind, item_id, attempt)
         _record_failure(ctx, table, item_id, attempt, f"{type(exc).__name__}: {exc}")

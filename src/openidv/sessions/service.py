@@ -300,7 +300,9 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
         if r["type"] == "ID_DOCUMENT":
             documents.append(
                 out.IdDocument(
-                    **document, document_id_photo=holder(content.get("document_id_photo"))
+                    **document,
+                    document_id_photo=holder(content.get("document_id_photo")),
+                    expanded_document_fields=holder(content.get("expanded_document_fields")),
                 )
             )
         else:
