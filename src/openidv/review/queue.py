@@ -320,12 +320,13 @@ def _text_data_check(
         .order_by(checks_t.c.position.desc()).limit(1)
     ).scalar() or 0  # fmt: skip
     check_id = str(uuid.uuid4())
+    check_type = states.text_data_check_type(task["type"])
     readable = decision["value"] == "PROGRESS"
     conn.execute(
         insert(checks_t),
         {
             "id": check_id, "session_id": task["session_id"], "position": position + 1,
-            "type": "ID_DOCUMENT_TEXT_DATA_CHECK", "config": {}, "state": states.DONE,
+            "type": check_type, "config": {}, "state": states.DONE,
             "manual_check": "ALWAYS", "attempts": 0, "review_state": states.REVIEW_DONE,
             "resources_used": [task["resource_id"]], "generated_media": [],
             "report": {
@@ -338,4 +339,4 @@ def _text_data_check(
             "created_at": now, "last_updated": now,
         },
     )  # fmt: skip
-    return [{"id": check_id, "type": "ID_DOCUMENT_TEXT_DATA_CHECK"}]
+    return [{"id": check_id, "type": check_type}]

@@ -41,3 +41,15 @@ FINAL = frozenset({DONE, INTERNAL_ERROR})
 # Review routing
 REVIEW_QUEUED = "QUEUED"
 REVIEW_DONE = "DONE"
+
+# The check a text-extraction task generates when a person enters its document's data (as
+# at Yoti): an ID document's is ID_DOCUMENT_TEXT_DATA_CHECK, a supplementary document's (proof
+# of address) SUPPLEMENTARY_DOCUMENT_TEXT_DATA_CHECK.
+_TEXT_DATA_CHECKS = {
+    "ID_DOCUMENT_TEXT_DATA_EXTRACTION": "ID_DOCUMENT_TEXT_DATA_CHECK",
+    "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION": "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_CHECK",
+}
+
+
+def text_data_check_type(task_type: str) -> str:
+    return _TEXT_DATA_CHECKS.get(task_type, "ID_DOCUMENT_TEXT_DATA_CHECK")
