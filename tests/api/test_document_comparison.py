@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import select
 from yoti_python_sdk.doc_scan import (
     DocScanClient,
     RequestedIDDocumentComparisonCheckBuilder,
@@ -30,15 +28,10 @@ from openidv.checks.document_comparison import (
     compare_fields,
     decide,
 )
-from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
-from openidv.checks.processing import run_item
-from openidv.sessions.models import Check, Task
-from openidv.store.db import table_of
+from openidv.checks.engines import Evidence, EvidenceResource, MachineResult, MediaItem
 from openidv.vision.synth import generate_document
+from tests.api.journeys import capture_documents, process
 from tests.conftest import Integrator, Server
-
-checks_t = table_of(Check)
-tasks_t = table_of(Task)
 
 
 @pytest.mark.parametrize(
@@ -77,26 +70,28 @@ def test_dates_of_birth() -> None:
     assert same.date_of_birth == MATCH and other.date_of_birth == MISMATCH
 
 
+def _report(result: MachineResult) -> dict[str, Any]:
+    assert result.report is not None
+    return result.report
+
+
 def test_decisions() -> None:
     agree = DataComparison(MATCH, MATCH, MATCH)
     approve = decide(agree, PortraitComparison(0.8, None))
-    assert approve.decided and approve.report == {
-        "recommendation": {"value": "APPROVE"},
-        "breakdown": approve.report["breakdown"],  # type: ignore[index]
-    }
-    assert [b["result"] for b in approve.report["breakdown"]] == ["PASS", "PASS"]  # type: ignore[index]
+    assert approve.decided and _report(approve)["recommendation"] == {"value": "APPROVE"}
+    assert [b["result"] for b in _report(approve)["breakdown"]] == ["PASS", "PASS"]
     # Another date of birth: another person, however alike the portraits.
     other = decide(DataComparison(MATCH, MATCH, MISMATCH), PortraitComparison(0.8, None))
-    assert other.decided and other.report["recommendation"]["value"] == "REJECT"  # type: ignore[index]
+    assert other.decided and _report(other)["recommendation"]["value"] == "REJECT"
     grey = decide(agree, PortraitComparison(0.42, None))
-    assert not grey.decided and grey.report["recommendation"]["value"] == "REJECT"  # type: ignore[index]
+    assert not grey.decided and _report(grey)["recommendation"]["value"] == "REJECT"
     unread = decide(DataComparison(MATCH, NOT_READ, MATCH), PortraitComparison(0.8, None))
     assert not unread.decided
-    assert unread.report["recommendation"] == {  # type: ignore[index]
+    assert _report(unread)["recommendation"] == {
         "value": "NOT_AVAILABLE", "reason": "DOCUMENT_DATA_NOT_READ",
     }  # fmt: skip
     no_face = decide(agree, PortraitComparison(None, "FACE_NOT_FOUND"))
-    assert no_face.report["recommendation"]["reason"] == "FACE_NOT_FOUND"  # type: ignore[index]
+    assert _report(no_face)["recommendation"]["reason"] == "FACE_NOT_FOUND"
 
 
 def _document(n: int, image: bytes, fields: dict[str, Any] | None = None) -> EvidenceResource:
@@ -119,7 +114,8 @@ def test_fields_the_session_holds_are_compared_not_read_again(
     from_mrz = {"family_name": "MUELLER", "given_names": "JUERGEN", "date_of_birth": "1961-08-04"}
     evidence = Evidence(
         "s", "ID_DOCUMENT_COMPARISON", {},
-        [_document(1, face_photos["obama"], entered), _document(2, face_photos["obama2"], from_mrz)],
+        [_document(1, face_photos["obama"], entered),
+         _document(2, face_photos["obama2"], from_mrz)],
     )  # fmt: skip
     result = DocumentComparisonEngine().run(evidence)
     assert result.decided and result.report is not None
@@ -142,38 +138,6 @@ def _spec() -> object:
     )
 
 
-def _journey(server: Server, session_id: str, token: str, pages: list[bytes]) -> None:
-    """The capture page's calls: each ID document requirement gets one passport page."""
-    base = f"{server.base_url}/client/sessions/{session_id}"
-    with httpx.Client(headers={"X-Yoti-Auth-Token": token}, timeout=30) as http:
-        required = http.get(f"{base}/configuration").json()["capture"]["required_resources"]
-        documents = [r for r in required if r["type"] == "ID_DOCUMENT"]
-        assert len(documents) == 2
-        for requirement, page in zip(documents, pages, strict=True):
-            body = {"requirement_id": requirement["id"], "document_type": "PASSPORT",
-                    "issuing_country": "GBR"}  # fmt: skip
-            resource = http.post(f"{base}/resources", json=body).json()["id"]
-            uploaded = http.put(
-                f"{base}/resources/{resource}/media", content=page,
-                headers={"Content-Type": "image/jpeg"},
-            )  # fmt: skip
-            assert uploaded.status_code == 201, uploaded.text
-        assert http.post(f"{base}/submit").status_code == 202
-
-
-def _process(server: Server, session_id: str) -> None:
-    """What the worker does, in order: the text-extraction tasks, then the comparison."""
-    with server.app.state.engine.connect() as conn:
-        tasks = conn.execute(select(tasks_t.c.id).where(tasks_t.c.session_id == session_id))
-        checks = conn.execute(select(checks_t.c.id).where(checks_t.c.session_id == session_id))
-        task_ids, check_ids = list(tasks.scalars()), list(checks.scalars())
-    processing = server.app.state.runtime.processing
-    for task_id in task_ids:
-        run_item(processing, "task", task_id)
-    for check_id in check_ids:
-        run_item(processing, "check", check_id)
-
-
 @pytest.mark.parametrize(
     ("seeds", "portraits", "expected", "data", "face"),
     [
@@ -193,7 +157,7 @@ def test_python_sdk_reads_the_comparison(
     data: str,
     face: str,
 ) -> None:
-    if "postgresql" in server.settings.database_url:
+    if "postgresql" in str(server.settings.database_url):
         pytest.skip("the engines' behaviour does not depend on the database (sqlite run)")
     client = DocScanClient(integrator.sdk_id, str(integrator.key_path), api_url=server.base_url)
     created = client.create_session(_spec())
@@ -201,8 +165,8 @@ def test_python_sdk_reads_the_comparison(
         generate_document(seed, fmt="TD3", portrait=face_photos[who], degradation="jpeg").image
         for seed, who in zip(seeds, portraits, strict=True)
     ]
-    _journey(server, created.session_id, created.client_session_token, pages)
-    _process(server, created.session_id)
+    capture_documents(server, created.session_id, created.client_session_token, pages)
+    process(server, created.session_id)
 
     session = client.get_session(created.session_id)
     [check] = session.id_document_comparison_checks

@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from openidv.vision.synth import generate_document
+from tests.api.journeys import capture_documents, process
 from tests.conftest import Integrator, Server
+from tests.signing import SignedClient
 
 NODE_DIR = Path(__file__).parent / "node"
 
@@ -67,3 +70,44 @@ def test_node_sdk_calls(
     assert calls["uploadFaceCaptureImage"]["ok"], calls
     assert calls["getSessionFaceCapture"]["value"] == [face["value"]["id"]]
     assert calls["deleteSession"]["ok"], calls
+
+
+def test_node_sdk_reads_document_results(
+    node_sdk: Path,
+    server: Server,
+    api: SignedClient,
+    integrator: Integrator,
+    face_photos: dict[str, bytes],
+) -> None:
+    """Two passports of one person, processed by the built-in engines: Node reads each
+    document's pages, portrait and expanded fields, and the document comparison."""
+    extraction = {"manual_check": "NEVER", "create_expanded_document_fields": True}
+    created = api.create(
+        {
+            "requested_checks": [{"type": "ID_DOCUMENT_COMPARISON", "config": {}}],
+            "requested_tasks": [{"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": extraction}],
+            "required_documents": [{"type": "ID_DOCUMENT"}, {"type": "ID_DOCUMENT"}],
+        }
+    ).json()
+    pages = [
+        generate_document(33, fmt="TD3", portrait=face_photos[who], degradation="jpeg").image
+        for who in ("obama", "obama2")
+    ]
+    capture_documents(server, created["session_id"], created["client_session_token"], pages)
+    process(server, created["session_id"])
+    done = subprocess.run(
+        ["node", "results.js", server.base_url, integrator.sdk_id, str(integrator.key_path),
+         created["session_id"]],
+        cwd=node_sdk, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    read = json.loads(done.stdout.splitlines()[-1])
+    assert len(read["documents"]) == 2
+    for document in read["documents"]:
+        assert document["pages"] == [{"method": "CAMERA", "frames": 0}]
+        assert document["photo"]["type"] == "image/jpeg" and document["photo"]["bytes"] > 1000
+        names = {field["name"]: field for field in document["expanded"]["fields"]}
+        assert names["date_of_birth"]["source"] == "MRZ"
+    [comparison] = read["comparisons"]
+    assert comparison["state"] == "DONE" and comparison["recommendation"] == "APPROVE"
+    assert sorted(comparison["resourcesUsed"]) == sorted(d["id"] for d in read["documents"])
+    assert comparison["breakdown"] == [["document_data_match", "PASS"], ["ai_face_match", "PASS"]]

@@ -7,20 +7,15 @@ import json
 
 import httpx
 from PIL import Image
-from sqlalchemy import select
 from yoti_python_sdk.doc_scan import DocScanClient
 
 from openidv.checks.document_media import portrait
-from openidv.checks.processing import run_item
 from openidv.checks.readers import face_engine
-from openidv.sessions.models import Task
-from openidv.store.db import table_of
 from openidv.vision.synth import generate_document
+from tests.api.journeys import capture_documents, process
 from tests.api.payloads import seed
 from tests.conftest import Integrator, Server
 from tests.signing import SignedClient
-
-tasks_t = table_of(Task)
 
 
 def _jpeg() -> bytes:
@@ -65,26 +60,9 @@ def _passport_session(server: Server, api: SignedClient, page: bytes, expanded: 
     created = api.create(
         {"requested_tasks": [{"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": config}]}
     ).json()
-    session_id = created["session_id"]
-    base = f"{server.base_url}/client/sessions/{session_id}"
-    with httpx.Client(
-        base_url=base, headers={"X-Yoti-Auth-Token": created["client_session_token"]}
-    ) as http:
-        required = http.get("/configuration").json()["capture"]["required_resources"]
-        body = {"requirement_id": required[0]["id"], "document_type": "PASSPORT",
-                "issuing_country": "GBR"}  # fmt: skip
-        resource = http.post("/resources", json=body).json()["id"]
-        uploaded = http.put(
-            f"/resources/{resource}/media?capture_method=UPLOAD", content=page,
-            headers={"Content-Type": "image/jpeg"},
-        )  # fmt: skip
-        assert uploaded.status_code == 201, uploaded.text
-        assert http.post("/submit").status_code == 202
-    with server.app.state.engine.connect() as conn:
-        [task_id] = conn.execute(
-            select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)
-        ).scalars()
-    run_item(server.app.state.runtime.processing, "task", task_id)
+    session_id: str = created["session_id"]
+    capture_documents(server, session_id, created["client_session_token"], [page], "UPLOAD")
+    process(server, session_id)
     return session_id
 
 

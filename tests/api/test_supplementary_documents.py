@@ -36,7 +36,7 @@ PNG = (  # a 1x1 PNG: nothing a machine can read, so the task goes to a person
 )
 
 
-def test_manual_entry_for_a_supplementary_document(target: Target, tmp_path: Path) -> None:
+def test_manual_entry_for_a_supplementary_document(target: Target, tmp_path: Path) -> None:  # noqa: F811
     """On the security suite's server: its console cookies work over plain http."""
     shop = target.integrator()
     key_path = tmp_path / "key.pem"
@@ -46,7 +46,9 @@ def test_manual_entry_for_a_supplementary_document(target: Target, tmp_path: Pat
         SessionSpecBuilder()
         .with_client_session_token_ttl(600)
         .with_requested_task(
-            RequestedSupplementaryDocTextExtractionTaskBuilder().with_manual_check_fallback().build()
+            RequestedSupplementaryDocTextExtractionTaskBuilder()
+            .with_manual_check_fallback()
+            .build()
         )
         .with_required_document(
             RequiredSupplementaryDocumentBuilder()
@@ -91,7 +93,7 @@ def test_manual_entry_for_a_supplementary_document(target: Target, tmp_path: Pat
         reviewer.close()
 
     session = client.get_session(session_id)
-    assert session.id_document_text_data_checks == []  # no ID-document check for a supplementary document
+    assert session.id_document_text_data_checks == []  # none for a supplementary document
     [check] = session.supplementary_document_text_data_checks
     assert check.state == "DONE" and check.report.recommendation.value == "APPROVE"
     [document] = session.resources.supplementary_documents

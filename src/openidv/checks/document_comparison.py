@@ -45,7 +45,7 @@ from openidv.vision.faces import Embedding, ImageDecodeError, decode_image
 log = logging.getLogger(__name__)
 
 MATCH, MISMATCH, NOT_READ = "MATCH", "MISMATCH", "NOT_READ"
-_NAME_PARTS = re.compile(r"[\s<\-‐,]+")
+_NAME_PARTS = re.compile(r"[\s<\-\u2010,]+")  # spaces, MRZ fillers, hyphens, commas
 
 
 def _detail(name: str, value: object) -> dict[str, str]:

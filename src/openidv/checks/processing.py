@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.engine import RowMapping
 
 from openidv.api.models import App
+from openidv.checks.document_media import with_document_media
 from openidv.checks.engines import (
     EngineRegistry,
     Evidence,
@@ -31,7 +32,6 @@ from openidv.checks.engines import (
     MachineResult,
     MediaItem,
 )
-from openidv.checks.document_media import with_document_media
 from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import states
