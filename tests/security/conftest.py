@@ -6,10 +6,12 @@ sent and checks what the server now does."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +25,7 @@ from openidv.checks.processing import run_item
 from openidv.review.accounts import add_reviewer
 from openidv.sessions.models import Task
 from openidv.settings import Settings
-from openidv.store.db import table_of
+from openidv.store.db import Base, table_of
 from openidv.store.migrate import upgrade
 from tests.conftest import _serve
 from tests.signing import SignedClient
@@ -117,6 +119,25 @@ def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = 
     claimed = reviewer.post(f"/items/task/{task_id}/claim", data={"csrf": csrf})
     assert claimed.status_code == 303, claimed.text
     return Case(session_id, task_id, reviewer, csrf)
+
+
+def traces(target: Target, marker: bytes) -> list[str]:
+    """Where ``marker`` is still readable: table rows, and SQLite's files."""
+    found = []
+    with target.app.state.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)).mappings():
+                for column, value in row.items():
+                    raw = value if isinstance(value, bytes) else json.dumps(value, default=str)
+                    if marker in (raw if isinstance(raw, bytes) else raw.encode()):
+                        found.append(f"{table.name}.{column}")
+    url = target.app.state.engine.url
+    if url.get_backend_name() == "sqlite":
+        database = Path(url.database or "")
+        for path in (database, database.with_name(database.name + "-wal")):
+            if path.exists() and marker in path.read_bytes():
+                found.append(path.name)
+    return found
 
 
 def login(target: Target, email: str, password: str = PASSWORD) -> httpx.Client:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -18,31 +17,12 @@ from sqlalchemy import select, text, update
 from openidv.retention.models import DeletionReceipt
 from openidv.runtime import reconcile
 from openidv.sessions.models import Session
-from openidv.store.db import Base, table_of, utcnow
-from tests.security.conftest import Target, held_case
+from openidv.store.db import table_of, utcnow
+from tests.security.conftest import Target, held_case, traces
 from tests.signing import SignedClient
 
 sessions_t = table_of(Session)
 receipts_t = table_of(DeletionReceipt)
-
-
-def _traces(target: Target, marker: bytes) -> list[str]:
-    """Where ``marker`` is still readable: table rows, and SQLite's files."""
-    found = []
-    with target.app.state.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            for row in conn.execute(select(table)).mappings():
-                for column, value in row.items():
-                    raw = value if isinstance(value, bytes) else json.dumps(value, default=str)
-                    if marker in (raw if isinstance(raw, bytes) else raw.encode()):
-                        found.append(f"{table.name}.{column}")
-    url = target.app.state.engine.url
-    if url.get_backend_name() == "sqlite":
-        database = Path(url.database or "")
-        for path in (database, database.with_name(database.name + "-wal")):
-            if path.exists() and marker in path.read_bytes():
-                found.append(path.name)
-    return found
 
 
 def _reviewed_session(target: Target, shop: SignedClient, fields: dict[str, str]) -> str:
@@ -71,7 +51,7 @@ def test_reviewer_entered_fields_are_never_stored_in_clear(target: Target) -> No
     fields = _fields()
     with target.integrator() as shop:
         session_id = _reviewed_session(target, shop, fields)
-        assert _traces(target, fields["document_number"].encode()) == []
+        assert traces(target, fields["document_number"].encode()) == []
         # ... and the integrator still receives them, as the sealed document_fields media.
         session = shop.send("GET", f"/sessions/{session_id}").json()
         media_id = session["resources"]["id_documents"][0]["document_fields"]["media"]["id"]
@@ -88,14 +68,15 @@ def test_delete_leaves_no_trace(target: Target) -> None:
         secrets = {
             "wrapped data key": row.wrapped_data_key,
             "user_tracking_id": row.user_tracking_id.encode(),
-            "webhook auth_token": row.spec["notifications"]["auth_token"].encode(),
+            # Sealed while the session lives (test_webhooks.py), and gone with it.
+            "webhook auth_token": row.spec["notifications"]["auth_token_sealed"].encode(),
             "document number": fields["document_number"].encode(),
         }
-        assert _traces(target, secrets["wrapped data key"])  # the scan does find things
+        assert traces(target, secrets["wrapped data key"])  # the scan does find things
         deleted = shop.send("DELETE", f"/sessions/{session_id}")
         assert deleted.status_code == 204, deleted.text
         assert shop.send("GET", f"/sessions/{session_id}").status_code == 404
-    left = {name: _traces(target, secret) for name, secret in secrets.items()}
+    left = {name: traces(target, secret) for name, secret in secrets.items()}
     assert left == {name: [] for name in secrets}
     with target.app.state.engine.connect() as conn:
         receipt = conn.execute(
@@ -127,6 +108,6 @@ def test_expired_session_tombstone_keeps_only_what_the_receipt_needs(target: Tar
                 .values(resources_expire_at=utcnow())
             )
         assert reconcile(target.app.state.runtime)["purged"] >= 1  # the scheduler's tick
-        assert _traces(target, tracking.encode()) == []
-        assert _traces(target, token.encode()) == []
+        assert traces(target, tracking.encode()) == []
+        assert traces(target, token.encode()) == []
         assert shop.send("GET", f"/sessions/{session_id}").status_code == 200  # the tombstone

@@ -6,12 +6,15 @@ IPv4-compatible and -translated, Teredo) and site-local ``fec0::/10``."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ipaddress
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +24,7 @@ from openidv.notifications.delivery import deliver
 from openidv.notifications.models import Attempt, Delivery
 from openidv.notifications.ssrf import TargetRefused, vet
 from openidv.store.db import table_of
-from tests.security.conftest import Target
+from tests.security.conftest import Target, traces
 
 deliveries_t = table_of(Delivery)
 attempts_t = table_of(Attempt)
@@ -34,6 +37,7 @@ class Receiver:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.sent = 0
+        self.requests: list[bytes] = []
         self._answer = answer
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -44,7 +48,7 @@ class Receiver:
             except OSError:
                 return
             with conn:
-                conn.recv(65536)
+                self.requests.append(conn.recv(65536))
                 with contextlib.suppress(OSError):  # openidv hung up: what we want
                     self._answer(conn)
 
@@ -52,11 +56,14 @@ class Receiver:
         self.sock.close()
 
 
-def _delivery(target: Target, receiver: Receiver) -> str:
+def _delivery(target: Target, receiver: Receiver, auth_token: str | None = None) -> str:
     """A real notification: a session subscribed to RESOURCE_UPDATE, and a resource added."""
+    notifications: dict[str, Any] = {"endpoint": f"http://127.0.0.1:{receiver.port}/hook",
+                                     "topics": ["RESOURCE_UPDATE"]}  # fmt: skip
+    if auth_token is not None:
+        notifications["auth_token"] = auth_token
     spec = {
-        "notifications": {"endpoint": f"http://127.0.0.1:{receiver.port}/hook",
-                          "topics": ["RESOURCE_UPDATE"]},
+        "notifications": notifications,
         "requested_checks": [{"type": "ID_DOCUMENT_AUTHENTICITY"}],
     }  # fmt: skip
     with target.integrator() as shop:
@@ -76,6 +83,26 @@ def _delivery(target: Target, receiver: Receiver) -> str:
             select(deliveries_t.c.id).where(deliveries_t.c.session_id == session_id)
         ).scalar_one()
     return delivery_id
+
+
+def test_webhook_credential_is_sealed_while_the_session_lives(target: Target) -> None:
+    """Low: the spec kept the webhook's auth_token in clear while the session lived. It is
+    sealed with the session's key; the delivery still sends it."""
+    token = f"shop:secret-{uuid.uuid4()}"
+    receiver = Receiver(lambda conn: conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n"))
+    try:
+        delivery_id = _delivery(target, receiver, auth_token=token)
+        assert traces(target, token.encode()) == []
+        assert traces(target, base64.b64encode(token.encode())) == []
+        deliver(target.app.state.runtime.delivery, delivery_id)
+        [request] = receiver.requests
+        headers = dict(
+            line.split(": ", 1) for line in request.decode().split("\r\n\r\n")[0].split("\r\n")[1:]
+        )
+        sent = {name.lower(): value for name, value in headers.items()}["authorization"]
+        assert sent == f"Basic {base64.b64encode(token.encode()).decode()}"
+    finally:
+        receiver.close()
 
 
 @pytest.fixture

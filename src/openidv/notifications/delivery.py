@@ -26,7 +26,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from openidv import __version__
 from openidv.notifications.models import Attempt, Delivery
-from openidv.notifications.secrets import signing_secrets
+from openidv.notifications.secrets import SEALED_AUTH_TOKEN, auth_token, signing_secrets
 from openidv.notifications.signing import SIGNATURE_HEADER, signature_header
 from openidv.notifications.ssrf import Network, TargetRefused, vet
 from openidv.sessions.models import Session
@@ -106,13 +106,19 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> float | None:
             .one()
         )
         session = conn.execute(
-            select(sessions_t.c.app_id, sessions_t.c.spec).where(
+            select(sessions_t.c.app_id, sessions_t.c.spec, sessions_t.c.wrapped_data_key).where(
                 sessions_t.c.id == delivery["session_id"]
             )
         ).one()
         secrets = signing_secrets(conn, ctx.keyring, session.app_id)
 
-    notifications = session.spec.get("notifications") or {}
+    stored = session.spec.get("notifications") or {}
+    notifications = {
+        key: value for key, value in stored.items() if key not in ("auth_token", SEALED_AUTH_TOKEN)
+    }
+    token = auth_token(stored, ctx.keyring, delivery["session_id"], session.wrapped_data_key)
+    if token:
+        notifications["auth_token"] = token
     body = json.dumps(delivery["body"], separators=(",", ":")).encode()
     status, error, latency_ms = _post(
         ctx, notifications.get("endpoint", ""), notifications, body, secrets

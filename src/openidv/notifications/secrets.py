@@ -1,13 +1,16 @@
-"""Per-application webhook signing secrets, sealed under the master key."""
+"""Per-application webhook signing secrets, sealed under the master key; each session's
+webhook credential, sealed with the session's key."""
 
 from __future__ import annotations
 
+import base64
 import secrets
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from openidv.api.models import App
-from openidv.store.crypto import KeyRing
+from openidv.store.crypto import KeyRing, seal, unseal
 from openidv.store.db import table_of
 
 apps_t = table_of(App)
@@ -54,3 +57,36 @@ def finish_rotation(conn: Connection, app_id: str) -> None:
     conn.execute(
         update(apps_t).where(apps_t.c.id == app_id).values(previous_webhook_secret_sealed=None)
     )
+
+
+# The integrator's webhook credential (``notifications.auth_token``: "user:password" or a
+# bearer token) is kept in the session's spec sealed with the session's data key, never in
+# clear: a database dump does not hand it out, and the purge's shredding of the key destroys it
+# with the rest of the session.
+SEALED_AUTH_TOKEN = "auth_token_sealed"  # noqa: S105 (a key name, not a secret)
+
+
+def _auth_token_aad(session_id: str) -> bytes:
+    return f"webhook-auth-token:{session_id}".encode()
+
+
+def seal_auth_token(notifications: dict[str, Any], data_key: bytes, session_id: str) -> None:
+    """Replace a spec's clear ``auth_token`` with its sealed form, in place."""
+    token = notifications.pop("auth_token", None)
+    if token:
+        sealed = seal(data_key, token.encode(), _auth_token_aad(session_id))
+        notifications[SEALED_AUTH_TOKEN] = base64.b64encode(sealed).decode()
+
+
+def auth_token(
+    notifications: dict[str, Any], keyring: KeyRing, session_id: str, wrapped_key: bytes | None
+) -> str | None:
+    """The webhook credential of a stored spec (sealed; a clear one from before sealing)."""
+    sealed = notifications.get(SEALED_AUTH_TOKEN)
+    if not sealed:
+        clear: str | None = notifications.get("auth_token")
+        return clear
+    if wrapped_key is None:  # purged: the credential went with the key
+        return None
+    data_key = keyring.unwrap(wrapped_key, session_id)
+    return unseal(data_key, base64.b64decode(sealed), _auth_token_aad(session_id)).decode()

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from openidv.notifications.secrets import seal_auth_token
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
 from openidv.sessions.filters import filtered_countries
@@ -100,13 +101,16 @@ def create_session(
     session_id = str(uuid.uuid4())
     token = secrets.token_urlsafe(32)
     data_key, wrapped_key = ctx.keyring.new_data_key(session_id)
+    stored_spec = spec.model_dump(mode="json", exclude_none=True)
+    if "notifications" in stored_spec:
+        seal_auth_token(stored_spec["notifications"], data_key, session_id)
     _INSERT_SESSION.run(
         conn,
         {
             "id": session_id,
             "app_id": app_id,
             "state": ONGOING,
-            "spec": spec.model_dump(mode="json", exclude_none=True),
+            "spec": stored_spec,
             "requirements": plan.requirements,
             "user_tracking_id": spec.user_tracking_id,
             "client_token_hash": hash_token(token),
