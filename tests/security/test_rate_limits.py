@@ -173,3 +173,45 @@ def test_counters_are_shared_through_redis(tmp_path: Path) -> None:
         _assert_limited(await _create(second, shop_b, address, good=False))
 
     run_async(attack())
+
+
+def test_many_addresses_guessing_one_account_are_limited_account_wide(tmp_path: Path) -> None:
+    """Distributed guessing: each address stays under its own five, but the account's forty
+    failures close it to every address that never logged into it; the reviewer, from where
+    they logged in before, still gets in (an outsider cannot lock them out)."""
+    app = _app(tmp_path)
+    with app.state.engine.begin() as conn:
+        add_reviewer(conn, "dave@example.com", PASSWORD, "reviewer")
+
+    async def attack() -> None:
+        assert (await _login(app, "198.51.100.9", "dave@example.com", PASSWORD)).status_code == 303
+        for n in range(40):  # ten addresses, four wrong passwords each
+            address = f"203.0.113.{100 + n // 4}"
+            wrong = await _login(app, address, "dave@example.com", f"guess {n}!!!!!!")
+            assert wrong.status_code == 401, (n, wrong.status_code)
+        # A fresh address of the botnet, with the right password even: refused unheard.
+        fresh = await _login(app, "192.0.2.77", "dave@example.com", PASSWORD)
+        assert fresh.status_code == 429 and int(fresh.headers["retry-after"]) > 0
+        # Dave, from his usual address, is not locked out; another account is not touched.
+        assert (await _login(app, "198.51.100.9", "dave@example.com", PASSWORD)).status_code == 303
+        other = await _login(app, "192.0.2.77", "erin@example.com", "whatever it is!!")
+        assert other.status_code == 401
+
+    run_async(attack())
+
+
+def test_many_accounts_from_one_address_stay_limited_per_address(tmp_path: Path) -> None:
+    """The other direction (one client, many names) with a real account among them: the
+    address is refused before the right password is even checked."""
+    app = _app(tmp_path)
+    with app.state.engine.begin() as conn:
+        add_reviewer(conn, "frank@example.com", PASSWORD, "reviewer")
+
+    async def attack() -> None:
+        for n in range(20):
+            await _login(app, "203.0.113.9", f"name{n}@example.com", "Spring2026!!!")
+        limited = await _login(app, "203.0.113.9", "frank@example.com", PASSWORD)
+        assert limited.status_code == 429
+        assert (await _login(app, "198.51.100.10", "frank@example.com", PASSWORD)).status_code == 303
+
+    run_async(attack())

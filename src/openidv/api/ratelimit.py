@@ -37,6 +37,13 @@ class Rules:
     # the account out), twenty for one address over all accounts (spraying).
     login_per_account_address: Rule = Rule("login-acct", 5, 900)
     login_per_address: Rule = Rule("login-addr", 20, 900)
+    # Many clients guessing one account's password (a botnet stays under each address's
+    # five): forty failures on the account from anywhere close it for the window to every
+    # address that never logged into it; an address that did (``login_known``, for 30 days)
+    # keeps its own five tries, so an outsider cannot lock the reviewer out from where they
+    # usually work.
+    login_per_account: Rule = Rule("login-any", 40, 900)
+    login_known: Rule = Rule("login-known", 1, 30 * 86400)
 
     @classmethod
     def configured(cls, per_address: int, per_app: int) -> Rules:
@@ -140,6 +147,46 @@ class Limiter:
     async def failed(self, *keys: tuple[Rule, str]) -> None:
         for rule, key in keys:
             await self._counter.add(f"{rule.name}:{key}", rule.window_seconds)
+
+    # -- console logins: per account from an address, per address, per account ------------
+
+    def _login_keys(self, email: str, address: str) -> tuple[tuple[Rule, str], ...]:
+        return (
+            (self.rules.login_per_account_address, f"{self._account(email)}|{address}"),
+            (self.rules.login_per_address, address),
+        )
+
+    @staticmethod
+    def _account(email: str) -> str:
+        return email.strip().lower()[:320]
+
+    async def login_wait(self, email: str, address: str) -> float | None:
+        """Seconds this address must wait before trying ``email`` again, else None (checked
+        before the password is hashed)."""
+        wait = await self.check(*self._login_keys(email, address))
+        waits = [] if wait is None else [wait]
+        account = self._account(email)
+        over = await self.check((self.rules.login_per_account, account))
+        if over is not None:
+            known, _ = await self._counter.count(
+                f"{self.rules.login_known.name}:{account}|{address}"
+            )
+            if not known:
+                waits.append(over)
+        return max(waits) if waits else None
+
+    async def login_failed(self, email: str, address: str) -> None:
+        await self.failed(
+            *self._login_keys(email, address), (self.rules.login_per_account, self._account(email))
+        )
+
+    async def login_succeeded(self, email: str, address: str) -> None:
+        """Remember the address the account logged in from (exempt from the account-wide
+        limit), for ``login_known``'s window."""
+        rule = self.rules.login_known
+        key = f"{rule.name}:{self._account(email)}|{address}"
+        if not (await self._counter.count(key))[0]:
+            await self._counter.add(key, rule.window_seconds)
 
 
 def make_limiter(queue_url: str | None, rules: Rules | None = None) -> Limiter:

@@ -138,16 +138,10 @@ def build_console_router() -> APIRouter:
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         totp = str(form.get("totp", "")) or None
         address = request.client.host if request.client else "-"
-        keys = (
-            (
-                services.failures.rules.login_per_account_address,
-                f"{email.strip().lower()[:320]}|{address}",
-            ),
-            (services.failures.rules.login_per_address, address),
-        )
-        # Before argon2 runs. Keyed on the account *from this address*: an outsider's wrong
-        # passwords lock only the outsider out, never the reviewer.
-        wait = await services.failures.check(*keys)
+        # Before argon2 runs: per account from this address, per address, and per account
+        # from addresses it never logged in from (api/ratelimit.py: an outsider's wrong
+        # passwords never lock the reviewer out where they work).
+        wait = await services.failures.login_wait(email, address)
         if wait is not None:
             limited = _page(request, "login.html", 429, csrf=expected, who=None,
                             message="Too many failed attempts; try again later.")  # fmt: skip
@@ -166,9 +160,10 @@ def build_console_router() -> APIRouter:
 
         result = await services.units.run(unit)
         if result is None:
-            await services.failures.failed(*keys)
+            await services.failures.login_failed(email, address)
             refused = "Those credentials did not work, or the account is locked."
             return _page(request, "login.html", 401, csrf=expected, who=None, message=refused)
+        await services.failures.login_succeeded(email, address)
         response = RedirectResponse(f"{services.prefix}/", 303, headers=_HEADERS)
         response.set_cookie(
             COOKIE, result[0], httponly=True, samesite="strict", secure=services.secure_cookies,
