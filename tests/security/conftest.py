@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select
 
 from openidv.api.apps import generate_key_pair, register_app
 from openidv.app import create_app
@@ -27,7 +33,7 @@ from openidv.sessions.models import Task
 from openidv.settings import Settings
 from openidv.store.db import Base, table_of
 from openidv.store.migrate import upgrade
-from tests.conftest import _serve
+from tests.conftest import _serve, free_port
 from tests.signing import SignedClient
 
 PASSWORD = "correct horse battery"
@@ -44,11 +50,18 @@ DOCUMENT_SPEC: dict[str, Any] = {
 
 @dataclass
 class Target:
-    """The server under attack."""
+    """The server under attack: in this process (``app``), or ``openidv run`` as an operator
+    starts it, reached only over the network and through its database (``db``)."""
 
     origin: str  # http://127.0.0.1:port
-    app: FastAPI
     settings: Settings
+    db: Engine
+    in_process: FastAPI | None = None
+
+    @property
+    def app(self) -> FastAPI:
+        assert self.in_process is not None, "this test needs the in-process server"
+        return self.in_process
 
     @property
     def api(self) -> str:
@@ -60,13 +73,13 @@ class Target:
 
     def integrator(self, *, sandbox: bool = False) -> SignedClient:
         key, public_pem = generate_key_pair()
-        with self.app.state.engine.begin() as conn:
+        with self.db.begin() as conn:
             sdk_id = register_app(conn, "attacker" if sandbox else "shop", public_pem,
                                   sandbox=sandbox)  # fmt: skip
         return SignedClient(self.sandbox_api if sandbox else self.api, sdk_id, key)
 
     def reviewer(self, email: str, role: str = "reviewer") -> httpx.Client:
-        with self.app.state.engine.begin() as conn:
+        with self.db.begin() as conn:
             add_reviewer(conn, email, PASSWORD, role)
         return login(self, email)
 
@@ -173,11 +186,69 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     app = create_app(settings)
     uv, thread, port = _serve(app)
     try:
-        yield Target(f"http://127.0.0.1:{port}", app, settings)
+        yield Target(f"http://127.0.0.1:{port}", settings, app.state.engine, app)
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def run_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """``openidv run`` (web, worker and scheduler in one process group) on its embedded
+    default, SQLite in its data directory, started as an operator starts it."""
+    data_dir = tmp_path_factory.mktemp("openidv-run")
+    port = free_port()
+    env = {
+        **os.environ,
+        "OPENIDV_DATA_DIR": str(data_dir),
+        "OPENIDV_FAILURE_LIMIT_PER_ADDRESS": "1000000",  # see test_rate_limits.py
+        "OPENIDV_QUEUE_NAME": f"security-{uuid.uuid4().hex[:8]}",
+    }
+    for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
+        env.pop(name, None)
+    log = (data_dir / "run.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "openidv", "run", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{origin}/healthz").status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"openidv run did not start; see {data_dir / 'run.log'}")
+            time.sleep(0.1)
+        settings = Settings(data_dir=data_dir)
+        db = create_engine(settings.resolved_database_url)
+        yield Target(origin, settings, db)
+        db.dispose()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(params=["in-process", "openidv-run"])
+def served(request: pytest.FixtureRequest, database_url: str) -> Target:
+    """The attacks that matter most, replayed against both: the app served in this process
+    (per database backend) and ``openidv run`` as a separate process (its embedded default,
+    once: the database backend is the in-process server's parameter)."""
+    if request.param == "in-process":
+        found: Target = request.getfixturevalue("target")
+        return found
+    if not database_url.startswith("sqlite"):
+        pytest.skip("openidv run is replayed on its embedded default (the sqlite run)")
+    running: Target = request.getfixturevalue("run_target")
+    return running
 
 
 def raw_exchange(

@@ -35,10 +35,10 @@ def _config(content_type: str, data: bytes) -> bytes:
     ids=["html", "javascript", "html-as-png", "svg"],
 )  # fmt: skip
 def test_sandbox_media_must_be_the_image_it_claims(
-    target: Target, content_type: str, data: bytes
+    served: Target, content_type: str, data: bytes
 ) -> None:
-    with target.integrator(sandbox=True) as attacker:
-        session_id, _ = target.session(attacker)
+    with served.integrator(sandbox=True) as attacker:
+        session_id, _ = served.session(attacker)
         refused = attacker.send(
             "PUT", f"/sessions/{session_id}/response-config", _config(content_type, data)
         )

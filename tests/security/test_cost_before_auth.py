@@ -35,10 +35,10 @@ def _post_head(target: Target, query: str, length: int | None) -> str:
     )
 
 
-def test_huge_declared_body_is_refused_before_it_is_read(target: Target) -> None:
-    with target.integrator() as shop:
-        head = _post_head(target, shop.query(), 200 * MB)
-    status, body, sent = raw_exchange(target.origin, head, b'{"a":"' + b"x" * 1000)
+def test_huge_declared_body_is_refused_before_it_is_read(served: Target) -> None:
+    with served.integrator() as shop:
+        head = _post_head(served, shop.query(), 200 * MB)
+    status, body, sent = raw_exchange(served.origin, head, b'{"a":"' + b"x" * 1000)
     assert status == 413
     error = json.loads(body)
     assert error["code"] == "REQUEST_TOO_LARGE" and error["message"]
@@ -46,29 +46,29 @@ def test_huge_declared_body_is_refused_before_it_is_read(target: Target) -> None
     assert sent < 2000  # answered without waiting for the 200 MB
 
 
-def test_chunked_body_is_cut_off_at_the_limit(target: Target) -> None:
-    with target.integrator() as shop:
-        head = _post_head(target, shop.query(), None)
-    status, body, sent = raw_exchange(target.origin, head, chunks=3200, chunk=b"x" * 65536)
+def test_chunked_body_is_cut_off_at_the_limit(served: Target) -> None:
+    with served.integrator() as shop:
+        head = _post_head(served, shop.query(), None)
+    status, body, sent = raw_exchange(served.origin, head, chunks=3200, chunk=b"x" * 65536)
     assert status == 413, body
     assert json.loads(body)["code"] == "REQUEST_TOO_LARGE"
     assert sent < 200 * MB  # it stopped long before the attacker did (3200 chunks: 200 MB)
 
 
-def test_large_body_of_an_unknown_app_or_stale_request_is_not_read(target: Target) -> None:
+def test_large_body_of_an_unknown_app_or_stale_request_is_not_read(served: Target) -> None:
     """Under the limit but large: what the body cannot change is refused before reading it
     (the signature covers the body, so that alone has to wait for it)."""
     unknown = f"sdkId={uuid.uuid4()}&nonce={uuid.uuid4()}&timestamp={int(time.time() * 1000)}"
-    status, body, _ = raw_exchange(target.origin, _post_head(target, unknown, 900_000))
+    status, body, _ = raw_exchange(served.origin, _post_head(served, unknown, 900_000))
     assert status == 404 and json.loads(body)["code"] == "APP_NOT_FOUND"
-    with target.integrator() as shop:
+    with served.integrator() as shop:
         stale = shop.query(timestamp=int((time.time() - 86400) * 1000))
-    status, body, _ = raw_exchange(target.origin, _post_head(target, stale, 900_000))
+    status, body, _ = raw_exchange(served.origin, _post_head(served, stale, 900_000))
     assert status == 401 and json.loads(body)["code"] == "UNAUTHORIZED"
 
 
-def test_bad_signature_on_a_large_body_is_still_refused(target: Target) -> None:
-    with target.integrator() as shop:
+def test_bad_signature_on_a_large_body_is_still_refused(served: Target) -> None:
+    with served.integrator() as shop:
         body = json.dumps({"user_tracking_id": "x" * 900_000}).encode()
         refused = shop.create(body, sign_body=b"{}")
         assert refused.status_code == 401, refused.text
@@ -84,18 +84,18 @@ def _media_head(target: Target, session_id: str, token: str, length: int) -> str
     )
 
 
-def test_upload_with_a_bad_token_is_refused_before_the_body_is_read(target: Target) -> None:
-    with target.integrator() as shop:
-        session_id, _ = target.session(shop)
+def test_upload_with_a_bad_token_is_refused_before_the_body_is_read(served: Target) -> None:
+    with served.integrator() as shop:
+        session_id, _ = served.session(shop)
     status, body, sent = raw_exchange(
-        target.origin, _media_head(target, session_id, "not-the-token", len(BOMB))
+        served.origin, _media_head(served, session_id, "not-the-token", len(BOMB))
     )
     assert status == 401 and json.loads(body)["code"] == "BAD_TOKEN"
     assert sent == 0
     started = time.perf_counter()
     with httpx.Client(timeout=30) as http:
         refused = http.put(
-            f"{target.api}/client/sessions/{session_id}/resources/r/media",
+            f"{served.api}/client/sessions/{session_id}/resources/r/media",
             content=BOMB,
             headers={"Content-Type": "image/heic", "X-Yoti-Auth-Token": "not-the-token"},
         )
@@ -103,12 +103,12 @@ def test_upload_with_a_bad_token_is_refused_before_the_body_is_read(target: Targ
     assert time.perf_counter() - started < 1.0  # decoding it alone takes about 2 s
 
 
-def test_decoding_a_heic_bomb_does_not_freeze_the_server(target: Target) -> None:
+def test_decoding_a_heic_bomb_does_not_freeze_the_server(served: Target) -> None:
     """A legitimate token holder's 7000x7000 HEIC is decoded off the event loop: the server
     keeps answering other requests meanwhile."""
-    with target.integrator() as shop:
-        session_id, token = target.session(shop)
-    client = f"{target.api}/client/sessions/{session_id}"
+    with served.integrator() as shop:
+        session_id, token = served.session(shop)
+    client = f"{served.api}/client/sessions/{session_id}"
     headers = {"X-Yoti-Auth-Token": token}
     with httpx.Client(timeout=60, headers=headers) as http:
         config = http.get(f"{client}/configuration").json()
@@ -134,7 +134,7 @@ def test_decoding_a_heic_bomb_does_not_freeze_the_server(target: Target) -> None
         with httpx.Client(timeout=30) as probe:
             while uploading.is_alive():
                 started = time.perf_counter()
-                assert probe.get(f"{target.origin}/healthz").status_code == 200
+                assert probe.get(f"{served.origin}/healthz").status_code == 200
                 waits.append(time.perf_counter() - started)
                 time.sleep(0.05)
         uploading.join()
