@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from openidv.api.errors import ApiError, malformed, payload_validation_error
 from openidv.capture.images import ImageRefused, sniff
-from openidv.sessions import evidence, service
+from openidv.sessions import evidence, face_capture, service
 from openidv.sessions.results import Out
 from openidv.store.db import utcnow
 
@@ -58,7 +58,7 @@ def add_face_capture_routes(router: APIRouter, gateway: Callable[[Any], Gateway]
         def handler(work: Work) -> FaceCaptureCreated:
             service.load_session(work.conn, work.sdk_id, session_id)
             try:
-                resource_id = evidence.add_face_capture(
+                resource_id = face_capture.add_face_capture(
                     work.conn, session_id, body.requirement_id, utcnow()
                 )
             except evidence.EvidenceRefused as exc:
@@ -90,7 +90,7 @@ def add_face_capture_routes(router: APIRouter, gateway: Callable[[Any], Gateway]
         def handler(work: Work) -> None:
             service.load_session(work.conn, work.sdk_id, session_id)
             try:
-                evidence.set_face_capture_image(
+                face_capture.set_face_capture_image(
                     work.conn, api.sessions, session_id, resource_id, utcnow(),
                     content=image.content, content_type=image.content_type,
                 )  # fmt: skip

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 from openidv.api.models import App
 from openidv.sandbox.config import ResponseConfig
 from openidv.sandbox.templates import entry_report
-from openidv.sessions import evidence, liveness
+from openidv.sessions import evidence, face_capture, liveness
 from openidv.sessions.filters import filtered_countries
 from openidv.sessions.models import Resource, Session
 from openidv.sessions.service import SessionContext
@@ -109,7 +109,7 @@ def _face_capture(
     ).scalar_one_or_none()
     if uploaded and uploaded.get("image"):
         return
-    resource_id = evidence.add_face_capture(conn, session_id, requirement_id, now)
-    evidence.set_face_capture_image(
+    resource_id = face_capture.add_face_capture(conn, session_id, requirement_id, now)
+    face_capture.set_face_capture_image(
         conn, ctx, session_id, resource_id, now, content=PLACEHOLDER, content_type="image/png"
     )

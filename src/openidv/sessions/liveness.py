@@ -30,7 +30,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from openidv.sessions import states
-from openidv.sessions.evidence import EvidenceRefused, find_requirement, open_session
+from openidv.sessions.access import EvidenceRefused, find_requirement, open_session
 from openidv.sessions.models import Check, Resource
 from openidv.store.db import table_of
 
