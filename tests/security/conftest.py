@@ -91,6 +91,47 @@ class Target:
 
 
 @dataclass
+class Journey:
+    """The capture page's side of one session: its client API, with its client token."""
+
+    http: httpx.Client
+    url: str  # {api}/client/sessions/{session_id}
+
+    def requirement(self, index: int = 0) -> str:
+        config = self.http.get(f"{self.url}/configuration").json()
+        found: str = config["capture"]["required_resources"][index]["id"]
+        return found
+
+    def declare(self, declared: dict[str, Any], index: int = 0) -> httpx.Response:
+        """Start the resource of a requirement, declaring ``declared`` (type and country)."""
+        body = {"requirement_id": self.requirement(index)} | declared
+        return self.http.post(f"{self.url}/resources", json=body)
+
+    def passport(self) -> str:
+        """The first requirement's resource, a British passport; its id."""
+        made = self.declare({"document_type": "PASSPORT", "issuing_country": "GBR"})
+        assert made.status_code == 201, made.text
+        resource: str = made.json()["id"]
+        return resource
+
+    def upload(self, resource: str, content: bytes, content_type: str) -> httpx.Response:
+        return self.http.put(
+            f"{self.url}/resources/{resource}/media", content=content,
+            headers={"Content-Type": content_type},
+        )  # fmt: skip
+
+    def submit(self) -> httpx.Response:
+        return self.http.post(f"{self.url}/submit")
+
+
+@contextlib.contextmanager
+def journey(target: Target, session_id: str, token: str, timeout: float = 30) -> Iterator[Journey]:
+    url = f"{target.api}/client/sessions/{session_id}"
+    with httpx.Client(timeout=timeout, headers={"X-Yoti-Auth-Token": token}) as http:
+        yield Journey(http, url)
+
+
+@dataclass
 class Case:
     """A case a reviewer holds: a text extraction left to a person, claimed."""
 
@@ -107,21 +148,10 @@ def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = 
         {"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": {"manual_check": "FALLBACK"}}
     ]}  # fmt: skip
     session_id, token = target.session(shop, spec)
-    client = f"{target.api}/client/sessions/{session_id}"
-    with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
-        config = http.get(f"{client}/configuration").json()
-        requirement = config["capture"]["required_resources"][0]["id"]
-        resource = http.post(
-            f"{client}/resources",
-            json={"requirement_id": requirement, "document_type": "PASSPORT",
-                  "issuing_country": "GBR"},
-        ).json()["id"]  # fmt: skip
-        page = http.put(
-            f"{client}/resources/{resource}/media", content=PNG,
-            headers={"Content-Type": "image/png"},
-        )  # fmt: skip
+    with journey(target, session_id, token) as capture:
+        page = capture.upload(capture.passport(), PNG, "image/png")
         assert page.status_code == 201, page.text
-        assert http.post(f"{client}/submit").status_code == 202
+        assert capture.submit().status_code == 202
     with target.app.state.engine.connect() as conn:
         task_id: str = conn.execute(
             select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)

@@ -4,13 +4,11 @@ integrator and the console are served."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
-import httpx
 import pytest
 from PIL import Image, PngImagePlugin
 
-from tests.security.conftest import Target
+from tests.security.conftest import Target, journey
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -43,20 +41,8 @@ def _stored(target: Target, photo: bytes, content_type: str) -> bytes:
     """Upload as the capture page does, then fetch what is stored, as the integrator does."""
     with target.integrator() as shop:
         session_id, token = target.session(shop)
-        client = f"{target.api}/client/sessions/{session_id}"
-        with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
-            config: dict[str, Any] = http.get(f"{client}/configuration").json()
-            requirement = config["capture"]["required_resources"][0]["id"]
-            resource = http.post(
-                f"{client}/resources",
-                json={"requirement_id": requirement, "document_type": "PASSPORT",
-                      "issuing_country": "GBR"},
-            ).json()["id"]  # fmt: skip
-            uploaded = http.put(
-                f"{client}/resources/{resource}/media",
-                content=photo,
-                headers={"Content-Type": content_type},
-            )
+        with journey(target, session_id, token) as capture:
+            uploaded = capture.upload(capture.passport(), photo, content_type)
             assert uploaded.status_code == 201, uploaded.text
         media = shop.send("GET", f"/sessions/{session_id}/media/{uploaded.json()['id']}/content")
         assert media.status_code == 200

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from openidv.sessions.catalogue import COUNTRY_CODES
-from tests.security.conftest import Target
+from tests.security.conftest import Target, journey
 
 
 def _id_document(filter_: dict[str, Any]) -> dict[str, Any]:
@@ -36,11 +36,8 @@ PASSPORTS_OF_GBR = {
 def _declare(target: Target, spec: dict[str, Any], declared: dict[str, Any]) -> httpx.Response:
     with target.integrator() as shop:
         session_id, token = target.session(shop, spec)
-    client = f"{target.api}/client/sessions/{session_id}"
-    with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
-        config = http.get(f"{client}/configuration").json()
-        requirement = config["capture"]["required_resources"][0]["id"]
-        return http.post(f"{client}/resources", json={"requirement_id": requirement} | declared)
+    with journey(target, session_id, token) as capture:
+        return capture.declare(declared)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -24,7 +23,7 @@ from openidv.notifications.delivery import deliver
 from openidv.notifications.models import Attempt, Delivery
 from openidv.notifications.ssrf import TargetRefused, vet
 from openidv.store.db import table_of
-from tests.security.conftest import Target, traces
+from tests.security.conftest import Target, journey, traces
 
 deliveries_t = table_of(Delivery)
 attempts_t = table_of(Attempt)
@@ -68,16 +67,8 @@ def _delivery(target: Target, receiver: Receiver, auth_token: str | None = None)
     }  # fmt: skip
     with target.integrator() as shop:
         session_id, token = target.session(shop, spec)
-    client = f"{target.api}/client/sessions/{session_id}"
-    with httpx.Client(timeout=30, headers={"X-Yoti-Auth-Token": token}) as http:
-        config = http.get(f"{client}/configuration").json()
-        requirement = config["capture"]["required_resources"][0]["id"]
-        made = http.post(
-            f"{client}/resources",
-            json={"requirement_id": requirement, "document_type": "PASSPORT",
-                  "issuing_country": "GBR"},
-        )  # fmt: skip
-        assert made.status_code == 201, made.text
+    with journey(target, session_id, token) as capture:
+        capture.passport()  # RESOURCE_UPDATE
     with target.app.state.engine.connect() as conn:
         delivery_id: str = conn.execute(
             select(deliveries_t.c.id).where(deliveries_t.c.session_id == session_id)
