@@ -106,6 +106,9 @@ BUILT_IN = {
     "ID_DOCUMENT_AUTHENTICITY": "openidv.checks.authenticity:AuthenticityEngine",
     "ID_DOCUMENT_COMPARISON": "openidv.checks.document_comparison:DocumentComparisonEngine",
     "LIVENESS": "openidv.checks.liveness:LivenessEngine",
+    "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION": (
+        "openidv.checks.proof_of_address:ProofOfAddressEngine"
+    ),
 }
 
 
