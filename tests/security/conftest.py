@@ -223,10 +223,11 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         app.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def run_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """``openidv run`` (web, worker and scheduler in one process group) on its embedded
-    default, SQLite in its data directory, started as an operator starts it."""
+    default, SQLite in its data directory, started as an operator starts it. Per module: its
+    processes stop with the module, so they do not share the CPU with later timed probes."""
     data_dir = tmp_path_factory.mktemp("openidv-run")
     port = free_port()
     env = {
