@@ -19,6 +19,7 @@ from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
 from openidv.capture.demo import DemoApp, build_demo_router
 from openidv.capture.page import build_page_router
+from openidv.capture.quality import QualityChecker
 from openidv.review.metrics import build_metrics_router
 from openidv.review.routes import ConsoleServices, build_console_router
 from openidv.review.routes import static_files as console_static
@@ -115,7 +116,11 @@ def create_app(
         supported_documents_file=settings.supported_documents_file,
     )
     app.state.capture = CaptureServices(
-        units=units, sessions=sessions, jobs=runtime.jobs, failures=limiter
+        units=units,
+        sessions=sessions,
+        jobs=runtime.jobs,
+        failures=limiter,
+        quality=QualityChecker() if settings.capture_quality_check else None,
     )
     install_error_handlers(app)
     for prefix, sandbox in ((settings.api_prefix, False), (settings.sandbox_prefix, True)):

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         ),
     )
 
+    capture_quality_check: bool = Field(
+        default=True,
+        description="Check each document photo as it is uploaded (blur, glare, resolution, "
+        "MRZ, portrait) so the user can retake it at once; false takes every photo as sent.",
+    )
+
     demo: bool | None = Field(
         default=None,
         description="Serve /demo (an integrator page that verifies you). Default: only when "
