@@ -121,6 +121,7 @@ def create_app(
         jobs=runtime.jobs,
         failures=limiter,
         quality=QualityChecker() if settings.capture_quality_check else None,
+        privacy_policy_url=settings.capture_privacy_policy_url,
     )
     install_error_handlers(app)
     for prefix, sandbox in ((settings.api_prefix, False), (settings.sandbox_prefix, True)):

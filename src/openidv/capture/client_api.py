@@ -50,6 +50,7 @@ from starlette.responses import Response
 
 from openidv.api.errors import ApiError, PropertyError, malformed, payload_validation_error
 from openidv.api.limits import MAX_MEDIA_BYTES
+from openidv.api.models import App
 from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.capture.images import ImageRefused, sniff
 from openidv.capture.quality import QualityChecker
@@ -66,6 +67,7 @@ from openidv.store.units import Units
 T = TypeVar("T")
 B = TypeVar("B", bound=BaseModel)
 sessions_t = table_of(Session)
+apps_t = table_of(App)
 resources_t = table_of(Resource)
 TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
 IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/heic", "image/heif"}
@@ -93,6 +95,7 @@ class CaptureServices:
     failures: Limiter = dataclasses.field(default_factory=lambda: make_limiter(None))
     # The photo check at upload (None: off, every page is taken as it comes).
     quality: QualityChecker | None = dataclasses.field(default_factory=QualityChecker)
+    privacy_policy_url: str | None = None
 
     def decoding(self) -> CapacityLimiter:
         # Made on first use: an anyio limiter belongs to the running event loop.
@@ -154,6 +157,9 @@ class Journey(Out):
 
     resources: list[JourneyResource]
     consented: bool
+    requester: str  # the integrator's app name: who asks for the verification
+    # The deployment's policy, for sessions whose sdk_config names none.
+    privacy_policy_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -356,8 +362,13 @@ def _upload_target(
     )
 
 
-def _journey(conn: Connection, session_id: str, now: dt.datetime) -> Journey:
+def _journey(
+    conn: Connection, session_id: str, now: dt.datetime, privacy_policy_url: str | None
+) -> Journey:
     session = evidence.open_session(conn, session_id, now)
+    requester = conn.execute(
+        select(apps_t.c.name).where(apps_t.c.id == session["app_id"])
+    ).scalar_one_or_none()
     rows = conn.execute(
         select(
             resources_t.c.id,
@@ -383,6 +394,8 @@ def _journey(conn: Connection, session_id: str, now: dt.datetime) -> Journey:
             for row in rows
         ],
         consented=session["biometric_consent_at"] is not None,
+        requester=requester or "",
+        privacy_policy_url=privacy_policy_url,
     )
 
 
@@ -405,7 +418,10 @@ def build_client_router() -> APIRouter:
 
     @router.get("/sessions/{session_id}/journey")
     async def journey(request: Request, session_id: SessionId) -> Response:
-        result = await _run(request, session_id, lambda conn, now: _journey(conn, session_id, now))
+        policy = _services(request).privacy_policy_url
+        result = await _run(
+            request, session_id, lambda conn, now: _journey(conn, session_id, now, policy)
+        )
         return _json(result, headers={"Cache-Control": "no-store"})
 
     @router.post("/sessions/{session_id}/resources", status_code=201)
