@@ -14,6 +14,7 @@ const STORE = 'openidv.session';
 const ONE_SIDED = new Set(['PASSPORT', 'TRAVEL_DOCUMENT']); // cards have a back worth reading
 const SUPPLEMENTARY_TYPES = ['UTILITY_BILL', 'BANK_STATEMENT', 'COUNCIL_TAX'];
 const ATTEMPT = 'openidv.attempt';
+const INTRO = 'openidv.intro'; // the session whose intro this tab has passed
 // ZOOM: one continuous run of frames at ~5 fps, guided by time (no face detection here): fit
 // the face in a small oval, follow it as it grows, then turn the head as the server asked.
 const ZOOM = { interval: 200, maxFrames: 24, maxSide: 720, phases: [['fit', 1000], ['closer', 1500], ['turn', 1000]] };
@@ -174,10 +175,11 @@ function cameraDenied(canUpload) {
   const section = show('camera-denied');
   $('#denied-steps').textContent = t(`camera.steps.${browserFamily()}`);
   $('#denied-text').textContent = t(canUpload ? 'camera.denied.upload' : 'camera.denied.text');
-  const upload = $('#denied-upload', section);
   const phone = $('#denied-phone', section);
-  upload.hidden = !canUpload;
   phone.hidden = !handoff;
+  // Made only where uploads are allowed: a CAMERA-only session has no upload control at all.
+  const upload = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: t('camera.denied.uploadButton') });
+  $('#denied-upload-slot', section).replaceChildren(...(canUpload ? [upload] : []));
   return new Promise((resolve, reject) => {
     $('#denied-retry', section).onclick = () => resolve(true);
     upload.onclick = () => resolve(false);
@@ -205,7 +207,9 @@ function introStep(config, canGoBack) {
   const phone = $('#intro-phone', section);
   phone.hidden = !handoff; // on a computer, when the session allows the hand-off
   phone.onclick = () => { handoff.asked = true; handoff.begin(); };
-  const started = untilDone($('#intro-start', section), section, async () => {});
+  const started = untilDone($('#intro-start', section), section, async () => {
+    try { sessionStorage.setItem(INTRO, session.id); } catch { /* storage blocked: shown again */ }
+  });
   return canGoBack ? orBack(started) : started;
 }
 
@@ -628,7 +632,9 @@ function plan(config) {
     }
   }
   if (consent) steps.splice(consentAt ?? steps.length, 0, { back: false, run: consentStep });
-  const fresh = !journeyState.resources.length && !journeyState.consented;
+  let seen = false;
+  try { seen = sessionStorage.getItem(INTRO) === session.id; } catch { /* storage blocked */ }
+  const fresh = !seen && !journeyState.resources.length && !journeyState.consented;
   // The intro opens a new journey; a resumed one goes straight on (Back still reaches it).
   steps.unshift({ back: true, skip: !fresh, run: (canGoBack) => introStep(config, canGoBack) });
   steps.push({ back: false, run: (canGoBack) => submitStep(canGoBack) });
