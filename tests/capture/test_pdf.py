@@ -29,7 +29,9 @@ def test_first_page_becomes_a_jpeg() -> None:
     assert max(found.width, found.height) <= MAX_RENDER_SIDE
     assert (found.width, found.height) == (1654, 2339)  # A4 at 200 dpi
     with Image.open(io.BytesIO(found.content)) as image:
-        red, green, _ = image.convert("RGB").getpixel((10, 10))
+        pixel = image.convert("RGB").getpixel((10, 10))
+    assert isinstance(pixel, tuple)
+    red, green = pixel[0], pixel[1]
     assert red > 120 and green < 60  # the first page, not the second
 
 

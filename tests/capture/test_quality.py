@@ -37,7 +37,7 @@ def on_table(page: Frame, width: int, height: int, share: float = 0.8) -> Frame:
     h, w = resized.shape[:2]
     top, left = (height - h) // 2, (width - w) // 2
     frame[top : top + h, left : left + w] = resized
-    return frame
+    return np.asarray(frame, np.uint8)
 
 
 def jpeg(frame: Frame) -> bytes:

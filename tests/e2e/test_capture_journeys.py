@@ -176,8 +176,9 @@ def test_failed_liveness_offers_a_retry_with_the_hint(deployment: Deployment, ta
     _to_liveness(deployment, page, {})
     page.locator("#shoot").click()
     expect(page.locator("#verdict-title")).to_have_text("Let's try that again", timeout=30_000)
+    # The tab is a narrow desktop browser (no phone user agent): the computer's wording.
     expect(page.locator("#verdict-text")).to_have_text(
-        "Your face looked too small. Bring the phone closer as the oval grows."
+        "Your face looked too small. Lean towards the webcam as the oval grows."
     )
     expect(page.locator("#verdict-left")).to_have_text("Attempts left: 2")
     expect(page.locator("#verdict-next")).to_have_text("Try again")
