@@ -219,7 +219,7 @@ def test_a_blurred_passport_is_retaken_before_moving_on_and_a_sharp_one_passes_q
         # A webcam-sized frame: too small, on the device and at the server.
         _upload(page, _write(tmp_path / "vga.jpg", on_table(passport, 640, 480)))
         expect(page.locator("#accept")).to_have_text("Use this photo")  # a new photo
-        expect(message).to_contain_text("The photo is too small to read the document.")
+        expect(message).to_contain_text("The photo is too small to read the document")
         page.locator("#accept").click()
         expect(page.locator("#accept")).to_have_text("Send this photo anyway")
         expect(message).to_contain_text("too small to read the document")

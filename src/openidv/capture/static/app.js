@@ -402,7 +402,8 @@ async function documentStep(requirement, { resume = null, canGoBack = false, aga
   let choice = resume ? { type: resume.document_type, country: resume.issuing_country, resourceId: resume.id } : null;
   let side = resume ? resume.pages : 0;
   if (choice && side >= sidesOf(requirement, choice.type).length && !again) return; // done before
-  let choosing = !choice || again;
+  // A document chosen but not yet photographed opens at its choice (preselected).
+  let choosing = !choice || again || side === 0;
   for (;;) {
     if (choosing) {
       choice = await chooseDocument(requirement, choice, canGoBack);
@@ -831,6 +832,7 @@ async function journey(config) {
       if (!(error instanceof Back)) throw error;
       do index -= 1; while (index > 0 && !steps[index].back);
       again = true;
+      journeyState = await persist(() => client.journey()); // what the server kept, now
     }
   }
   $('#progress').textContent = '';
