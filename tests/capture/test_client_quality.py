@@ -74,7 +74,9 @@ def journey(server: Server, api: SignedClient) -> Journey:
 
 
 def test_a_blurred_page_is_refused_with_its_reason_and_not_stored(journey: Journey) -> None:
-    photo = cv2.imdecode(np.frombuffer(_passport_photo(), np.uint8), cv2.IMREAD_COLOR)
+    photo = np.asarray(
+        cv2.imdecode(np.frombuffer(_passport_photo(), np.uint8), cv2.IMREAD_COLOR), np.uint8
+    )
     blurred = jpeg(np.asarray(cv2.GaussianBlur(photo, (0, 0), 4), np.uint8))
     refused = journey.put(blurred, "image/jpeg", "quality=check")
     assert refused.status_code == 422, refused.text

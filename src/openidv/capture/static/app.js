@@ -207,8 +207,10 @@ function introStep(config, canGoBack) {
   const phone = $('#intro-phone', section);
   phone.hidden = !handoff; // on a computer, when the session allows the hand-off
   phone.onclick = () => { handoff.asked = true; handoff.begin(); };
+  $('#handoff-start').hidden = true; // offered in the intro itself
   const started = untilDone($('#intro-start', section), section, async () => {
     try { sessionStorage.setItem(INTRO, session.id); } catch { /* storage blocked: shown again */ }
+    if (handoff) $('#handoff-start').hidden = false;
   });
   return canGoBack ? orBack(started) : started;
 }
