@@ -332,6 +332,8 @@ def test_refused_camera_is_explained_with_the_browsers_steps(
     try:
         page = context.new_page()
         page.goto(deployment.page_url(session.session_id, session.client_session_token))
+        # A computer without the hand-off: a webcam is what it needs.
+        expect(page.locator("#intro-needs li").last).to_have_text("A webcam, in a well-lit place")
         start(page)
         page.locator('input[name="doctype"][value="PASSPORT"]').check()
         page.locator("#choose-next").click()

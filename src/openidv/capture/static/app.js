@@ -198,7 +198,7 @@ function introStep(config, canGoBack) {
   if (requirements.some((r) => r.type === 'ID_DOCUMENT')) needs.push('intro.need.document');
   if (requirements.some((r) => r.type === 'SUPPLEMENTARY_DOCUMENT')) needs.push('intro.need.supplementary');
   if (requirements.some((r) => r.type === 'LIVENESS')) needs.push('intro.need.face');
-  needs.push('intro.need.camera');
+  needs.push(handoff ? 'intro.need.cameraOrPhone' : 'intro.need.camera'); // handoff: on a computer
   $('#intro-needs').replaceChildren(...needs.map((key) => Object.assign(document.createElement('li'), { textContent: t(key) })));
   const minutes = Math.max(2, requirements.length + 1);
   $('#intro-time').textContent = t('intro.time', { n: minutes });
@@ -285,6 +285,7 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
   let hasCamera = false;
 
   const plainAccept = () => {
+    retake.classList.remove('first');
     acceptButton.textContent = t('capture.accept');
     acceptButton.classList.remove('secondary');
     retake.classList.add('secondary');
@@ -316,6 +317,7 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
   // The server's answer: what to fix; the same photo may still be sent, as the user decides.
   const refused = (problems) => {
     shot.anyway = true;
+    retake.classList.add('first');
     say(section, problems.map((code) => t(`quality.${code}`)).join(' ') || t('quality.generic'));
     acceptButton.textContent = t('capture.sendAnyway');
     acceptButton.classList.add('secondary');
