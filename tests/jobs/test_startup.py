@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -130,3 +134,38 @@ def test_one_line_per_session_event_and_no_personal_data_in_the_log(
     ]
     leaked = [secret for secret in secrets if secret and secret in log]
     assert leaked == [], leaked
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_opens_with_the_commands_then_the_quick_start() -> None:
+    text = README.read_text()
+    lines = text.splitlines()
+    assert lines[0].startswith("    make run ") and lines[1].startswith("    make test ")
+    assert lines.index("## Quick start") < 15
+    assert "../" not in text  # a clone has nothing outside the repository
+
+
+@pytest.mark.parametrize("deployment", ["embedded"], indirect=True)
+def test_readme_first_session_runs_as_written(deployment: Deployment) -> None:
+    """The quick start's Python block, pasted with a real SDK ID, against ``openidv run``."""
+    deployment.start("run")
+    sdk_id, key = deployment.new_app()
+    quick = README.read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```python\n(.*?)```", quick, re.S)
+    assert block
+    code = textwrap.dedent(block.group(1))
+    assert 'SDK_ID = "…"' in code and '"shop.pem"' in code
+    code = (
+        code.replace('SDK_ID = "…"', f"SDK_ID = {sdk_id!r}")
+        .replace('"shop.pem"', repr(str(key)))
+        .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{deployment.port}")
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    page_url, state = ran.stdout.strip().splitlines()
+    assert state.startswith("ONGOING [('ID_DOCUMENT_AUTHENTICITY', 'CREATED')")
+    assert httpx.get(page_url).status_code == 200  # the capture page the user opens
