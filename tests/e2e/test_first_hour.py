@@ -197,8 +197,8 @@ def _frames(face_images_dir: Path) -> list[bytes]:
     photo = cv2.imread(str(face_images_dir / "obama.jpg"))
     assert photo is not None
     small = cv2.resize(photo, (photo.shape[1] // 6, photo.shape[0] // 6))
-    encode = lambda image: cv2.imencode(".jpg", image)[1].tobytes()  # noqa: E731
-    return [encode(small), encode(small), encode(photo), encode(photo), encode(photo)]
+    far, near = (cv2.imencode(".jpg", image)[1].tobytes() for image in (small, photo))
+    return [far, far, near, near, near]
 
 
 @pytest.mark.parametrize("width", [360, 1280])
