@@ -52,7 +52,7 @@ class Links:
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em;"
     "color:#1a1a1a}a{color:#0050b3}code,pre{font:14px ui-monospace,monospace}"
-    "pre{background:#f4f4f4;padding:.75em;overflow-x:auto;border-radius:6px}"
+    "pre{background:#f4f4f4;padding:.75em;white-space:pre-wrap;border-radius:6px}"
     "dt{font-weight:600;margin-top:.8em}dd{margin:0}"
 )
 
