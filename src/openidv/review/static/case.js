@@ -286,10 +286,51 @@ function setUpFields() {
   fromTextarea();
 }
 
+// --- Keyboard shortcuts (listed on the page) ------------------------------------------------
+
+/** Whether a key pressed in `target` is typing, not a shortcut. */
+function typing(target) {
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable]"));
+}
+
+function setUpShortcuts() {
+  const form = document.getElementById("decide");
+  const skip = document.getElementById("skip");
+  const value = document.getElementById("decision-value");
+  const reason = document.getElementById("decision-reason");
+  const record = document.getElementById("record");
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();
+      return;
+    }
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    const key = event.key.toLowerCase();
+    // Choosing is a key; recording stays an Enter on the focused button, so that a stray key
+    // never records a decision on someone's identity.
+    if (key === "a" && form && value && record) {
+      value.value = form.dataset.approve;
+      if (reason) reason.value = "";
+      record.focus();
+    } else if (key === "r" && form && value) {
+      value.value = form.dataset.reject;
+      (reason || record).focus();
+    } else if (key === "n" && skip) {
+      skip.requestSubmit();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+}
+
 function start() {
   document.querySelectorAll("[data-viewer]").forEach(setUpViewer);
   setUpMachine();
   setUpFields();
+  setUpShortcuts();
   document.documentElement.dataset.caseReady = "1";
 }
 
