@@ -21,7 +21,7 @@ READ = {
     "expiration_date": "2012-04-15",
     "document_type": "PASSPORT",
 }
-SOURCES = {key: {"source": "MRZ"} for key in READ}
+SOURCES: dict[str, dict[str, object]] = {key: {"source": "MRZ"} for key in READ}
 SOURCES["family_name"] = {"source": "MRZ", "printed_confidence": 0.97}
 
 
