@@ -9,8 +9,12 @@ page asks the browser to load at once (``loading="lazy"`` images and those insid
 figure is the server's answer time over loopback (request sent to body read), median and
 worst, for the page and for the page plus its eager images fetched one after another.
 
-Usage: ``python benchmarks/console.py [--runs N]`` from the repository root. Run it on
-another tree (``PYTHONPATH=/other/src``) to compare versions on the same machine.
+With ``--browser``, Debian's Chromium (Playwright) also opens each case at 1280x900 and
+reports the time from navigation to the page's ``load`` event (every image it fetched at once
+decoded), and the page's height.
+
+Usage: ``python benchmarks/console.py [--runs N] [--browser]`` from the repository root. Run
+it on another tree (``PYTHONPATH=/other/src``) to compare versions on the same machine.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from tests.signing import SignedClient  # noqa: E402
 
 from openidv.api.apps import generate_key_pair, register_app  # noqa: E402
 from openidv.app import create_app  # noqa: E402
-from openidv.checks.processing import TABLES, run_item  # noqa: E402
+from openidv.checks.processing import TABLES, Kind, run_item  # noqa: E402
 from openidv.review.accounts import add_reviewer  # noqa: E402
 from openidv.settings import Settings  # noqa: E402
 from openidv.store.migrate import upgrade  # noqa: E402
@@ -131,9 +135,42 @@ def _login(origin: str, email: str) -> httpx.Client:
     return console
 
 
+def _in_browser(origin: str, reviewer: httpx.Client, path: str, label: str, runs: int) -> None:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --browser)
+
+    cookies = [
+        {"name": name, "value": value, "url": f"{origin}/console"}
+        for name, value in reviewer.cookies.items()
+    ]
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies(cookies)  # type: ignore[arg-type]
+        page = context.new_page()
+        loads, height = [], 0
+        for _ in range(runs + 1):
+            page.goto(f"{origin}/console{path}", wait_until="load")
+            loads.append(
+                page.evaluate(
+                    "() => { const n = performance.getEntriesByType('navigation')[0];"
+                    " return n.loadEventStart - n.startTime; }"
+                )
+            )
+            height = page.evaluate("() => document.documentElement.scrollHeight")
+        browser.close()
+    loads = loads[1:]
+    print(
+        f"{label:34} browser: load event {statistics.median(loads):6.0f} ms "
+        f"(max {max(loads):6.0f}); page {height} px tall"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--browser", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite:///{tmp}/openidv.db"
@@ -154,9 +191,10 @@ def main() -> None:
             created = shop.create(SPEC).json()
             _capture(f"{origin}{settings.api_prefix}", created["session_id"],
                      created["client_session_token"])  # fmt: skip
-            items: list[tuple[str, str, str]] = []
+            items: list[tuple[Kind, str, str]] = []
             with app.state.engine.connect() as conn:
-                for kind, table in TABLES.items():
+                for name, table in TABLES.items():
+                    kind: Kind = "check" if name == "check" else "task"
                     for row in conn.execute(
                         select(table.c.id, table.c.type).where(
                             table.c.session_id == created["session_id"]
@@ -199,6 +237,8 @@ def main() -> None:
                     f"{statistics.median(totals) * 1000:7.1f} ms (max {max(totals) * 1000:7.1f}); "
                     f"{len(deferred)} images on demand"
                 )
+                if args.browser:
+                    _in_browser(origin, reviewer, f"/items/{kind}/{item_id}", item_type, args.runs)
                 reviewer.post(f"/items/{kind}/{item_id}/release", data={"csrf": csrf.group(1)})
             reviewer.close()
         finally:
