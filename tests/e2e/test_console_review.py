@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from openidv.review.evidence import ENTRY_FIELDS
 from tests.conftest import free_port
+from tests.e2e.conftest import assert_accessible
 from tests.e2e.console_helpers import selfie_frame, specimen_document
 from tests.jobs.conftest import Deployment, capture_journey, wait_state
 from tests.review.engines import READ
@@ -156,6 +157,7 @@ def test_a_reviewer_works_sessions_with_the_keyboard(console: Deployment, browse
             )  # fmt: skip
         expect(page.locator("h1")).to_contain_text("6 items in 2 sessions")
         _fits(page)
+        assert_accessible(page, "the queue")
 
         # The data entry, opened first: the fields the machine read are filled in, each with
         # where it came from, and only the document's page is loaded.
@@ -173,6 +175,7 @@ def test_a_reviewer_works_sessions_with_the_keyboard(console: Deployment, browse
         expect(page.locator("#more-evidence figure.viewer")).to_have_count(FRAMES)
         _fits(page)
         _shoot(page, "console-data-entry.png")
+        assert_accessible(page, "the data entry")
         assert _tabs_to(page, "#record") <= 20
         # A shortcut's letter typed in a box is typing: the page stays.
         case_url = page.url
@@ -219,6 +222,7 @@ def test_a_reviewer_works_sessions_with_the_keyboard(console: Deployment, browse
         assert len(media) == 2, media  # the portrait's page and the selfie frame, no more
         _fits(page)
         _shoot(page, "console-face-match.png")
+        assert_accessible(page, "the face match")
         assert _tabs_to(page, "#record") <= 10
         page.locator("#more-evidence summary").click()
         expect(page.locator("#more-evidence figure.viewer img").first).to_have_js_property(
