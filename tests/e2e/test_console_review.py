@@ -217,6 +217,20 @@ def test_a_reviewer_works_sessions_with_the_keyboard(console: Deployment, browse
         expect(page.locator("#face-score")).to_contain_text("between the thresholds")
         expect(page.locator('#face-score .threshold[data-name="approve"]')).to_have_text("0.500")
         expect(page.locator('#face-score .threshold[data-name="reject"]')).to_have_text("0.363")
+        # The check located the portrait: its viewer opens zoomed on it; Fit shows the page.
+        zoom = float(str(portrait.get_attribute("data-zoom")))
+        assert zoom > 1, zoom
+        # The face's centre (105 + 110 / 2, 140 + 180 / 2 in the page) is in view.
+        seen = portrait.evaluate(
+            """(figure) => {
+              const frame = figure.querySelector('.frame'), img = figure.querySelector('img');
+              const scale = figure.querySelector('.stage').offsetWidth / img.naturalWidth;
+              const [x, y] = [160 * scale - frame.scrollLeft, 230 * scale - frame.scrollTop];
+              return x > 0 && y > 0 && x < frame.clientWidth && y < frame.clientHeight;
+            }"""
+        )
+        assert seen
+        expect(selfie).to_have_attribute("data-zoom", "1")
         expect(page.locator("#more-evidence")).not_to_have_attribute("open", "")
         page.wait_for_load_state("networkidle")
         assert len(media) == 2, media  # the portrait's page and the selfie frame, no more

@@ -36,6 +36,8 @@ class GreyZone:
             {"name": "frames_used", "value": "3"},
             {"name": "approve_threshold", "value": "0.500"},
             {"name": "reject_threshold", "value": "0.363"},
+            # The specimen page's portrait (tests/e2e/console_helpers.py draws it there).
+            {"name": "document_face_box", "value": "105,140,110,180"},
         ]
         return MachineResult(
             decided=False,

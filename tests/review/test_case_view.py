@@ -50,6 +50,12 @@ def test_face_match_summary_places_the_score_between_the_thresholds() -> None:
     assert grey is not None
     assert grey["score"] == 0.42 and grey["thresholds"] == {"approve": 0.5, "reject": 0.363}
     assert grey["band"].startswith("between the thresholds")
+    assert grey["portrait_box"] is None
+    boxed = face_match_summary(_report(*limits, ("document_face_box", "10.4,20,30,40")))
+    assert boxed and boxed["portrait_box"] == "10,20,30,40"
+    for bad in ("1,2,3", "1,2,0,4", "-1,2,3,4", "a,b,c,d"):
+        found = face_match_summary(_report(*limits, ("document_face_box", bad)))
+        assert found and found["portrait_box"] is None, bad
     high = face_match_summary(_report(("confidence_score", "0.50"), *limits))
     low = face_match_summary(_report(("confidence_score", "0.36"), *limits))
     assert high and high["band"] == "above the approve threshold"

@@ -155,10 +155,20 @@ def face_match_summary(machine: dict[str, Any] | None) -> dict[str, Any] | None:
             "thresholds": thresholds,
             "band": band,
             "not_measurable": values.get("not_measurable"),
+            # Where the check found the portrait on the page (x,y,w,h in the page's pixels),
+            # when it says: the viewer opens zoomed on it.
+            "portrait_box": _box(values.get("document_face_box")),
             "others": {k: v for k, v in values.items()
                        if k != "confidence_score" and not k.endswith("_threshold")},
         }  # fmt: skip
     return None
+
+
+def _box(value: Any) -> str | None:
+    parts = [_number(p) for p in str(value).split(",")] if value is not None else []
+    if len(parts) != 4 or any(p is None or p < 0 for p in parts) or not all(parts[2:]):
+        return None
+    return ",".join(f"{p:.0f}" for p in parts if p is not None)
 
 
 def _number(value: Any) -> float | None:

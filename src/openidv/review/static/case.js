@@ -118,8 +118,25 @@ function setUpViewer(figure) {
 
   figure.classList.add("interactive");
   figure.querySelector(".tools").hidden = false;
-  if (image.complete) apply();
-  image.addEventListener("load", apply);
+  // A portrait the check located: open zoomed on it (the largest step that keeps the face
+  // and a margin around it in the frame), centred. "Fit" shows the whole page again.
+  let focused = !figure.dataset.focus;
+  function focusOnce() {
+    if (focused || !image.naturalWidth) return;
+    focused = true;
+    const [x, y, w, h] = figure.dataset.focus.split(",").map(Number);
+    const fit = Math.min(frame.clientWidth / image.naturalWidth, frame.clientHeight / image.naturalHeight, 4);
+    const room = Math.min(frame.clientWidth / (w * 1.8 * fit), frame.clientHeight / (h * 1.8 * fit));
+    const zoom = ZOOMS.filter((z) => z <= room).pop();
+    if (!zoom || zoom <= 1) return;
+    state.zoom = zoom;
+    apply();
+    const scale = fit * zoom;
+    frame.scrollLeft = (x + w / 2) * scale - frame.clientWidth / 2;
+    frame.scrollTop = (y + h / 2) * scale - frame.clientHeight / 2;
+  }
+  if (image.complete) { apply(); focusOnce(); }
+  image.addEventListener("load", () => { apply(); focusOnce(); });
   new ResizeObserver(apply).observe(frame);
 }
 
