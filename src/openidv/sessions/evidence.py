@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from openidv.sessions import states
+from openidv.sessions import events, states
 from openidv.sessions.catalogue import COUNTRY_CODES
 from openidv.sessions.filters import document_allowed
 from openidv.sessions.models import Check, Resource, Session, Task
@@ -235,6 +235,14 @@ def add_media(
         .where(resources_t.c.id == resource_id)
         .values(content=content_json, last_updated=now)
     )
+    if resource["type"] != "LIVENESS":  # frames: one line per attempt, when it is judged
+        events.event(
+            "evidence added",
+            session_id,
+            type=resource["type"],
+            resource=resource_id,
+            media=media_id,
+        )
     return media_id
 
 
@@ -415,4 +423,5 @@ def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
             client_token_sealed=None,
         )
     )
+    events.event("submitted", session_id, checks=len(submitted.checks), tasks=len(submitted.tasks))
     return submitted

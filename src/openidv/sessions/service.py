@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from openidv.sessions import events
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
 from openidv.sessions.filters import filtered_countries
@@ -138,6 +139,13 @@ def create_session(
     ]
     if check_rows:
         _INSERT_CHECK.run(conn, *check_rows)
+    events.event(
+        "created",
+        session_id,
+        app=app_id,
+        checks=len(check_rows),
+        mode="SANDBOX" if sandbox else "LIVE",
+    )
     return out.CreateSessionResult(
         client_session_token_ttl=_remaining(plan.token_expires_at, now),
         client_session_token=token,
