@@ -13,12 +13,14 @@ from openidv import __version__
 from openidv.api.auth import AuthPolicy
 from openidv.api.errors import install_error_handlers
 from openidv.api.gateway import Gateway
+from openidv.api.home import Links, build_home_router, install_docs
 from openidv.api.limits import BodyLimit
 from openidv.api.ratelimit import Rules, make_limiter
 from openidv.api.routes import ApiServices, build_router
 from openidv.capture.client_api import CaptureServices, build_client_router
 from openidv.capture.demo import DemoApp, build_demo_router
 from openidv.capture.page import build_page_router
+from openidv.capture.quality import QualityChecker
 from openidv.review.metrics import build_metrics_router
 from openidv.review.routes import ConsoleServices, build_console_router
 from openidv.review.routes import static_files as console_static
@@ -91,7 +93,7 @@ def create_app(
         title="openidv",
         version=__version__,
         description="Self-hosted identity verification, wire-compatible with Yoti Doc Scan.",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by install_docs, not from a CDN
         redoc_url=None,
     )
     app.state.engine = engine
@@ -115,7 +117,12 @@ def create_app(
         supported_documents_file=settings.supported_documents_file,
     )
     app.state.capture = CaptureServices(
-        units=units, sessions=sessions, jobs=runtime.jobs, failures=limiter
+        units=units,
+        sessions=sessions,
+        jobs=runtime.jobs,
+        failures=limiter,
+        quality=QualityChecker() if settings.capture_quality_check else None,
+        privacy_policy_url=settings.capture_privacy_policy_url,
     )
     install_error_handlers(app)
     for prefix, sandbox in ((settings.api_prefix, False), (settings.sandbox_prefix, True)):
@@ -137,9 +144,14 @@ def create_app(
     app.include_router(
         build_metrics_router(engine, token, loopback_server=is_loopback(listen_host))
     )
-    if settings.demo if settings.demo is not None else is_loopback(listen_host):
+    demo_served = settings.demo if settings.demo is not None else is_loopback(listen_host)
+    if demo_served:
         demo = DemoApp(settings.data_dir, units, settings.api_prefix)
         app.include_router(build_demo_router(demo), prefix="/demo")
+    app.include_router(
+        build_home_router(Links(settings.api_prefix, settings.sandbox_prefix, demo_served))
+    )
+    install_docs(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

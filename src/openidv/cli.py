@@ -17,6 +17,9 @@ from sqlalchemy.exc import NoResultFound
 from openidv.settings import Settings
 
 if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
     from huey.consumer import Consumer
 
     from openidv.runtime import Runtime
@@ -57,6 +60,7 @@ def run(host: str, port: int, workers: int) -> None:
     _prepare_database(settings)
     if workers > 1:
         raise click.UsageError("openidv run is one web process; use openidv web --workers N")
+    _log_events()
     runtime = Runtime(settings)
     consumer = _consumer(runtime)
     consumer.start()  # forks the worker processes first: nothing else is running yet
@@ -77,6 +81,7 @@ def run(host: str, port: int, workers: int) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
 def web(host: str, port: int, workers: int) -> None:
     """Run only the web processes (migrations are expected to be applied: openidv db upgrade)."""
+    _log_events()
     _serve(_settings(), host, port, workers)
 
 
@@ -120,6 +125,7 @@ def worker(scheduler: bool) -> None:
     from openidv.runtime import Runtime, Scheduler
 
     settings = _settings()
+    _log_events()
     runtime = Runtime(settings)
     consumer = _consumer(runtime)
     consumer.start()  # forks first: the scheduler thread must not exist in the children
@@ -153,20 +159,22 @@ def _serve(
             "PostgreSQL database to run several"
         )
 
-    click.echo(f"openidv listening on http://{host}:{port}{settings.api_prefix}", err=True)
+    from openidv.app import is_loopback
+
+    demo = settings.demo if settings.demo is not None else is_loopback(host)
+    banner = _banner(settings, host, port, demo)
     if workers == 1:
         from openidv.app import create_app
 
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(settings, runtime, listen_host=host),
             host=host, port=port, log_level="warning",
         )  # fmt: skip
+        _announcing_server(config, banner).run()
         return
-    from openidv.app import is_loopback
-
+    click.echo(banner, err=True)  # the workers bind their sockets after this: close enough
     # Worker processes rebuild the app from the environment: pass the resolved settings on.
     os.environ["OPENIDV_DATA_DIR"] = str(settings.data_dir.resolve())
-    demo = settings.demo if settings.demo is not None else is_loopback(host)
     os.environ["OPENIDV_DEMO"] = "true" if demo else "false"
     uvicorn.run(
         "openidv.app:app_from_environment",
@@ -176,6 +184,74 @@ def _serve(
         workers=workers,
         log_level="warning",
     )
+
+
+def _announcing_server(config: uvicorn.Config, banner: str) -> uvicorn.Server:
+    """uvicorn's server, printing the banner once its socket listens (the first moment a
+    browser opened on those URLs gets an answer)."""
+    import uvicorn
+
+    class Announcing(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                click.echo(banner, err=True)
+
+    return Announcing(config)
+
+
+def _log_events() -> None:
+    from openidv.sessions.events import log_events_to_stderr
+
+    log_events_to_stderr()
+
+
+def _command() -> str:
+    """How the operator runs this command (``make run`` starts ``.venv/bin/openidv``, which is
+    rarely on the PATH): the next steps printed must work when pasted."""
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name != "openidv":
+        return "openidv"  # python -m openidv, or a test harness
+    found = shutil.which("openidv")
+    if found and Path(found).resolve() == argv0.resolve():
+        return "openidv"
+    try:
+        return str(argv0.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(argv0)
+
+
+def _banner(settings: Settings, host: str, port: int, demo: bool) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a display name)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    origin = f"http://{shown}:{port}"
+    command = _command()
+    rows = [
+        ("Demo", f"{origin}/demo" if demo else "off (OPENIDV_DEMO=true serves it)"),
+        ("Review console", f"{origin}/console"),
+        ("API docs", f"{origin}/docs"),
+        ("API base URL", f"{origin}{settings.api_prefix}"),
+    ]
+    lines = [f"openidv {_version()} is ready (data in {settings.data_dir})"]
+    lines += [f"  {name:<15} {value}" for name, value in rows]
+    lines += [
+        "Next steps:",
+        "  an SDK ID and private key for your back end:",
+        f'    {command} apps create "My app" --key-out my-app.pem',
+        "  an account for the review console:",
+        f"    {command} reviewer add you@example.com --role admin",
+        "Session events are logged below (ids only). Ctrl-C stops the server.",
+    ]
+    return "\n".join(lines)
+
+
+def _version() -> str:
+    from openidv import __version__
+
+    return __version__
 
 
 @main.group()

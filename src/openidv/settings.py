@@ -121,6 +121,19 @@ class Settings(BaseSettings):
         ),
     )
 
+    capture_quality_check: bool = Field(
+        default=True,
+        description="Check each document photo as it is uploaded (blur, glare, resolution, "
+        "MRZ, portrait) so the user can retake it at once; false takes every photo as sent.",
+    )
+
+    capture_privacy_policy_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="The privacy policy the capture page links to when a session's "
+        "sdk_config names none (the deployment's own).",
+    )
+
     demo: bool | None = Field(
         default=None,
         description="Serve /demo (an integrator page that verifies you). Default: only when "

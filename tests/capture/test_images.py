@@ -71,8 +71,10 @@ def test_broken_heic_is_refused() -> None:
 
 
 def test_other_types_and_bombs_are_refused() -> None:
+    with pytest.raises(ImageRefused, match="PDF is accepted only as an uploaded document scan"):
+        sniff(b"%PDF-1.7 not an image")  # not a liveness frame, nor a camera capture
     with pytest.raises(ImageRefused, match="not a JPEG, PNG, WebP or HEIC"):
-        sniff(b"%PDF-1.7 not an image")
+        sniff(b"GIF87a not really")
     with pytest.raises(ImageRefused, match="GIF images are not accepted"):
         sniff(_encoded("GIF"))
     big = _encoded("PNG", (8000, 7000))  # 56 MP of one colour: a small file

@@ -23,7 +23,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    FrameLocator,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from yoti_python_sdk.doc_scan import DocScanClient
 
 from openidv.capture.demo import DEMO_SPEC
@@ -90,12 +97,15 @@ class Deployment:
 
 
 @contextmanager
-def _deployed(root: Path, engines: str) -> Iterator[Deployment]:
+def _deployed(root: Path, engines: str, *, quality: bool = False) -> Iterator[Deployment]:
     port = free_port()
     env = {
         **os.environ,
         "OPENIDV_DATA_DIR": str(root / "data"),
         "OPENIDV_ENGINES": engines,
+        # The photo check at upload judges real pictures of documents: off where the journey
+        # photographs Chromium's test pattern, on in `quality_deployment`.
+        "OPENIDV_CAPTURE_QUALITY_CHECK": "true" if quality else "false",
         "OPENIDV_QUEUE_NAME": f"e2e-{uuid.uuid4().hex[:10]}",
     }
     for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
@@ -119,6 +129,13 @@ def _deployed(root: Path, engines: str) -> Iterator[Deployment]:
 @pytest.fixture(scope="session")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     with _deployed(tmp_path_factory.mktemp("e2e"), ENGINES) as deployed:
+        yield deployed
+
+
+@pytest.fixture(scope="session")
+def quality_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """Trivial engines, and the photo check at upload on (as deployed by default)."""
+    with _deployed(tmp_path_factory.mktemp("e2e-quality"), ENGINES, quality=True) as deployed:
         yield deployed
 
 
@@ -242,6 +259,11 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.set_default_timeout(15_000)
     yield context
     context.close()
+
+
+def start(ui: Page | FrameLocator) -> None:
+    """Past the intro screen (what you need, who asks, privacy) that opens a new journey."""
+    ui.locator("#intro-start").click()
 
 
 SCREENSHOTS = ROOT / "docs" / "capture"

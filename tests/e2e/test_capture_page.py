@@ -16,7 +16,7 @@ import numpy as np
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from openidv.capture.page import CONTENT_SECURITY_POLICY
-from tests.e2e.conftest import Deployment, Site, Tab, screenshot
+from tests.e2e.conftest import Deployment, Site, Tab, screenshot, start
 
 STATIC = Path(__file__).resolve().parents[2] / "src/openidv/capture/static"
 I18N = STATIC.parent / "i18n"
@@ -98,6 +98,7 @@ def test_journey_with_camera_lands_evidence_and_redirects_to_success_url(
     token = session.client_session_token
     page = tab.page
     page.goto(deployment.page_url(session.session_id, token))
+    start(page)
 
     expect(page.locator("#country")).to_have_value("GBR")  # preset_issuing_country
     screenshot(page, "1-choose-document")
@@ -160,6 +161,7 @@ def test_framed_journey_with_uploads_posts_success_to_the_parent(
     }
     page.goto(site.parent(f"{deployment.base}/web/index.html", init))
     ui = page.frame_locator("#idv")
+    start(ui)
     _choose(ui, "NATIONAL_ID", country="FRA")
     for title in ("Photograph the front of your document", "Now photograph the back"):
         expect(ui.locator("#capture-title")).to_have_text(title)
@@ -202,6 +204,7 @@ def test_camera_only_has_no_upload_control_and_follows_the_browser_language(
         page = context.new_page()
         page.goto(deployment.page_url(session.session_id, session.client_session_token))
         expect(page.locator("html")).to_have_attribute("lang", "fr")
+        start(page)
         expect(page.locator("#choose-title")).to_have_text("Choisissez votre pièce d\u2019identité")
         _choose(page, "PASSPORT")
         expect(page.locator("#shoot")).to_have_text("Prendre la photo")
@@ -218,6 +221,7 @@ def test_arabic_is_laid_out_right_to_left(deployment: Deployment, tab: Tab) -> N
     page.goto(deployment.page_url(session.session_id, session.client_session_token))
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")
+    start(page)
     expect(page.locator("#choose-title")).to_have_text("اختر وثيقة هويتك")
     expect(page.locator("body")).to_have_css("direction", "rtl")
 
@@ -244,6 +248,7 @@ def test_token_ended_mid_journey_redirects_to_error_url_with_code(
     session = deployment.create_session({"error_url": site.error_url})
     page = tab.page
     page.goto(deployment.page_url(session.session_id, session.client_session_token))
+    start(page)
     expect(page.locator("#country")).to_be_visible()
 
     # Meanwhile the journey is finished elsewhere (another tab): the token is deleted.

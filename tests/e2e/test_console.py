@@ -115,7 +115,8 @@ def _log_in(page: Page, deployment: Deployment, email: str, password: str = PASS
 
 
 def _row(page: Page, item_type: str) -> Any:
-    return page.locator("table.queue tbody tr", has_text=item_type)
+    """An item in the queue (its session's row lists each of them)."""
+    return page.locator("table.queue tbody li.item", has_text=item_type)
 
 
 def _shoot(page: Page, name: str) -> None:
@@ -217,8 +218,11 @@ def test_two_reviewers_in_the_browser(console: Deployment, browser: Browser) -> 
         page.get_by_label("Recommendation").select_option("REJECT")
         page.get_by_label("Reason").select_option("DIFFERENT_PERSON")
         page.get_by_role("button", name="Record decision").click()
-        expect(page).to_have_url(_url(console, "/"))
+        # The session's next item opens, claimed; the rejection waits for a second reviewer.
+        expect(page.locator("h1")).to_contain_text("ID_DOCUMENT_TEXT_DATA_EXTRACTION")
+        page.goto(_url(console, "/"))
         expect(_row(page, "ID_DOCUMENT_FACE_MATCH")).to_contain_text("awaiting second reviewer")
+        expect(_row(page, "ID_DOCUMENT_TEXT_DATA_EXTRACTION")).to_contain_text("claimed by you")
 
         # The text extraction: fields typed in, with the MRZ check digits recomputed live.
         _row(page, "ID_DOCUMENT_TEXT_DATA_EXTRACTION").get_by_role("button", name="Open").click()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from openidv.app import create_app
 from openidv.settings import Settings
@@ -35,13 +37,67 @@ def test_demo_verifies_a_newcomer(deployment: Deployment) -> None:
         assert browser.get(page_url).status_code == 200  # the capture page it embeds
 
         capture_journey(deployment, session_id, token)
-        result = browser.get(result_url)
-        assert result.status_code == 200
-        assert "ID_DOCUMENT_FACE_MATCH" in result.text and session_id in result.text
-        images = re.findall(r'<img alt="evidence" src="([^"]+)"', result.text)
-        assert len(images) == 4  # one page, three liveness frames
-        image = browser.get(images[0])
-        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+        result = _settled(browser, result_url)
+        assert 'class="outcome good"' in result and "Verified: every check passed." in result
+        assert "Is the document genuine?" in result and "Is it the face on the document?" in result
+        assert '{"value": "APPROVE"}' not in result  # words, not the report's JSON
+        assert '<a href="/demo">Start again</a>' in result and session_id in result
+        portrait = re.search(r'alt="portrait on the document" src="([^"]+)"', result)
+        selfie = re.search(r'alt="the selfie frame compared" src="([^"]+)"', result)
+        assert portrait and selfie, result
+        for url in (portrait.group(1), selfie.group(1)):
+            image = browser.get(url)
+            assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+
+
+@pytest.mark.parametrize("deployment", ["embedded"], indirect=True)
+def test_demo_review_switch_queues_every_check_that_allows_it(deployment: Deployment) -> None:
+    deployment.start("run")
+    origin = f"http://127.0.0.1:{deployment.port}"
+    with httpx.Client(base_url=origin, timeout=30) as browser:
+        started = browser.post("/demo/start", data={"review": "1"})
+        frame = re.search(
+            r'<iframe src="([^"]+)" allow="camera" data-result="([^"]+)"', started.text
+        )
+        assert frame, started.text
+        params = parse_qs(urlsplit(html.unescape(frame.group(1))).query)
+        session_id, token = params["sessionID"][0], params["sessionToken"][0]
+        assert html.unescape(frame.group(2)).endswith("?review=1")
+        capture_journey(deployment, session_id, token)
+        deadline = time.monotonic() + 30
+        while True:
+            with deployment.db().connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT type, manual_check, review_state FROM checks WHERE session_id = :s "
+                        "UNION ALL SELECT type, manual_check, review_state FROM tasks "
+                        "WHERE session_id = :s"
+                    ),
+                    {"s": session_id},
+                ).all()
+            if all(r.review_state == "QUEUED" or r.type == "LIVENESS" for r in rows):
+                break
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.2)
+        queued = {r.type for r in rows if r.review_state == "QUEUED"}
+        assert queued == {
+            "ID_DOCUMENT_AUTHENTICITY", "ID_DOCUMENT_FACE_MATCH", "ID_DOCUMENT_TEXT_DATA_EXTRACTION"
+        }  # fmt: skip
+        assert all(r.manual_check == "NEVER" for r in rows if r.type == "LIVENESS")
+        result = browser.get(html.unescape(frame.group(2))).text
+        assert "Waiting for a reviewer" in result and 'href="/console"' in result
+
+
+def _settled(browser: httpx.Client, url: str) -> str:
+    """The result page once it stops refreshing itself (every item final)."""
+    deadline = time.monotonic() + 30
+    while True:
+        page = browser.get(url)
+        assert page.status_code == 200
+        if 'http-equiv="refresh"' not in page.text:
+            return page.text
+        assert time.monotonic() < deadline, page.text
+        time.sleep(0.3)
 
 
 def test_demo_can_be_turned_off(tmp_path: Path) -> None:

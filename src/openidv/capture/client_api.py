@@ -6,6 +6,7 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
 (``BAD_TOKEN`` for a refused token, as Yoti's client API answers).
 
     GET  /client/sessions/{id}/configuration            what to capture (requirement ids)
+    GET  /client/sessions/{id}/journey                   what was captured so far (resume)
     POST /client/sessions/{id}/resources                 start the evidence for a requirement
     PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
     POST /client/sessions/{id}/liveness-attempts         start a liveness attempt (challenge)
@@ -17,6 +18,12 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
     GET  /client/sessions/{id}/handoff                   QR code (SVG) continuing on a phone
     POST /client/sessions/{id}/sandbox-complete          sandbox only: all of the above at once
 
+A document page is checked as it arrives (capture/quality.py: resolution, blur, glare, MRZ,
+portrait) when the page asks (``?quality=check``) and refused with 422 PHOTO_QUALITY naming
+each problem, so the user retakes it while still on the page; ``?quality=accept`` (the
+default) stores it as sent: the user saw the advice and chose to send it anyway. A PDF (an
+uploaded scan) is stored as the JPEG of its first page, never as the PDF.
+
 Liveness frames are uploaded as media of their attempt with the attempt's nonce in
 ``X-Liveness-Nonce``. After submit the token opens ``/progress`` only (a desktop page that
 handed off to a phone follows it), until the token expires.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import io
 import urllib.parse
 from collections.abc import Callable
@@ -40,10 +48,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
 from starlette.responses import Response
 
-from openidv.api.errors import ApiError, malformed, payload_validation_error
+from openidv.api.errors import ApiError, PropertyError, malformed, payload_validation_error
 from openidv.api.limits import MAX_MEDIA_BYTES
+from openidv.api.models import App
 from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.capture.images import ImageRefused, sniff
+from openidv.capture.quality import QualityChecker
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
 from openidv.runtime import hand_over
@@ -57,9 +67,12 @@ from openidv.store.units import Units
 T = TypeVar("T")
 B = TypeVar("B", bound=BaseModel)
 sessions_t = table_of(Session)
+apps_t = table_of(App)
 resources_t = table_of(Resource)
 TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
 IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/heic", "image/heif"}
+PDF_TYPE = "application/pdf"
+DOCUMENT_TYPES = ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT")
 NONCE_HEADER = "x-liveness-nonce"
 
 SessionId = Annotated[str, Path(max_length=64)]
@@ -80,6 +93,9 @@ class CaptureServices:
     max_decoding: int = 2
     _limiter: CapacityLimiter | None = None
     failures: Limiter = dataclasses.field(default_factory=lambda: make_limiter(None))
+    # The photo check at upload (None: off, every page is taken as it comes).
+    quality: QualityChecker | None = dataclasses.field(default_factory=QualityChecker)
+    privacy_policy_url: str | None = None
 
     def decoding(self) -> CapacityLimiter:
         # Made on first use: an anyio limiter belongs to the running event loop.
@@ -124,6 +140,34 @@ class AttemptStatusOut(Out):
     passed: bool | None
     hint: str | None
     attempts_left: int
+
+
+class JourneyResource(Out):
+    id: str
+    requirement_id: str
+    type: str
+    document_type: str | None
+    issuing_country: str | None
+    pages: int
+
+
+class Journey(Out):
+    """Where the user is: the resources started and their pages, and whether they agreed to
+    the biometric processing. A reload, Back or another tab resumes from here."""
+
+    resources: list[JourneyResource]
+    consented: bool
+    requester: str  # the integrator's app name: who asks for the verification
+    # The deployment's policy, for sessions whose sdk_config names none.
+    privacy_policy_url: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    kind: str
+    document_type: str | None
+    pages: int
+    uploads_allowed: bool
 
 
 class Progress(Out):
@@ -290,6 +334,71 @@ async def _finish_journey(
     return Response(status_code=202)
 
 
+def _upload_target(
+    conn: Connection, session_id: str, resource_id: str, now: dt.datetime
+) -> UploadTarget:
+    """What the upload is for (before its body is read): the resource's kind, its document,
+    the pages it has, and whether its requirement takes uploads."""
+    session = evidence.open_session(conn, session_id, now)
+    row = conn.execute(
+        select(
+            resources_t.c.type,
+            resources_t.c.document_type,
+            resources_t.c.requirement_id,
+            resources_t.c.content,
+        ).where(resources_t.c.id == resource_id, resources_t.c.session_id == session_id)
+    ).first()
+    if row is None:
+        raise evidence.EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such resource")
+    requirement: dict[str, Any] = next(
+        (r for r in session["requirements"] if r["id"] == row.requirement_id), {}
+    )
+    methods = requirement.get("allowed_capture_methods") or "CAMERA_AND_UPLOAD"
+    return UploadTarget(
+        kind=row.type,
+        document_type=row.document_type,
+        pages=len((row.content or {}).get("pages", [])),
+        uploads_allowed=methods == "CAMERA_AND_UPLOAD",
+    )
+
+
+def _journey(
+    conn: Connection, session_id: str, now: dt.datetime, privacy_policy_url: str | None
+) -> Journey:
+    session = evidence.open_session(conn, session_id, now)
+    requester = conn.execute(
+        select(apps_t.c.name).where(apps_t.c.id == session["app_id"])
+    ).scalar_one_or_none()
+    rows = conn.execute(
+        select(
+            resources_t.c.id,
+            resources_t.c.requirement_id,
+            resources_t.c.type,
+            resources_t.c.document_type,
+            resources_t.c.issuing_country,
+            resources_t.c.content,
+        )
+        .where(resources_t.c.session_id == session_id, resources_t.c.type.in_(DOCUMENT_TYPES))
+        .order_by(resources_t.c.created_at)
+    ).all()
+    return Journey(
+        resources=[
+            JourneyResource(
+                id=row.id,
+                requirement_id=row.requirement_id,
+                type=row.type,
+                document_type=row.document_type,
+                issuing_country=row.issuing_country,
+                pages=len((row.content or {}).get("pages", [])),
+            )
+            for row in rows
+        ],
+        consented=session["biometric_consent_at"] is not None,
+        requester=requester or "",
+        privacy_policy_url=privacy_policy_url,
+    )
+
+
 def build_client_router() -> APIRouter:
     router = APIRouter(tags=["capture client"])
 
@@ -306,6 +415,14 @@ def build_client_router() -> APIRouter:
 
         result = await _run(request, session_id, unit)
         return _json(result, exclude_none=True)
+
+    @router.get("/sessions/{session_id}/journey")
+    async def journey(request: Request, session_id: SessionId) -> Response:
+        policy = _services(request).privacy_policy_url
+        result = await _run(
+            request, session_id, lambda conn, now: _journey(conn, session_id, now, policy)
+        )
+        return _json(result, headers={"Cache-Control": "no-store"})
 
     @router.post("/sessions/{session_id}/resources", status_code=201)
     async def create_resource(request: Request, session_id: SessionId) -> Response:
@@ -334,25 +451,54 @@ def build_client_router() -> APIRouter:
         session_id: SessionId,
         resource_id: ResourceId,
         capture_method: Annotated[Literal["CAMERA", "UPLOAD"], Query()] = "CAMERA",
+        # The hosted page asks for the check; "accept" (or no parameter: other clients, which
+        # have no user to ask for a retake) stores the page as sent.
+        quality: Annotated[Literal["check", "accept"], Query()] = "accept",
     ) -> Response:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type not in IMAGE_TYPES:
-            raise malformed("header.Content-Type", f"must be one of {sorted(IMAGE_TYPES)}")
+        if content_type not in IMAGE_TYPES and content_type != PDF_TYPE:
+            raise malformed(
+                "header.Content-Type", f"must be one of {sorted(IMAGE_TYPES | {PDF_TYPE})}"
+            )
         services = _services(request)
         # The token first: nobody without one makes the server read, let alone decode, an
         # image (the size limit itself is api.limits.BodyLimit's, before any of this).
-        await _run(
-            request, session_id, lambda conn, now: evidence.open_session(conn, session_id, now)
+        target = await _run(
+            request,
+            session_id,
+            lambda conn, now: _upload_target(conn, session_id, resource_id, now),
         )
         content = await request.body()
         if not content or len(content) > MAX_MEDIA_BYTES:
             raise malformed("body", f"must be an image of 1 to {MAX_MEDIA_BYTES} bytes")
+        # A PDF is a scan someone uploads: a document's page, where the session allows uploads.
+        allow_pdf = (
+            target.kind in DOCUMENT_TYPES and target.uploads_allowed and capture_method == "UPLOAD"
+        )
         try:
-            # Decoding (HEIC to JPEG) takes seconds of CPU: in a thread, a few at a time, so
-            # the event loop keeps answering and memory stays bounded.
-            image = await to_thread.run_sync(sniff, content, limiter=services.decoding())
+            # Decoding (HEIC to JPEG, PDF to JPEG) takes seconds of CPU: in a thread, a few at
+            # a time, so the event loop keeps answering and memory stays bounded.
+            image = await to_thread.run_sync(sniff, content, allow_pdf, limiter=services.decoding())
         except ImageRefused as exc:
             raise malformed("body", str(exc)) from exc
+        if services.quality is not None and target.kind in DOCUMENT_TYPES and quality == "check":
+            checked = await to_thread.run_sync(
+                functools.partial(
+                    services.quality.check,
+                    image.content,
+                    document_type=target.document_type if target.kind == "ID_DOCUMENT" else None,
+                    # An ID document's first page is the side with the portrait.
+                    portrait_side=target.kind == "ID_DOCUMENT" and target.pages == 0,
+                ),
+                limiter=services.decoding(),
+            )
+            if not checked.ok:
+                raise ApiError(
+                    422,
+                    "PHOTO_QUALITY",
+                    "The photo should be taken again",
+                    [PropertyError(property="body", message=code) for code in checked.problems],
+                )
 
         def unit(conn: Connection, now: dt.datetime) -> tuple[Created, str | None]:
             media_id = evidence.add_media(

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
+from anyio import to_thread
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import APIRouter, Request
@@ -28,8 +30,12 @@ from starlette.responses import HTMLResponse, Response
 
 from openidv.api.apps import apps_t, generate_key_pair, private_key_pem, register_app
 from openidv.api.signing import sign
+from openidv.capture import demo_result
 from openidv.sessions.media_types import browser_headers
 from openidv.store.units import Units
+
+if TYPE_CHECKING:
+    from openidv.vision.faces import FaceEngine
 
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -59,13 +65,7 @@ DEMO_SPEC: dict[str, Any] = {
         "preset_issuing_country": "USA",
     },
 }
-_STYLE = (
-    "body{font:16px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
-    "iframe{width:100%;height:720px;border:1px solid #ccc;border-radius:8px}"
-    "img{max-width:240px;max-height:240px;border:1px solid #ccc;margin:4px}"
-    "td,th{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}"
-    "button{font-size:1.1em;padding:.5em 1.2em}"
-)
+_STYLE = demo_result.STYLE
 
 
 def _page(title: str, body: str, refresh: int | None = None) -> HTMLResponse:
@@ -80,6 +80,43 @@ def _page(title: str, body: str, refresh: int | None = None) -> HTMLResponse:
     return HTMLResponse(html, headers=_HEADERS)
 
 
+class Portraits:
+    """Crops the face from a document page for the result page, with the face detector the
+    checks use, built on first use (a server that never shows a demo result never loads it)."""
+
+    def __init__(self) -> None:
+        self._engine: FaceEngine | None = None
+        self._lock = threading.Lock()
+
+    def crop(self, content: bytes) -> bytes | None:
+        # Imported here: OpenCV and the models stay out of a web process nobody asks this of.
+        import cv2  # noqa: PLC0415
+
+        from openidv.vision.faces import (  # noqa: PLC0415
+            FaceEngine,
+            FaceModelError,
+            decode_image,
+        )
+
+        try:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = FaceEngine()
+            image = decode_image(content)
+            faces = self._engine.detect(image)
+        except (FaceModelError, ValueError):
+            return None
+        if not faces:
+            return None
+        x, y, w, h = faces[0].box
+        height, width = image.shape[:2]
+        # The head and shoulders as printed: more room above the box (hair) than beside it.
+        x0, x1 = max(0, int(x - 0.35 * w)), min(width, int(x + 1.35 * w))
+        y0, y1 = max(0, int(y - 0.45 * h)), min(height, int(y + 1.3 * h))
+        ok, encoded = cv2.imencode(".jpg", image[y0:y1, x0:x1], [cv2.IMWRITE_JPEG_QUALITY, 90])
+        return encoded.tobytes() if ok else None
+
+
 class DemoApp:
     """The demo's own integrator application, created on first use."""
 
@@ -90,6 +127,7 @@ class DemoApp:
         self.api_prefix = api_prefix
         self._key: rsa.RSAPrivateKey | None = None
         self._sdk_id: str | None = None
+        self.portraits = Portraits()
 
     async def credentials(self) -> tuple[str, rsa.RSAPrivateKey]:
         if self._sdk_id is None or self._key is None:
@@ -136,6 +174,17 @@ class DemoApp:
             )
 
 
+def demo_spec(review: bool) -> dict[str, Any]:
+    """The seed's payload; ``review`` sends every check and task that allows it to a reviewer
+    (manual_check ALWAYS; LIVENESS has no manual review), so the console has work to show."""
+    spec: dict[str, Any] = json.loads(json.dumps(DEMO_SPEC))
+    if review:
+        for item in [*spec["requested_checks"], *spec["requested_tasks"]]:
+            if item["type"] != "LIVENESS":
+                item["config"]["manual_check"] = "ALWAYS"
+    return spec
+
+
 def build_demo_router(demo: DemoApp) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -145,13 +194,20 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
             "openidv demo",
             "<p>This page plays the integrator: it creates a session with the example payload "
             "of Yoti's &ldquo;Generating the session&rdquo; page through the signed API, embeds "
-            "the capture page, and shows you the result.</p>"
-            '<form method="post" action="/demo/start"><button>Verify me</button></form>',
+            "the capture page, and shows you the result. You need a document with a photo "
+            "(a passport is best) and a camera, or photos to upload.</p>"
+            '<form method="post" action="/demo/start">'
+            '<label><input type="checkbox" name="review" value="1"> Send the checks to a '
+            "reviewer (manual_check ALWAYS), so the review console has a case to show</label>"
+            "<button>Verify me</button></form>",
         )
 
     @router.post("/start")
     async def start(request: Request) -> Response:
-        created = await demo.call(request, "POST", "/sessions", json.dumps(DEMO_SPEC).encode())
+        form = await request.form()
+        review = form.get("review") == "1"
+        spec = demo_spec(review)
+        created = await demo.call(request, "POST", "/sessions", json.dumps(spec).encode())
         if created.status_code != 201:
             return _page(
                 "openidv demo", f"<p>Could not create a session: {escape(created.text)}</p>"
@@ -160,37 +216,31 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
         page = f"{demo.api_prefix}/web/index.html?" + urlencode(
             {"sessionID": session["session_id"], "sessionToken": session["client_session_token"]}
         )
-        result = f"/demo/sessions/{session['session_id']}"
+        result = f"/demo/sessions/{session['session_id']}" + ("?review=1" if review else "")
         return _page(
             "openidv demo",
-            f'<iframe src="{escape(page)}" allow="camera" data-result="{escape(result)}"></iframe>',
+            f'<iframe src="{escape(page)}" allow="camera" data-result="{escape(result)}" '
+            'title="capture page"></iframe><p><a href="/demo">Start again</a></p>',
         )
 
     @router.get("/sessions/{session_id}")
     async def result(request: Request, session_id: str) -> Response:
         response = await demo.call(request, "GET", f"/sessions/{session_id}")
         if response.status_code != 200:
-            return _page("Result", "<p>No such demo session.</p>")
+            return _page("Result", '<p>No such demo session.</p><p><a href="/demo">Start again</a>')
         session = response.json()
-        error = request.query_params.get("yotiErrorCode")
-        rows = "".join(
-            f"<tr><td>{escape(c['type'])}</td><td>{escape(c['state'])}</td>"
-            f"<td>{escape(json.dumps(c.get('report', {}).get('recommendation', {})))}</td></tr>"
-            for c in session["checks"]
+        review = request.query_params.get("review") == "1"
+        fields = await _document_fields(demo, request, session)
+        body = demo_result.render(
+            session,
+            review=review,
+            fields=fields,
+            pictures=_pictures(session),
+            error=request.query_params.get("yotiErrorCode"),
+            raw=json.dumps(session, indent=2),
         )
-        images = "".join(
-            f'<img alt="evidence" src="/demo/media/{escape(session_id)}/{escape(m)}">'
-            for m in _media_ids(session["resources"])
-        )
-        body = (
-            (f"<p>The capture page reported error {escape(error)}.</p>" if error else "")
-            + f"<p>Session <code>{escape(session_id)}</code>: <strong>{escape(session['state'])}"
-            f"</strong></p><table><tr><th>Check</th><th>State</th><th>Recommendation</th></tr>"
-            f"{rows}</table><h2>Evidence</h2><p>{images or 'none yet'}</p>"
-            f"<details><summary>GET /sessions/{escape(session_id)}</summary>"
-            f"<pre>{escape(json.dumps(session, indent=2))}</pre></details>"
-        )
-        return _page("Result", body, refresh=2 if session["state"] == "ONGOING" else None)
+        waiting = demo_result.outcome(session, review)[1] == "wait"
+        return _page("Result", body, refresh=2 if waiting else None)
 
     @router.get("/media/{session_id}/{media_id}")
     async def media(request: Request, session_id: str, media_id: str) -> Response:
@@ -204,6 +254,22 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
         )
         return Response(fetched.content, media_type=media_type, headers={**_HEADERS, **headers})
 
+    @router.get("/portrait/{session_id}/{media_id}")
+    async def portrait(request: Request, session_id: str, media_id: str) -> Response:
+        """The face on a document page, cropped (the page itself when none is found)."""
+        fetched = await demo.call(
+            request, "GET", f"/sessions/{session_id}/media/{media_id}/content"
+        )
+        if fetched.status_code != 200:
+            return Response(status_code=404, headers=_HEADERS)
+        crop = await to_thread.run_sync(demo.portraits.crop, fetched.content)
+        if crop is None:
+            media_type, headers = browser_headers(
+                fetched.content, fetched.headers.get("content-type", ""), media_id
+            )
+            return Response(fetched.content, media_type=media_type, headers={**_HEADERS, **headers})
+        return Response(crop, media_type="image/jpeg", headers=_HEADERS)
+
     @router.get("/static/demo.js")
     async def script() -> Response:
         return Response(
@@ -213,13 +279,79 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
     return router
 
 
-def _media_ids(resources: dict[str, Any]) -> list[str]:
-    ids = []
-    for document in resources.get("id_documents", []):
-        ids += [p["media"]["id"] for p in document.get("pages", []) if p.get("media")]
-    for liveness in resources.get("liveness_capture", []):
-        ids += [f["media"]["id"] for f in liveness.get("frames", []) if f.get("media")][:3]
-    return ids
+async def _document_fields(
+    demo: DemoApp, request: Request, session: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The first document's document_fields (the text-extraction task's read, or a
+    reviewer's), fetched as the integrator would."""
+    for document in (session.get("resources") or {}).get("id_documents", []):
+        holder = document.get("document_fields") or {}
+        media_id = (holder.get("media") or {}).get("id")
+        if not media_id:
+            continue
+        fetched = await demo.call(
+            request, "GET", f"/sessions/{session['session_id']}/media/{media_id}/content"
+        )
+        if fetched.status_code == 200:
+            try:
+                fields = fetched.json()
+            except ValueError:
+                return None
+            return fields if isinstance(fields, dict) else None
+    return None
+
+
+def _pictures(session: dict[str, Any]) -> demo_result.Pictures:
+    session_id = session["session_id"]
+    resources = session.get("resources") or {}
+    pages = [
+        p["media"]["id"]
+        for document in resources.get("id_documents", [])
+        for p in document.get("pages", [])
+        if p.get("media")
+    ]
+    frame = _compared_frame(session)
+    return demo_result.Pictures(
+        portrait=f"/demo/portrait/{session_id}/{pages[0]}" if pages else None,
+        selfie=f"/demo/media/{session_id}/{frame}" if frame else None,
+        pages=[f"/demo/media/{session_id}/{m}" for m in pages],
+    )
+
+
+def _compared_frame(session: dict[str, Any]) -> str | None:
+    """The selfie frame to show beside the portrait: from the attempt the face match read
+    (else the one that passed, else the last), the middle frame, which the face match also
+    uses: the first frames are far and small by design (the oval grows)."""
+    attempts = {
+        r["id"]: [f["media"]["id"] for f in r.get("frames", []) if f.get("media")]
+        for r in (session.get("resources") or {}).get("liveness_capture", [])
+    }
+    attempts = {rid: frames for rid, frames in attempts.items() if frames}
+    if not attempts:
+        return None
+    checks = session.get("checks", [])
+    chosen = next(
+        (
+            rid
+            for c in checks
+            if c["type"] == "ID_DOCUMENT_FACE_MATCH"
+            for rid in c.get("resources_used", [])
+            if rid in attempts
+        ),
+        None,
+    )
+    if chosen is None:
+        passed = [
+            rid
+            for c in checks
+            if c["type"] == "LIVENESS"
+            and (c.get("report") or {}).get("recommendation", {}).get("value") == "APPROVE"
+            for rid in c.get("resources_used", [])
+            if rid in attempts
+        ]
+        chosen = passed[0] if passed else list(attempts)[-1]
+    frames: list[str] = attempts[chosen]
+    return frames[int(0.5 * (len(frames) - 1) + 0.5)]
 
 
 _SCRIPT = (Path(__file__).parent / "demo_static" / "demo.js").read_text()

@@ -5,6 +5,8 @@ HEIC/HEIF (what iPhones save) is taken too, but converted to JPEG here: no engin
 integrator has to read HEIC, and the stored evidence is always a type every SDK user can open.
 The pixel count is read from the header, without decoding, and capped: a small file that
 decodes to gigapixels (a decompression bomb) is refused before anything decodes it.
+PDF scans are taken only where the caller allows them (``allow_pdf``): their first page is
+drawn to a JPEG (capture/pdf.py) and the PDF itself is dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pi_heif
 from PIL import Image
 
 from openidv.capture.metadata import strip_metadata
+from openidv.capture.pdf import PdfRefused, is_pdf, render_first_page
 
 MAX_PIXELS = 50_000_000  # 50 MP: more than any phone camera; a bomb is far above it
 # A converted HEIC must still fit the upload limit (client_api.MAX_MEDIA_BYTES).
@@ -38,6 +41,7 @@ class SniffedImage:
     width: int
     height: int
     content: bytes
+    from_pdf: bool = False
 
 
 def _check_pixels(width: int, height: int) -> None:
@@ -67,8 +71,22 @@ def _heic_to_jpeg(content: bytes) -> SniffedImage:
     return SniffedImage("image/jpeg", image.width, image.height, converted)
 
 
-def sniff(content: bytes) -> SniffedImage:
-    """The image's real type and size, and the bytes to store (HEIC becomes JPEG)."""
+def _pdf_to_jpeg(content: bytes) -> SniffedImage:
+    try:
+        jpeg = render_first_page(content)
+    except PdfRefused as exc:
+        raise ImageRefused(str(exc)) from exc
+    with Image.open(io.BytesIO(jpeg)) as image:
+        width, height = image.size
+    return SniffedImage("image/jpeg", width, height, jpeg, from_pdf=True)
+
+
+def sniff(content: bytes, allow_pdf: bool = False) -> SniffedImage:
+    """The image's real type and size, and the bytes to store (HEIC and PDF become JPEG)."""
+    if is_pdf(content):
+        if not allow_pdf:
+            raise ImageRefused("a PDF is accepted only as an uploaded document scan")
+        return _pdf_to_jpeg(content)
     if pi_heif.is_supported(content):  # the ISO-BMFF brand says HEIF (HEIC, heix, mif1...)
         return _heic_to_jpeg(content)
     try:

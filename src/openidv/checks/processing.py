@@ -34,7 +34,7 @@ from openidv.checks.engines import (
 )
 from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
-from openidv.sessions import states
+from openidv.sessions import events, states
 from openidv.sessions.filters import allows_expired
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.service import SessionContext, media_aad, store_media
@@ -242,6 +242,13 @@ def _give_up(ctx: ProcessingContext, kind: Kind, item_id: str, attempt: int) -> 
             )
         ).rowcount
         if done:
+            events.event(
+                f"{kind} done",
+                row["session_id"],
+                type=row["type"],
+                state=states.INTERNAL_ERROR,
+                **{kind: item_id},
+            )
             followups.deliveries += announce_final(conn, kind, row, now)
     return followups
 
@@ -320,6 +327,14 @@ def _record(
                 raise _LeaseLost
             if kind == "task" and roles:
                 _attach_to_resource(conn, row["resource_id"], roles, now)
+            outcome = "QUEUED_FOR_REVIEW" if to_review else states.DONE
+            events.event(
+                f"{kind} done",
+                row["session_id"],
+                type=row["type"],
+                state=outcome,
+                **{kind: item_id},
+            )
             if not to_review:
                 followups.deliveries += announce_final(conn, kind, row, now)
     except _LeaseLost:
@@ -379,5 +394,6 @@ def complete_if_final(conn: Connection, session_id: str, now: dt.datetime) -> li
         .where(sessions_t.c.id == session_id)
         .values(state=states.COMPLETED, completed_at=now, last_updated=now)
     )
+    events.event("completed", session_id)
     delivery = notify(conn, session_id, session.spec, "session_completion", now)
     return [delivery] if delivery else []

@@ -29,6 +29,7 @@ from openidv.notifications.models import Attempt, Delivery
 from openidv.notifications.secrets import SEALED_AUTH_TOKEN, auth_token, signing_secrets
 from openidv.notifications.signing import SIGNATURE_HEADER, signature_header
 from openidv.notifications.ssrf import Network, TargetRefused, vet
+from openidv.sessions import events
 from openidv.sessions.models import Session
 from openidv.store.crypto import KeyRing
 from openidv.store.db import table_of, utcnow
@@ -153,6 +154,15 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> float | None:
                 next_attempt_at=done + dt.timedelta(seconds=retry_in or 0),
             )
         )
+    outcome = "delivered" if succeeded else "failed" if expired else "not delivered"
+    events.event(
+        f"webhook {outcome}",
+        delivery["session_id"],
+        delivery=delivery_id,
+        topic=delivery["topic"].upper(),
+        status=status,
+        attempt=attempts,
+    )
     return retry_in
 
 

@@ -74,6 +74,68 @@ def queue(conn: Connection) -> list[QueueItem]:
     return sorted(items, key=lambda item: item.queued_at)
 
 
+# The order a reviewer works one session's items in: the document is read before the face on
+# it is compared, and the person before the rest.
+_WORK_ORDER = {
+    "ID_DOCUMENT_TEXT_DATA_EXTRACTION": 0,
+    "ID_DOCUMENT_AUTHENTICITY": 1,
+    "ID_DOCUMENT_FACE_MATCH": 2,
+    "LIVENESS": 3,
+}
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One queue row: a session and its items waiting for a person, in work order."""
+
+    session_id: str
+    queued_at: dt.datetime  # its oldest item's
+    items: list[QueueItem]
+
+
+def _work_key(item: QueueItem) -> tuple[int, dt.datetime]:
+    return _WORK_ORDER.get(item.type, len(_WORK_ORDER)), item.queued_at
+
+
+def by_session(items: list[QueueItem]) -> list[SessionRow]:
+    """The queue as a reviewer reads it: one row per session, oldest waiting first."""
+    grouped: dict[str, list[QueueItem]] = {}
+    for item in items:
+        grouped.setdefault(item.session_id, []).append(item)
+    rows = [
+        SessionRow(session_id, min(i.queued_at for i in found), sorted(found, key=_work_key))
+        for session_id, found in grouped.items()
+    ]
+    return sorted(rows, key=lambda row: row.queued_at)
+
+
+def _workable(item: QueueItem, who: Account) -> bool:
+    return not item.proposed and item.claimed_by in (None, who.id)
+
+
+def claim_next(
+    conn: Connection,
+    who: Account,
+    now: dt.datetime,
+    *,
+    session_id: str | None,
+    skip: tuple[str, str] | None = None,
+) -> tuple[str, str] | None:
+    """Claim the item a reviewer works next: the rest of this session's first (its evidence is
+    already in mind), then the oldest session's; ``skip``: the item just left. None when
+    nothing is left to take."""
+    items = [i for i in queue(conn) if _workable(i, who) and (i.kind, i.id) != skip]
+    same = sorted((i for i in items if i.session_id == session_id), key=_work_key)
+    others = [i for row in by_session(items) for i in row.items if i.session_id != session_id]
+    for item in [*same, *others]:
+        try:
+            claim(conn, who, item.kind, item.id, now)
+        except ReviewRefused:  # taken meanwhile by someone else: the next one
+            continue
+        return item.kind, item.id
+    return None
+
+
 def _item(conn: Connection, kind: str, item_id: str) -> tuple[Table, Any]:
     if kind not in TABLES:
         raise ReviewRefused("no such item")
@@ -82,6 +144,17 @@ def _item(conn: Connection, kind: str, item_id: str) -> tuple[Table, Any]:
     if row is None or row["review_state"] != states.REVIEW_QUEUED:
         raise ReviewRefused("this item is not waiting for review")
     return table, row
+
+
+def session_of(conn: Connection, kind: str, item_id: str) -> str | None:
+    """The session of an item in any state (decided ones included)."""
+    if kind not in TABLES:
+        return None
+    table = TABLES[kind]
+    found: str | None = conn.execute(
+        select(table.c.session_id).where(table.c.id == item_id)
+    ).scalar_one_or_none()
+    return found
 
 
 def claim(conn: Connection, who: Account, kind: str, item_id: str, now: dt.datetime) -> None:

@@ -11,6 +11,7 @@ image) and every decision is written to the audit log.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -30,13 +31,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from openidv.api.apps import AppNotFound, disable_app, list_apps, rotate_key
 from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.jobs.queue import Jobs
-from openidv.review import accounts, operator
+from openidv.review import accounts, evidence, operator
 from openidv.review import queue as review
 from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
 from openidv.sessions.media_types import browser_headers
-from openidv.sessions.models import Media, Resource
+from openidv.sessions.models import Media
 from openidv.sessions.service import SessionContext, media_aad
 from openidv.store.crypto import unseal
 from openidv.store.db import table_of, utcnow
@@ -58,7 +59,6 @@ _HEADERS = {
     ),
 }
 decisions_t = table_of(Decision)
-resources_t = table_of(Resource)
 media_t = table_of(Media)
 
 
@@ -183,12 +183,21 @@ def build_console_router() -> APIRouter:
     @router.get("/")
     async def queue_page(request: Request) -> Response:
         def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
-            items = []
-            for item in review.queue(conn):
-                text, minutes = _age(item.queued_at, now)
-                items.append({**item.__dict__, "age": text, "age_minutes": minutes})
+            rows: list[dict[str, Any]] = []
+            waiting = 0
+            for row in review.by_session(review.queue(conn)):
+                waiting += len(row.items)
+                text, minutes = _age(row.queued_at, now)
+                rows.append({"session_id": row.session_id, "pending": row.items,
+                             "age": text, "age_minutes": minutes})  # fmt: skip
             return _page(
-                request, "queue.html", items=items, who=who, csrf=csrf, sla_minutes=SLA_MINUTES
+                request,
+                "queue.html",
+                rows=rows,
+                who=who,
+                csrf=csrf,
+                sla_minutes=SLA_MINUTES,
+                waiting=waiting,
             )
 
         return await _guarded(request, unit)
@@ -215,6 +224,8 @@ def build_console_router() -> APIRouter:
 
     @router.get("/items/{kind}/{item_id}")
     async def case(request: Request, kind: str, item_id: str) -> Response:
+        services = _services(request)
+
         def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
             _, row = review._item(conn, kind, item_id)
             proposal = conn.execute(
@@ -224,23 +235,36 @@ def build_console_router() -> APIRouter:
             ).mappings().first()  # fmt: skip
             if proposal is None and row["claimed_by"] != who.id:
                 raise review.ReviewRefused("claim the item from the queue first")
-            images = _images(conn, row["session_id"])
-            append(conn, who.email, "view_case", f"{kind}:{item_id}", {"images": len(images)}, now)
+            shown = evidence.evidence_for(conn, row["type"], row)
+            append(conn, who.email, "view_case", f"{kind}:{item_id}",
+                   {"images": len(shown.primary)}, now)  # fmt: skip
             if kind == "task":
                 values, reasons = (
                     list(TASK_DECISIONS),
                     sorted({r for v in TASK_DECISIONS.values() for r in v}),
                 )
+                read, sources = evidence.machine_fields(conn, services.sessions, row)
             else:
                 table = CHECK_DECISIONS.get(
                     row["type"], CHECK_DECISIONS["ID_DOCUMENT_AUTHENTICITY"]
                 )
                 values, reasons = list(table), sorted({r for v in table.values() for r in v})
+                read, sources = {}, {}
             machine = json.dumps(row["machine_result"], indent=2, sort_keys=True)
+            rest = [
+                i for i in review.queue(conn)
+                if i.session_id == row["session_id"] and (i.kind, i.id) != (kind, item_id)
+            ]  # fmt: skip
             return _page(
-                request, "case.html", who=who, csrf=csrf, images=images, machine=machine,
+                request, "case.html", who=who, csrf=csrf, evidence=shown, machine=machine,
                 machine_result=row["machine_result"], proposal=proposal, values=values,
-                reasons=reasons, fields="{}",
+                reasons=reasons, fields=json.dumps(read, indent=2) if read else "{}",
+                read=read, sources={k: evidence.source_text(v) for k, v in sources.items()},
+                entry_fields=evidence.ENTRY_FIELDS,
+                face=evidence.face_match_summary(row["machine_result"]),
+                approve_value="PROGRESS" if kind == "task" else "APPROVE",
+                reject_value="MUST_TRY_AGAIN" if kind == "task" else "REJECT",
+                rest=rest,
                 item={"kind": kind, "id": item_id, "type": row["type"],
                       "session_id": row["session_id"]},
             )  # fmt: skip
@@ -253,7 +277,9 @@ def build_console_router() -> APIRouter:
         form = await request.form()
         fields_text = str(form.get("fields", "")).strip()
 
-        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> list[str]:
+        go_on = str(form.get("next", "")) == "1"
+
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> _Outcome:
             try:
                 fields = json.loads(fields_text) if fields_text and fields_text != "{}" else None
             except json.JSONDecodeError as exc:
@@ -266,9 +292,24 @@ def build_console_router() -> APIRouter:
                 recovery_suggestion=str(form.get("recovery_suggestion", "")) or None,
                 fields=fields, four_eyes=services.four_eyes,
             )  # fmt: skip
-            return deliveries
+            session_id = review.session_of(conn, kind, item_id)
+            then = _next(conn, who, now, session_id, (kind, item_id)) if go_on else "/"
+            return _Outcome(deliveries, then)
 
         return await _guarded(request, unit, post=True, then="/", deliver=True)
+
+    @router.post("/items/{kind}/{item_id}/next")
+    async def skip(request: Request, kind: str, item_id: str) -> Response:
+        """Leave this item to someone else (released, if held) and take the next one."""
+
+        def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> _Outcome:
+            session_id = review.session_of(conn, kind, item_id)
+            # Not held (a proposal looked at, or already decided): nothing to leave.
+            with contextlib.suppress(review.ReviewRefused):
+                review.release(conn, who, kind, item_id, now)
+            return _Outcome([], _next(conn, who, now, session_id, (kind, item_id)))
+
+        return await _guarded(request, unit, post=True, then="/")
 
     @router.post("/decisions/{decision_id}/confirm")
     async def confirm(request: Request, decision_id: str) -> Response:
@@ -403,23 +444,6 @@ def _wrapped_key(conn: Connection, session_id: str) -> bytes | None:
     return wrapped
 
 
-def _images(conn: Connection, session_id: str) -> list[dict[str, str]]:
-    images = []
-    query = (
-        select(resources_t)
-        .where(resources_t.c.session_id == session_id)
-        .order_by(resources_t.c.created_at)
-    )
-    for resource in conn.execute(query).mappings():
-        content = resource["content"]
-        label = resource["document_type"] or resource["type"].lower()
-        for n, page in enumerate(content.get("pages", []), 1):
-            images.append({"id": page["media_id"], "label": f"{label} page {n}"})
-        for n, frame in enumerate(content.get("frames", []), 1):
-            images.append({"id": frame, "label": f"liveness frame {n}"})
-    return images
-
-
 async def _guarded(
     request: Request,
     unit: Callable[[Connection, accounts.Account, str, dt.datetime], Any],
@@ -440,12 +464,35 @@ async def _guarded(
             409,
             headers=_HEADERS,
         )
+    if isinstance(result, _Outcome):
+        then = result.then
+        result = result.deliveries
     if deliver:
         for delivery_id in result:
             services.jobs.enqueue("deliver", delivery_id)
     if isinstance(result, Response):
         return result
     return RedirectResponse(f"{services.prefix}{then or '/'}", 303, headers=_HEADERS)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A state change's deliveries to hand to the queue, and the page to go to after it."""
+
+    deliveries: list[str]
+    then: str
+
+
+def _next(
+    conn: Connection,
+    who: accounts.Account,
+    now: dt.datetime,
+    session_id: str | None,
+    skip: tuple[str, str],
+) -> str:
+    """The next item's page, claimed for the reviewer; the queue when none is left."""
+    found = review.claim_next(conn, who, now, session_id=session_id, skip=skip)
+    return f"/items/{found[0]}/{found[1]}" if found else "/"
 
 
 def static_files() -> StaticFiles:

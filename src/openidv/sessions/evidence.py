@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from openidv.sessions import states
+from openidv.sessions import events, states
 from openidv.sessions.access import (
     EvidenceMissing,
     EvidenceRefused,
@@ -199,6 +199,14 @@ def add_media(
         .where(resources_t.c.id == resource_id)
         .values(content=content_json, last_updated=now)
     )
+    if resource["type"] != "LIVENESS":  # frames: one line per attempt, when it is judged
+        events.event(
+            "evidence added",
+            session_id,
+            type=resource["type"],
+            resource=resource_id,
+            media=media_id,
+        )
     return media_id
 
 

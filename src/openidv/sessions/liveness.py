@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from openidv.sessions import states
+from openidv.sessions import events, states
 from openidv.sessions.access import EvidenceRefused, find_requirement, open_session
 from openidv.sessions.models import Check, Resource
 from openidv.store.db import table_of
@@ -223,7 +223,11 @@ def evaluate(conn: Connection, session_id: str, resource_id: str, now: dt.dateti
     if not resource["content"].get("frames"):
         raise EvidenceRefused("EVIDENCE_MISSING", "The liveness attempt has no frames")
     check_id: str = resource["content"]["check_id"]
-    return check_id if release(conn, check_id, now) else None
+    if not release(conn, check_id, now):
+        return None
+    frames = len(resource["content"]["frames"])
+    events.event("evidence added", session_id, type="LIVENESS", resource=resource_id, frames=frames)
+    return check_id
 
 
 def status(conn: Connection, session_id: str, resource_id: str, now: dt.datetime) -> AttemptStatus:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from openidv.notifications.secrets import seal_auth_token
+from openidv.sessions import events
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
 from openidv.sessions.filters import filtered_countries
@@ -142,6 +143,13 @@ def create_session(
     ]
     if check_rows:
         _INSERT_CHECK.run(conn, *check_rows)
+    events.event(
+        "created",
+        session_id,
+        app=app_id,
+        checks=len(check_rows),
+        mode="SANDBOX" if sandbox else "LIVE",
+    )
     return out.CreateSessionResult(
         client_session_token_ttl=_remaining(plan.token_expires_at, now),
         client_session_token=token,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from openidv.sessions import states
+from openidv.sessions import events, states
 from openidv.sessions.access import EvidenceMissing, has_media, open_session
 from openidv.sessions.models import Check, Resource, Session, Task
 from openidv.store.db import table_of
@@ -145,4 +145,5 @@ def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
             client_token_sealed=None,
         )
     )
+    events.event("submitted", session_id, checks=len(submitted.checks), tasks=len(submitted.tasks))
     return submitted

@@ -4,9 +4,11 @@ if (frame) {
   const pageOrigin = new URL(frame.src).origin;
   window.addEventListener('message', (event) => {
     if (event.origin !== pageOrigin || !event.data) return;
-    if (event.data.eventType === 'SUCCESS') window.location.assign(frame.dataset.result);
+    const result = new URL(frame.dataset.result, window.location.href);
+    if (event.data.eventType === 'SUCCESS') window.location.assign(result.href);
     if (event.data.eventType === 'ERROR') {
-      window.location.assign(`${frame.dataset.result}?yotiErrorCode=${encodeURIComponent(event.data.eventCode)}`);
+      result.searchParams.set('yotiErrorCode', String(event.data.eventCode));
+      window.location.assign(result.href);
     }
   });
 }

@@ -19,9 +19,10 @@ export class Retryable extends Error {
 
 // A refusal the caller expected and handles itself (409 LIVENESS_PASSED…): `code` is the API's.
 export class Refused extends Error {
-  constructor(code) {
+  constructor(code, problems = []) {
     super(code);
     this.code = code;
+    this.problems = problems; // the errors' messages: PHOTO_QUALITY lists what to fix
   }
 }
 
@@ -46,8 +47,13 @@ export class Client {
     }
     if (response.ok) return raw ? response.blob() : response.status === 202 ? null : response.json();
     let code = '';
-    try { code = (await response.json()).code; } catch { /* not our JSON: a proxy's page */ }
-    if (expect.includes(code)) throw new Refused(code);
+    let problems = [];
+    try {
+      const body = await response.json();
+      code = body.code;
+      problems = (body.errors || []).map((error) => error.message);
+    } catch { /* not our JSON: a proxy's page */ }
+    if (expect.includes(code)) throw new Refused(code, problems);
     if (REFUSALS[code]) throw new Fatal(REFUSALS[code]);
     if (response.status === 401) throw new Fatal(2000);
     if (response.status >= 500) throw new Retryable(3000);
@@ -63,10 +69,17 @@ export class Client {
     return this.call('POST', 'resources', JSON.stringify(body), 'application/json');
   }
 
-  uploadMedia(resourceId, blob, method, nonce) {
-    const path = `resources/${encodeURIComponent(resourceId)}/media?capture_method=${method}`;
-    return this.call('PUT', path, blob, blob.type, { extra: nonce ? { 'X-Liveness-Nonce': nonce } : {} });
+  // `quality`: 'check' asks the server to judge a document's photo first (422 PHOTO_QUALITY,
+  // thrown as Refused with the problems); 'accept' stores it as it is.
+  uploadMedia(resourceId, blob, method, nonce, quality) {
+    let path = `resources/${encodeURIComponent(resourceId)}/media?capture_method=${method}`;
+    if (quality) path += `&quality=${quality}`;
+    const expect = quality === 'check' ? ['PHOTO_QUALITY'] : [];
+    return this.call('PUT', path, blob, blob.type, { expect, extra: nonce ? { 'X-Liveness-Nonce': nonce } : {} });
   }
+
+  // What was captured so far: the resume point after a reload or Back.
+  journey() { return this.call('GET', 'journey'); }
 
   // Liveness: one attempt (a resource with its own challenge), its frames, then its verdict.
   startLiveness(requirementId) {

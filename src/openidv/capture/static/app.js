@@ -2,7 +2,10 @@
 // the steps it asks for, submit, then redirect or tell the parent window.
 import { Client, Fatal, Refused, Retryable } from './api.js';
 import { CameraError, fromFile, grab, startCamera, stopCamera } from './camera.js';
+import { assess } from './checks.js';
+import { browserFamily, isPhone } from './device.js';
 import * as i18n from './i18n.js';
+import { Back, install as installBack, orBack } from './nav.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const t = i18n.t;
@@ -11,6 +14,7 @@ const STORE = 'openidv.session';
 const ONE_SIDED = new Set(['PASSPORT', 'TRAVEL_DOCUMENT']); // cards have a back worth reading
 const SUPPLEMENTARY_TYPES = ['UTILITY_BILL', 'BANK_STATEMENT', 'COUNCIL_TAX'];
 const ATTEMPT = 'openidv.attempt';
+const INTRO = 'openidv.intro'; // the session whose intro this tab has passed
 // ZOOM: one continuous run of frames at ~5 fps, guided by time (no face detection here): fit
 // the face in a small oval, follow it as it grows, then turn the head as the server asked.
 const ZOOM = { interval: 200, maxFrames: 24, maxSide: 720, phases: [['fit', 1000], ['closer', 1500], ['turn', 1000]] };
@@ -23,6 +27,7 @@ let client = null;
 let session = null;
 let handoff = null; // on a desktop with allow_handoff: { promise, begin, asked }
 let handedOff = false;
+let journeyState = { resources: [], consented: false, requester: '' }; // GET journey: what is done
 
 // Unwinds the journey on this device when it continues on a phone.
 class HandOff extends Error {}
@@ -154,15 +159,63 @@ async function camera(video, facing, canUpload) {
         handoff.begin();
         throw new HandOff();
       }
+      if (error.code === 4000) { // refused: say how to allow it; true: try again
+        if (await cameraDenied(canUpload)) continue;
+        return false;
+      }
       if (canUpload) return false;
       await offerRetry(error.code);
     }
   }
 }
 
+// The camera was refused: the browser's own steps to allow it, then try again, upload a photo
+// instead (where the session allows it), continue on a phone, or stop.
+function cameraDenied(canUpload) {
+  const section = show('camera-denied');
+  $('#denied-steps').textContent = t(`camera.steps.${browserFamily()}`);
+  $('#denied-text').textContent = t(canUpload ? 'camera.denied.upload' : 'camera.denied.text');
+  const phone = $('#denied-phone', section);
+  phone.hidden = !handoff;
+  // Made only where uploads are allowed: a CAMERA-only session has no upload control at all.
+  const upload = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: t('camera.denied.uploadButton') });
+  $('#denied-upload-slot', section).replaceChildren(...(canUpload ? [upload] : []));
+  return new Promise((resolve, reject) => {
+    $('#denied-retry', section).onclick = () => resolve(true);
+    upload.onclick = () => resolve(false);
+    phone.onclick = () => { handoff.asked = true; handoff.begin(); reject(new HandOff()); };
+    $('#denied-cancel', section).onclick = () => reject(new Fatal(4000));
+  });
+}
+
 // --------------------------------------------------------------------------- steps
 
-async function chooseDocument(requirement) {
+// What the user needs, how long it takes, who asks and why, and the privacy policy.
+function introStep(config, canGoBack) {
+  const section = show('intro');
+  const requirements = config.capture?.required_resources || [];
+  const needs = [];
+  if (requirements.some((r) => r.type === 'ID_DOCUMENT')) needs.push('intro.need.document');
+  if (requirements.some((r) => r.type === 'SUPPLEMENTARY_DOCUMENT')) needs.push('intro.need.supplementary');
+  if (requirements.some((r) => r.type === 'LIVENESS')) needs.push('intro.need.face');
+  needs.push(handoff ? 'intro.need.cameraOrPhone' : 'intro.need.camera'); // handoff: on a computer
+  $('#intro-needs').replaceChildren(...needs.map((key) => Object.assign(document.createElement('li'), { textContent: t(key) })));
+  const minutes = Math.max(2, requirements.length + 1);
+  $('#intro-time').textContent = t('intro.time', { n: minutes });
+  const name = journeyState.requester;
+  $('#intro-who').textContent = name ? t('intro.who', { name }) : t('intro.whoUnknown');
+  const phone = $('#intro-phone', section);
+  phone.hidden = !handoff; // on a computer, when the session allows the hand-off
+  phone.onclick = () => { handoff.asked = true; handoff.begin(); };
+  $('#handoff-start').hidden = true; // offered in the intro itself
+  const started = untilDone($('#intro-start', section), section, async () => {
+    try { sessionStorage.setItem(INTRO, session.id); } catch { /* storage blocked: shown again */ }
+    if (handoff) $('#handoff-start').hidden = false;
+  });
+  return canGoBack ? orBack(started) : started;
+}
+
+async function chooseDocument(requirement, previous, canGoBack) {
   const section = show('choose');
   const supplementary = requirement.type === 'SUPPLEMENTARY_DOCUMENT';
   $('#choose-title').textContent = t(supplementary ? 'choose.supplementary' : 'choose.title');
@@ -182,14 +235,14 @@ async function chooseDocument(requirement) {
   const codes = [...offered.keys()].sort((a, b) => collator.compare(name(a), name(b)));
   select.replaceChildren(placeholder, ...codes.map((code) => new Option(name(code), code)));
   const preset = offered.has(sdk.preset_issuing_country) ? sdk.preset_issuing_country : codes.length === 1 ? codes[0] : '';
-  select.value = preset;
+  select.value = offered.has(previous?.country) ? previous.country : preset;
   const chosenType = () => $('input[name="doctype"]:checked', list)?.value;
   const refresh = () => { next.disabled = !(select.value && chosenType()); };
   const listTypes = () => {
     const types = offered.get(select.value) || [];
     list.replaceChildren(...types.map((type) => {
       const input = Object.assign(document.createElement('input'), { type: 'radio', name: 'doctype', value: type });
-      input.checked = types.length === 1;
+      input.checked = types.length === 1 || type === previous?.type;
       input.onchange = refresh;
       const label = document.createElement('label');
       label.className = 'choice';
@@ -200,15 +253,20 @@ async function chooseDocument(requirement) {
   };
   select.onchange = listTypes;
   listTypes();
-  return untilDone(next, section, async () => {
+  const chosen = untilDone(next, section, async () => {
     const type = chosenType();
     const resource = await client.createResource(requirement.id, type, select.value);
-    return { type, resourceId: resource.id };
+    return { type, country: select.value, resourceId: resource.id };
   });
+  return canGoBack ? orBack(chosen) : chosen;
 }
 
-// One photo: camera (and file upload when allowed), review, then `accept` sends it.
-async function capture({ title, hint, note = '', selfie = false, upload = false, accept }) {
+// One photo: camera (and file upload when allowed), review, then `accept` sends it. A
+// document's photo is checked twice before the user moves on: on the device when taken
+// (resolution, blur: a warning only), then by the server as it arrives; a refusal names what
+// is wrong, and the user retakes it or sends that photo anyway. `back`: the Back button
+// leaves this photo (rejects with Back).
+async function capture({ title, hint, note = '', selfie = false, upload = false, pdf = false, checked = false, back = false, accept }) {
   const section = show('capture');
   const video = $('#video');
   const guide = $('#guide');
@@ -216,6 +274,7 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
   const shoot = $('#shoot');
   const acceptButton = $('#accept');
   const retake = $('#retake');
+  const review_ = $('#review-text');
   $('#capture-title').textContent = title;
   $('#capture-hint').textContent = hint;
   $('#attempt').textContent = note;
@@ -225,79 +284,156 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
   let shot = null;
   let hasCamera = false;
 
+  const plainAccept = () => {
+    retake.classList.remove('first');
+    acceptButton.textContent = t('capture.accept');
+    acceptButton.classList.remove('secondary');
+    retake.classList.add('secondary');
+  };
   const live = () => {
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.hidden = acceptButton.hidden = retake.hidden = true;
+    review_.hidden = true;
     video.hidden = guide.hidden = shoot.hidden = !hasCamera;
   };
   const review = (blob, method) => {
-    shot = { blob, method };
+    shot = { blob, method, anyway: false };
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.src = URL.createObjectURL(blob);
-    preview.onerror = () => { preview.hidden = true; }; // HEIC: sent as it is, not shown here
+    preview.onerror = () => { preview.hidden = true; }; // HEIC, PDF: sent as they are, not shown here
     preview.hidden = acceptButton.hidden = false;
     retake.hidden = !hasCamera;
     video.hidden = guide.hidden = shoot.hidden = true;
-    say(section, t('capture.check'));
+    plainAccept();
+    say(section, ''); // nothing is wrong until a check says so
+    review_.hidden = false;
+    review_.textContent = t(blob.type === 'application/pdf' ? 'capture.reviewPdf' : 'capture.review');
+    if (!checked) return;
+    const mine = shot;
+    assess(blob).then((problems) => {
+      if (shot === mine && problems.length) say(section, problems.map((code) => t(`quality.${code}`)).join(' '));
+    });
+  };
+  // The server's answer: what to fix; the same photo may still be sent, as the user decides.
+  const refused = (problems) => {
+    shot.anyway = true;
+    retake.classList.add('first');
+    say(section, problems.map((code) => t(`quality.${code}`)).join(' ') || t('quality.generic'));
+    acceptButton.textContent = t('capture.sendAnyway');
+    acceptButton.classList.add('secondary');
+    retake.classList.remove('secondary');
+    (hasCamera ? retake : acceptButton).focus();
   };
 
   const slot = $('#upload-slot');
   slot.replaceChildren(); // CAMERA only: no upload control in the page at all
   if (upload) {
     const label = Object.assign(document.createElement('label'), { className: 'button secondary' });
+    const types = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', ...(pdf ? ['application/pdf'] : [])];
     const input = Object.assign(document.createElement('input'), {
-      type: 'file', accept: 'image/jpeg,image/png,image/webp,image/heic,image/heif', className: 'visually-hidden',
+      type: 'file', accept: types.join(','), className: 'visually-hidden',
     });
-    label.append(t('capture.upload'), input);
+    label.append(t(pdf ? 'capture.uploadOrPdf' : 'capture.upload'), input);
     slot.append(label);
     input.onchange = async () => {
       const file = input.files[0];
       input.value = '';
       if (!file) return;
       try {
-        review(await fromFile(file), 'UPLOAD');
+        review(await fromFile(file, { pdf }), 'UPLOAD');
       } catch {
-        say(section, t('error.image'));
+        say(section, t(pdf ? 'error.imageOrPdf' : 'error.image'));
       }
     };
   }
 
   // Listening before the camera starts: a file may be chosen and accepted meanwhile.
-  const accepted = untilDone(acceptButton, section, () => accept(shot.blob, shot.method));
+  const accepted = new Promise((resolve, reject) => {
+    acceptButton.onclick = async () => {
+      acceptButton.disabled = true;
+      if (checked) review_.textContent = t('capture.checking');
+      try {
+        await accept(shot.blob, shot.method, shot.anyway ? 'accept' : 'check');
+        acceptButton.onclick = null;
+        resolve();
+      } catch (error) {
+        if (error instanceof Refused && error.code === 'PHOTO_QUALITY') refused(error.problems || []);
+        else if (error instanceof Retryable) say(section, message(error.code));
+        else reject(error);
+      } finally {
+        acceptButton.disabled = false;
+        if (checked && shot) review_.textContent = t('capture.review');
+      }
+    };
+  });
   shoot.hidden = true;
-  hasCamera = await camera(video, selfie ? 'user' : 'environment', upload);
-  show('capture');
-  if (!shot) live(); // a file chosen while the camera was starting stays in review
-  else retake.hidden = !hasCamera;
-  if (!hasCamera && !shot) say(section, t('capture.uploadOnly'));
-  shoot.onclick = () => grab(video).then((blob) => review(blob, 'CAMERA'), () => say(section, message(5004)));
-  retake.onclick = () => { say(section, ''); live(); };
+  const waiting = back ? orBack(accepted) : accepted;
+  waiting.catch(() => {}); // awaited below, once the camera has started (or failed to)
   try {
-    await accepted;
+    hasCamera = await camera(video, selfie ? 'user' : 'environment', upload);
+    show('capture');
+    if (!shot) live(); // a file chosen while the camera was starting stays in review
+    else retake.hidden = !hasCamera;
+    if (!hasCamera && !shot) $('#capture-hint').textContent = t('capture.uploadOnly');
+    shoot.onclick = () => grab(video).then((blob) => review(blob, 'CAMERA'), () => say(section, message(5004)));
+    retake.onclick = () => { say(section, ''); live(); };
+    await waiting;
   } finally {
     stopCamera();
-    shoot.onclick = retake.onclick = null;
+    shoot.onclick = retake.onclick = acceptButton.onclick = null;
     slot.replaceChildren();
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.removeAttribute('src');
+    review_.hidden = true;
+    plainAccept();
     // Nothing stays clickable between this photo and the next step's.
     preview.hidden = acceptButton.hidden = retake.hidden = shoot.hidden = true;
   }
 }
 
-async function documentStep(requirement) {
-  const choice = await chooseDocument(requirement);
+// The sides to photograph: a passport's photo page, a card's front and back, a bill's page.
+function sidesOf(requirement, type) {
+  if (requirement.type === 'SUPPLEMENTARY_DOCUMENT') return ['capture.supplementary'];
+  return ONE_SIDED.has(type) ? ['capture.passport'] : ['capture.front', 'capture.back'];
+}
+
+// Choose, then each side; Back from a side returns to the one before (the document restarts
+// from its first side: a page sent cannot be taken back alone), from the first to the choice,
+// from the choice to the step before (rejects with Back). `resume`: the resource the server
+// kept, with its pages, after a reload.
+async function documentStep(requirement, { resume = null, canGoBack = false, again = false } = {}) {
   const methods = requirement.allowed_capture_methods || sdk.allowed_capture_methods || 'CAMERA_AND_UPLOAD';
-  let sides = ['capture.front', 'capture.back'];
-  if (requirement.type === 'SUPPLEMENTARY_DOCUMENT') sides = ['capture.supplementary'];
-  else if (ONE_SIDED.has(choice.type)) sides = ['capture.passport'];
-  for (const side of sides) {
-    await capture({
-      title: t(side),
-      hint: t('capture.hint'),
-      upload: methods === 'CAMERA_AND_UPLOAD',
-      accept: (blob, method) => client.uploadMedia(choice.resourceId, blob, method),
-    });
+  let choice = resume ? { type: resume.document_type, country: resume.issuing_country, resourceId: resume.id } : null;
+  let side = resume ? resume.pages : 0;
+  if (choice && side >= sidesOf(requirement, choice.type).length && !again) return; // done before
+  // A document chosen but not yet photographed opens at its choice (preselected).
+  let choosing = !choice || again || side === 0;
+  for (;;) {
+    if (choosing) {
+      choice = await chooseDocument(requirement, choice, canGoBack);
+      side = 0;
+      choosing = false;
+    }
+    const sides = sidesOf(requirement, choice.type);
+    if (side >= sides.length) return;
+    try {
+      await capture({
+        title: t(sides[side]),
+        hint: t(requirement.type === 'SUPPLEMENTARY_DOCUMENT' ? 'capture.hintSupplementary' : 'capture.hint'),
+        upload: methods === 'CAMERA_AND_UPLOAD',
+        pdf: methods === 'CAMERA_AND_UPLOAD',
+        checked: true,
+        back: true,
+        accept: (blob, method, quality) => client.uploadMedia(choice.resourceId, blob, method, undefined, quality),
+      });
+      side += 1;
+    } catch (error) {
+      if (!(error instanceof Back)) throw error;
+      if (side === 0) { choosing = true; continue; }
+      const resource = await persist(() => client.createResource(requirement.id, choice.type, choice.country));
+      choice = { ...choice, resourceId: resource.id };
+      side = 0;
+    }
   }
 }
 
@@ -463,32 +599,50 @@ async function livenessStep(requirement) {
 
 function consentStep() {
   // Agreeing is recorded by the server: the session's biometric_consent is when it happened.
+  if (journeyState.consented) return null; // agreed before going back: not asked twice
   const section = show('consent');
-  return untilDone($('#consent-agree', section), section, async () => { await client.consent(); });
+  return untilDone($('#consent-agree', section), section, async () => {
+    await client.consent();
+    journeyState.consented = true;
+  });
 }
 
-function submitStep() {
+function submitStep(canGoBack) {
   const section = show('submit');
-  return untilDone($('#submit-send', section), section, () => client.submit());
+  const sent = untilDone($('#submit-send', section), section, () => client.submit());
+  return canGoBack ? orBack(sent) : sent;
 }
 
+// The steps, each { run(canGoBack, again), back }: `back` says whether the user may return to
+// it (a liveness attempt, once judged, is not taken again). Steps done before a reload are
+// passed over going forwards (documentStep sees its kept resource; consent and liveness ask
+// the server), and revisited going back.
 function plan(config) {
   const steps = [];
   const consent = config.capture?.biometric_consent === 'REQUIRED';
   let consentAt = consent && sdk.biometric_consent_flow === 'EARLY' ? 0 : null;
+  const kept = (requirement) => journeyState.resources.find((r) => r.requirement_id === requirement.id);
   for (const requirement of config.capture?.required_resources || []) {
     if (requirement.state === 'COMPLETE') continue;
     if (requirement.type === 'ID_DOCUMENT' || requirement.type === 'SUPPLEMENTARY_DOCUMENT') {
-      steps.push(() => documentStep(requirement));
+      steps.push({
+        back: true,
+        run: (canGoBack, again) => documentStep(requirement, { resume: kept(requirement), canGoBack, again }),
+      });
     } else if (requirement.type === 'LIVENESS' && ['ZOOM', 'STATIC'].includes(requirement.liveness_type)) {
       if (consent && consentAt === null) consentAt = steps.length; // just in time
-      steps.push(() => livenessStep(requirement));
+      steps.push({ back: false, run: () => livenessStep(requirement) });
     } else {
       throw new Fatal(5008);
     }
   }
-  if (consent) steps.splice(consentAt ?? steps.length, 0, consentStep);
-  steps.push(submitStep);
+  if (consent) steps.splice(consentAt ?? steps.length, 0, { back: false, run: consentStep });
+  let seen = false;
+  try { seen = sessionStorage.getItem(INTRO) === session.id; } catch { /* storage blocked */ }
+  const fresh = !seen && !journeyState.resources.length && !journeyState.consented;
+  // The intro opens a new journey; a resumed one goes straight on (Back still reaches it).
+  steps.unshift({ back: true, skip: !fresh, run: (canGoBack) => introStep(config, canGoBack) });
+  steps.push({ back: false, run: (canGoBack) => submitStep(canGoBack) });
   return steps;
 }
 
@@ -533,7 +687,7 @@ async function applyConfig() {
   const lang = i18n.pick(sdk.locale, navigator.languages);
   if (lang !== i18n.language) await i18n.load(lang);
   applyColours();
-  const privacy = safeUrl(sdk.privacy_policy_url);
+  const privacy = safeUrl(sdk.privacy_policy_url || journeyState.privacy_policy_url);
   for (const link of document.querySelectorAll('a.privacy')) {
     link.hidden = !privacy;
     if (privacy) link.href = privacy.href;
@@ -572,6 +726,7 @@ function fail(error) {
     return;
   }
   const section = show('failed');
+  $('#failed h1').textContent = t(code === 4000 ? 'error.title.4000' : 'error.title');
   $('#failed-text').textContent = message(code);
   $('#failed-retry', section).hidden = $('#failed-cancel', section).hidden = true;
   post({ eventType: 'ERROR', eventCode: code });
@@ -657,15 +812,32 @@ async function followPhone() {
 
 async function journey(config) {
   const steps = plan(config);
-  for (const [index, step] of steps.entries()) {
-    $('#progress').textContent = t('step', { n: index + 1, total: steps.length });
-    const run = persist(step);
-    if (!handoff) {
-      await run;
-      continue;
+  const counted = steps.length - 1; // the intro is not a step of the verification
+  let index = 0;
+  let again = false; // reached by Back: a step done before is shown again, not passed over
+  while (index < steps.length) {
+    const step = steps[index];
+    if (step.skip && !again) { index += 1; continue; }
+    step.skip = false;
+    $('#progress').textContent = index ? t('step', { n: index, total: counted }) : '';
+    // Back is offered where an earlier step can be returned to.
+    const canGoBack = steps.slice(0, index).some((s) => s.back);
+    const run = persist(() => step.run(canGoBack, again));
+    try {
+      if (!handoff) {
+        await run;
+      } else {
+        run.catch(() => {}); // once handed off, this device's step is abandoned
+        await Promise.race([run, handoff.promise]);
+      }
+      index += 1;
+      again = false;
+    } catch (error) {
+      if (!(error instanceof Back)) throw error;
+      do index -= 1; while (index > 0 && !steps[index].back);
+      again = true;
+      journeyState = await persist(() => client.journey()); // what the server kept, now
     }
-    run.catch(() => {}); // once handed off, this device's step is abandoned
-    await Promise.race([run, handoff.promise]);
   }
   $('#progress').textContent = '';
   $('#handoff-start').hidden = true;
@@ -686,8 +858,12 @@ async function main() {
   client = new Client(session.id, session.token);
   const config = await persist(() => client.configuration());
   sdk = config.sdk_config || {};
+  const phone = isPhone(session.phone);
+  i18n.setDevice(phone ? 'phone' : 'desktop');
+  journeyState = await persist(() => client.journey());
   await applyConfig();
-  if (sdk.allow_handoff && !session.phone) {
+  installBack($('#back'));
+  if (sdk.allow_handoff && !phone) {
     handoff = offerHandoff();
     if (!(await hasCamera())) handoff.begin();
   }

@@ -56,12 +56,18 @@ export function grab(video, maxSide) {
 }
 
 const HEIC = /^image\/hei[cf]$|\.hei[cf]$/i;
+const PDF = /^application\/pdf$|\.pdf$/i;
 const MAX_ORIGINAL = 15 * 1024 * 1024; // the server's upload limit
 
 // A chosen file, decoded by the browser (orientation from EXIF applied) and re-encoded. HEIC
 // (iPhone photos), which most browsers other than Safari cannot decode, goes as it is: the
-// server converts it.
-export async function fromFile(file) {
+// server converts it; so does a PDF scan (`pdf`: where the page accepts them), drawn by the
+// server from its first page.
+export async function fromFile(file, { pdf = false } = {}) {
+  if (pdf && (PDF.test(file.type) || PDF.test(file.name))) {
+    if (file.size > MAX_ORIGINAL) throw new Fatal(5004);
+    return new Blob([file], { type: 'application/pdf' });
+  }
   let bitmap;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });

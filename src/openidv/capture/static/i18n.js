@@ -3,7 +3,20 @@ const SHIPPED = ['en', 'es', 'fr', 'ar'];
 const RTL = new Set(['ar', 'fa', 'he', 'ur']);
 let strings = {};
 let regions = null;
+let device = 'phone';
 export let language = 'en';
+
+// 'phone' or 'desktop': a key with a '@desktop' variant ("sit in front of your webcam" for
+// "hold your phone at arm's length") reads that variant on a computer.
+export function setDevice(kind) {
+  device = kind;
+  retranslate();
+}
+
+function retranslate() {
+  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  for (const element of document.querySelectorAll('[data-i18n-alt]')) element.alt = t(element.dataset.i18nAlt);
+}
 
 // The first shipped language among the candidates (sdk_config.locale first, then the
 // browser's); 'es-419' is served by 'es'.
@@ -22,12 +35,11 @@ export async function load(lang) {
   language = lang;
   document.documentElement.lang = lang;
   document.documentElement.dir = RTL.has(lang) ? 'rtl' : 'ltr';
-  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
-  for (const element of document.querySelectorAll('[data-i18n-alt]')) element.alt = t(element.dataset.i18nAlt);
+  retranslate();
 }
 
 export function t(key, vars = {}) {
-  const text = strings[key] ?? key;
+  const text = strings[`${key}@${device}`] ?? strings[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
 

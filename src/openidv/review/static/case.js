@@ -118,8 +118,25 @@ function setUpViewer(figure) {
 
   figure.classList.add("interactive");
   figure.querySelector(".tools").hidden = false;
-  if (image.complete) apply();
-  image.addEventListener("load", apply);
+  // A portrait the check located: open zoomed on it (the largest step that keeps the face
+  // and a margin around it in the frame), centred. "Fit" shows the whole page again.
+  let focused = !figure.dataset.focus;
+  function focusOnce() {
+    if (focused || !image.naturalWidth) return;
+    focused = true;
+    const [x, y, w, h] = figure.dataset.focus.split(",").map(Number);
+    const fit = Math.min(frame.clientWidth / image.naturalWidth, frame.clientHeight / image.naturalHeight, 4);
+    const room = Math.min(frame.clientWidth / (w * 1.8 * fit), frame.clientHeight / (h * 1.8 * fit));
+    const zoom = ZOOMS.filter((z) => z <= room).pop();
+    if (!zoom || zoom <= 1) return;
+    state.zoom = zoom;
+    apply();
+    const scale = fit * zoom;
+    frame.scrollLeft = (x + w / 2) * scale - frame.clientWidth / 2;
+    frame.scrollTop = (y + h / 2) * scale - frame.clientHeight / 2;
+  }
+  if (image.complete) { apply(); focusOnce(); }
+  image.addEventListener("load", () => { apply(); focusOnce(); });
   new ResizeObserver(apply).observe(frame);
 }
 
@@ -286,10 +303,51 @@ function setUpFields() {
   fromTextarea();
 }
 
+// --- Keyboard shortcuts (listed on the page) ------------------------------------------------
+
+/** Whether a key pressed in `target` is typing, not a shortcut. */
+function typing(target) {
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable]"));
+}
+
+function setUpShortcuts() {
+  const form = document.getElementById("decide");
+  const skip = document.getElementById("skip");
+  const value = document.getElementById("decision-value");
+  const reason = document.getElementById("decision-reason");
+  const record = document.getElementById("record");
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();
+      return;
+    }
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    const key = event.key.toLowerCase();
+    // Choosing is a key; recording stays an Enter on the focused button, so that a stray key
+    // never records a decision on someone's identity.
+    if (key === "a" && form && value && record) {
+      value.value = form.dataset.approve;
+      if (reason) reason.value = "";
+      record.focus();
+    } else if (key === "r" && form && value) {
+      value.value = form.dataset.reject;
+      (reason || record).focus();
+    } else if (key === "n" && skip) {
+      skip.requestSubmit();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+}
+
 function start() {
   document.querySelectorAll("[data-viewer]").forEach(setUpViewer);
   setUpMachine();
   setUpFields();
+  setUpShortcuts();
   document.documentElement.dataset.caseReady = "1";
 }
 
