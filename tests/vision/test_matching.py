@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openidv.vision.documents.dates import printed_dates
+from openidv.vision.documents.dates import parse_date, printed_dates
 from openidv.vision.documents.matching import find_mrz_values, may_hold_mrz_value
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number
@@ -71,6 +71,7 @@ def test_numbers_agree_through_spaces_and_look_alikes_but_not_g_and_6() -> None:
         ("21.121971", (1971, 12, 21)),  # the separator before the year lost
         ("O1.O8.1964", (1964, 8, 1)),  # letters read for digits
         ("1964-08-12", (1964, 8, 12)),
+        ("23111959", (1959, 11, 23)),  # every separator lost (printed 23 11 1959)
     ],
 )
 def test_dates_as_documents_print_them(text: str, date: tuple[int, int, int]) -> None:
@@ -79,6 +80,15 @@ def test_dates_as_documents_print_them(text: str, date: tuple[int, int, int]) ->
 
 def test_a_personal_number_is_no_date() -> None:
     assert printed_dates("311266-9539") == set()
+    # Eight digits inside a longer run of digits are a number, not a date run together.
+    assert printed_dates("45911231023") == set()
+    assert printed_dates("1971123456782") == set()
+
+
+def test_a_date_run_together_is_no_value_read_under_a_caption() -> None:
+    # Only a date the MRZ gives may be found in eight bare digits; a caption's value is
+    # parsed as printed (a document number under a date caption is no date).
+    assert parse_date("23111959") is None
 
 
 def test_the_mrz_values_are_found_on_any_line_whatever_the_caption() -> None:
