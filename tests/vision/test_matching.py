@@ -123,3 +123,32 @@ def test_lines_cut_short_are_read_whole_only_when_they_may_hold_a_value() -> Non
     assert may_hold_mrz_value(mrz, "Surname MAENN")
     assert may_hold_mrz_value(mrz, "Date 01 JAN")
     assert not may_hold_mrz_value(mrz, "Place of birth / Lieu")
+
+
+def test_a_number_cut_to_the_nine_mrz_positions_agrees_with_the_longer_printed_one() -> None:
+    # A visa's MRZ holds the first nine characters of a longer printed number.
+    mrz = parse_mrz(PASSPORT)
+    assert mrz.valid and mrz.document_number.value == "L898902C3"
+    for printed, agrees in (
+        ("L898902C312", True),
+        ("L898902C3", True),
+        ("L898902C", False),  # shorter: a character missing, not a number cut
+        ("L898902C31234", False),  # runs on too far to be the same number
+        ("X898902C312", False),
+    ):
+        found = find_mrz_values(mrz, [_box(printed)], ["document_number"])
+        assert ("document_number" in found) is agrees, printed
+
+
+def test_a_td1_number_is_never_taken_as_cut() -> None:
+    # A TD1 card carries the rest of a longer number in its optional data: the printed
+    # number must be the MRZ's whole.
+    mrz = parse_mrz(
+        (
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        )
+    )
+    assert mrz.valid and mrz.document_number.value == "D23145890"
+    assert find_mrz_values(mrz, [_box("D2314589012")], ["document_number"]) == {}
