@@ -17,9 +17,12 @@ inside its validity (30 days before its expiry: ``--as-of`` in the CLI), and cou
   reported for a ``negative`` document; apart, MRZs the reader found valid whose text is
   not the printed one (caught later, or not);
 * printed fields: the number, surname and date of birth found printed and agreeing with
-  the MRZ (what an APPROVE needs), over the documents with a printed data page or front;
+  the MRZ (what an APPROVE needs), over the documents with a printed data page or front
+  (not MRZ crops, nor a TD1 card's back sent alone);
 * authenticity: the recommendation and each sub-check's result, genuine documents that
-  came out TAMPERED, and APPROVE over the genuine ``bar`` documents;
+  came out TAMPERED, and APPROVE over the genuine ``bar`` documents (and over those of them
+  sent whole: a card's back alone or an MRZ crop cannot show the printed holder details an
+  APPROVE needs);
 * time per page, the whole read and the MRZ stages alone.
 
 All figures are printed per format and per capture type too.
@@ -89,6 +92,8 @@ class RealTally:
         self.printed_agree: collections.Counter[str] = collections.Counter()
         self.approve_total: collections.Counter[str] = collections.Counter()
         self.approved: collections.Counter[str] = collections.Counter()
+        self.whole_total: collections.Counter[str] = collections.Counter()
+        self.whole_approved: collections.Counter[str] = collections.Counter()
         self.outcomes: collections.Counter[str] = collections.Counter()
         self.sub_checks: dict[str, collections.Counter[str]] = collections.defaultdict(
             collections.Counter
@@ -151,7 +156,7 @@ class RealTally:
             self.sub_checks[sub["sub_check"]][sub["result"]] += 1
         if genuine and recommendation.get("reason") == "TAMPERED":
             self.tampered.append(f"{truth['id']} {truth['file']}: {_details(report)}")
-        if truth["capture"] != "mrz-crop" and truth["format"] != "FRA-CNI":
+        if _whole(truth) and truth["format"] != "FRA-CNI":
             agreed = _agreed_fields(report)
             for key in keys:
                 self.printed_total[key] += 1
@@ -161,12 +166,24 @@ class RealTally:
             for key in keys:
                 self.approve_total[key] += 1
                 self.approved[key] += approved
+                if _whole(truth):
+                    self.whole_total[key] += 1
+                    self.whole_approved[key] += approved
             if not approved:
                 self.not_approved.append(f"{truth['id']} {truth['file']}: {outcome}")
 
     def add_times(self, reading: DocumentReading) -> None:
         self.times.append(reading.timings_ms.get("total", 0.0))
         self.mrz_times.append(_mrz_ms(reading))
+
+
+def _whole(truth: dict[str, Any]) -> bool:
+    """The document was sent with its printed holder details: a data page or a card's front,
+    not an MRZ crop, nor the back of a TD1 card alone (its MRZ side: ICAO 9303 puts a TD1
+    card's MRZ on the back, so a TD1 document with no ``back`` image is that back)."""
+    if truth["capture"] == "mrz-crop":
+        return False
+    return not (truth["format"] == "TD1" and not truth.get("back"))
 
 
 def _only_names_undecided(mrz: MrzResult) -> bool:
@@ -233,6 +250,12 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
         tally.printed_total,
     )
     _table("authenticity APPROVE ('bar' documents)", tally.approved, tally.approve_total)
+    _table(
+        "  of which sent whole (a data page or a card's front; not an MRZ crop or a card's "
+        "back alone, which print no holder details to compare)",
+        tally.whole_approved,
+        tally.whole_total,
+    )
     print(
         f"\n== false accepts (a reported field that differs from the document): "
         f"{len(tally.false_accepts)} =="

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openidv.vision.documents.dates import printed_dates
+from openidv.vision.documents.dates import parse_date, printed_dates
 from openidv.vision.documents.matching import find_mrz_values, may_hold_mrz_value
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number
@@ -71,6 +71,7 @@ def test_numbers_agree_through_spaces_and_look_alikes_but_not_g_and_6() -> None:
         ("21.121971", (1971, 12, 21)),  # the separator before the year lost
         ("O1.O8.1964", (1964, 8, 1)),  # letters read for digits
         ("1964-08-12", (1964, 8, 12)),
+        ("23111959", (1959, 11, 23)),  # every separator lost (printed 23 11 1959)
     ],
 )
 def test_dates_as_documents_print_them(text: str, date: tuple[int, int, int]) -> None:
@@ -79,6 +80,15 @@ def test_dates_as_documents_print_them(text: str, date: tuple[int, int, int]) ->
 
 def test_a_personal_number_is_no_date() -> None:
     assert printed_dates("311266-9539") == set()
+    # Eight digits inside a longer run of digits are a number, not a date run together.
+    assert printed_dates("45911231023") == set()
+    assert printed_dates("1971123456782") == set()
+
+
+def test_a_date_run_together_is_no_value_read_under_a_caption() -> None:
+    # Only a date the MRZ gives may be found in eight bare digits; a caption's value is
+    # parsed as printed (a document number under a date caption is no date).
+    assert parse_date("23111959") is None
 
 
 def test_the_mrz_values_are_found_on_any_line_whatever_the_caption() -> None:
@@ -113,3 +123,32 @@ def test_lines_cut_short_are_read_whole_only_when_they_may_hold_a_value() -> Non
     assert may_hold_mrz_value(mrz, "Surname MAENN")
     assert may_hold_mrz_value(mrz, "Date 01 JAN")
     assert not may_hold_mrz_value(mrz, "Place of birth / Lieu")
+
+
+def test_a_number_cut_to_the_nine_mrz_positions_agrees_with_the_longer_printed_one() -> None:
+    # A visa's MRZ holds the first nine characters of a longer printed number.
+    mrz = parse_mrz(PASSPORT)
+    assert mrz.valid and mrz.document_number.value == "L898902C3"
+    for printed, agrees in (
+        ("L898902C312", True),
+        ("L898902C3", True),
+        ("L898902C", False),  # shorter: a character missing, not a number cut
+        ("L898902C31234", False),  # runs on too far to be the same number
+        ("X898902C312", False),
+    ):
+        found = find_mrz_values(mrz, [_box(printed)], ["document_number"])
+        assert ("document_number" in found) is agrees, printed
+
+
+def test_a_td1_number_is_never_taken_as_cut() -> None:
+    # A TD1 card carries the rest of a longer number in its optional data: the printed
+    # number must be the MRZ's whole.
+    mrz = parse_mrz(
+        (
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        )
+    )
+    assert mrz.valid and mrz.document_number.value == "D23145890"
+    assert find_mrz_values(mrz, [_box("D2314589012")], ["document_number"]) == {}

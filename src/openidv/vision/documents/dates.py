@@ -2,7 +2,7 @@
 
 ``12 AUG/AOÛT 1964`` (a month name, often in two languages), ``12.08.1964``, ``12 08 1964``,
 ``07 DEC 84`` (two-digit years), ``1964-08-12``, with the letters a recogniser reads for
-digits (``O1.O8.1964``) and a lost separator (``21.121971``).
+digits (``O1.O8.1964``) and lost separators (``21.121971``, ``23111959``).
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ _NUMERIC_DATE = re.compile(
     r"(?<![0-9])([0-3]?[0-9])\s*[./ -]\s*([01]?[0-9])"
     r"(?:\s*[./ -]\s*([0-9]{4}|[0-9]{2})|([0-9]{4}))(?![0-9])"
 )
+# Day, month and four-digit year with every separator lost (``23 11 1959`` read as
+# ``23111959``): eight digits standing alone. Only looked for by `printed_dates`, where a
+# date must be the MRZ's to count; a caption's value is never parsed so (`parse_date`: an
+# eight-digit number under a date caption is no evidence of a date).
+_RUN_DATE = re.compile(r"(?<![0-9])([0-3][0-9])([01][0-9])([12][0-9]{3})(?![0-9])")
 _ISO_DATE = re.compile(r"(?<![0-9])([12][0-9]{3})\s*[./-]\s*([01][0-9])\s*[./-]\s*([0-3][0-9])")
 
 
@@ -73,8 +78,14 @@ def _dates(text: str) -> list[Date]:
 
 def printed_dates(text: str) -> set[Date]:
     """Every date a printed line holds, as (year, month, day); a two-digit year stays as
-    printed (< 100). Numeric dates are taken both day-first and month-first."""
-    return set(_dates(text))
+    printed (< 100). Numeric dates are taken both day-first and month-first, eight digits
+    run together too (``23111959``)."""
+    found = set(_dates(text))
+    for first, second, year in _RUN_DATE.findall(_normalised(text)):
+        for date in ((int(year), int(second), int(first)), (int(year), int(first), int(second))):
+            if _is_calendar_date(date):
+                found.add(date)
+    return found
 
 
 def _is_calendar_date(date: Date) -> bool:

@@ -21,7 +21,7 @@ from openidv.vision.documents.dates import Date, printed_dates
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number, shape_fold
 from openidv.vision.documents.viz import VizField
-from openidv.vision.mrz import MrzResult
+from openidv.vision.mrz import MrzFormat, MrzResult
 
 __all__ = ["MATCHED_FIELDS", "find_mrz_values", "may_hold_mrz_value"]
 
@@ -33,6 +33,10 @@ _WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)*")
 # A field number printed against a name ("1MUSTERMANN") is not part of it; a digit inside
 # one is a look-alike misread (J0HN) and stays for `transliterate` to fold.
 _FIELD_NUMBER = re.compile(r"^[0-9]+(?=[^\W\d_])")
+# Positions of the document number in a TD2, TD3 or visa MRZ; characters a printed number
+# may run on past a number cut to fit them (`_number_cut`).
+_NUMBER_FIELD = 9
+_MAX_NUMBER_OVERRUN = 3
 
 
 def _same_date(printed: Date, iso: str) -> bool:
@@ -69,9 +73,22 @@ def _truncated(mrz: MrzResult) -> bool:
     return not names_line.endswith("<")
 
 
-def _agreeing_value(field: str, mrz_value: str, text: str, truncated: bool) -> str | None:
+def _number_cut(mrz: MrzResult) -> bool:
+    """The document number fills its nine MRZ positions on a layout with no room for the
+    rest (TD2, TD3, visas; a TD1 card carries a longer number on in its optional data): the
+    issuer may have printed a longer number and entered its first nine characters, as the
+    United States do on visas (printed 555123ABC12, in the MRZ 555123ABC)."""
+    value = mrz.document_number.value or ""
+    return mrz.format not in (None, MrzFormat.TD1) and len(value) == _NUMBER_FIELD
+
+
+def _agreeing_value(
+    field: str, mrz_value: str, text: str, truncated: bool, number_cut: bool = False
+) -> str | None:
     """The field's value when the printed ``text`` shows the MRZ's value, else None: the
     MRZ's value, but for a date printed with its century (which the MRZ lacks)."""
+    if field == "document_number" and number_cut:
+        return mrz_value if any(_cut_number(run, mrz_value) for run in _runs(text)) else None
     if field in ("surname", "given_names", "document_number"):
         return mrz_value if _agrees(field, mrz_value, text, truncated) else None
     dates = [date for date in printed_dates(text) if _same_date(date, mrz_value)]
@@ -88,6 +105,16 @@ def _agrees(field: str, mrz_value: str, text: str, truncated: bool) -> bool:
     return any(same_number(run, mrz_value) for run in _runs(text))
 
 
+def _cut_number(printed: str, mrz_value: str) -> bool:
+    """The printed number is the MRZ's, or begins with it and runs on by a few characters
+    (`_number_cut`): what the MRZ does not hold is not compared."""
+    if same_number(printed, mrz_value):
+        return True
+    folded, wanted = shape_fold(printed, number=True), shape_fold(mrz_value, number=True)
+    extra = len(folded) - len(wanted)
+    return 0 < extra <= _MAX_NUMBER_OVERRUN and folded.startswith(wanted)
+
+
 def find_mrz_values(
     mrz: MrzResult, boxes: Sequence[TextBox], fields: Sequence[str] = MATCHED_FIELDS
 ) -> dict[str, VizField]:
@@ -96,6 +123,7 @@ def find_mrz_values(
     document prints) and the line's recognition confidence; the most confident line when
     several do."""
     truncated = _truncated(mrz)
+    number_cut = _number_cut(mrz)
     found: dict[str, VizField] = {}
     for field in fields:
         mrz_field = mrz.fields[field]
@@ -105,7 +133,7 @@ def find_mrz_values(
         for box in boxes:
             if best is not None and box.score <= best[0].score:
                 continue
-            value = _agreeing_value(field, mrz_field.value, box.text, truncated)
+            value = _agreeing_value(field, mrz_field.value, box.text, truncated, number_cut)
             if value is not None:
                 best = box, value
         if best is not None:

@@ -116,7 +116,17 @@ MIN_RETRY_CHARS = 20
 # Detector input limits (longest side): the VIZ text is 15-25 px high on a 1000 px page,
 # still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third of the cost.
 VIZ_DET_LIMIT = 640
+# A second, finer detection of the printed zone (longest side up to this) when the number,
+# surname or date of birth was not found printed: small print (7-9 px on a 550 px scan)
+# the economical detection merged with a neighbour or missed outright.
+FINE_DET_LIMIT = 1000
+# A line of the finer detection overlapping a line already read by at least this share
+# (intersection over union of their boxes) is the same line: not read again.
+SAME_LINE_IOU = 0.5
 FALLBACK_DET_LIMIT = 960
+# The printed fields an APPROVE needs found agreeing with the MRZ (see checks/authenticity):
+# when one is not, the printed zone gets a second, finer look (`FINE_DET_LIMIT`).
+FINE_LOOK_FIELDS = ("document_number", "surname", "date_of_birth")
 # The fields both the MRZ and the printed zone carry, compared by `cross_check`.
 CROSS_CHECKED_FIELDS = (
     "surname", "given_names", "date_of_birth", "expiry_date", "document_number", "sex"
@@ -429,6 +439,7 @@ class _Measured:
     reads: list[LineRead] = dataclasses.field(default_factory=list)
     legibility: MrzLegibility = dataclasses.field(default_factory=MrzLegibility)
     viz_lines: PrintedLines | None = None
+    fine_lines: PrintedLines | None = None  # the finer second look (`_read_fine`)
     # Text lines the detector found on the whole page (as read) while looking for an MRZ
     # that was not there: the VIZ read of such a page reuses them.
     page_quads: list[NDArray[np.float32]] | None = None
@@ -864,7 +875,48 @@ class DocumentReader:
         if mrz is not None and may_hold is not None:
             matched = [name for name in MATCHED_FIELDS if fields is None or name in fields]
             viz.update(find_mrz_values(mrz, boxes, matched))
+            missing = [
+                name
+                for name in FINE_LOOK_FIELDS
+                if name in matched and not (name in viz and viz[name].matches_mrz)
+            ]
+            if missing:
+                fine = self._read_fine(measured, lines, may_hold, timings)
+                viz.update(find_mrz_values(mrz, fine, missing))
+                boxes = boxes + fine
         return viz, boxes
+
+    def _read_fine(
+        self,
+        measured: _Measured,
+        lines: PrintedLines,
+        may_hold: Callable[[str], bool],
+        timings: dict[str, float],
+    ) -> list[TextBox]:
+        """The printed lines a finer detection finds that the first one did not (a date
+        detected only there, a value it split from a neighbour), those that may hold one of
+        the MRZ's values recognised. Only ever more evidence: a value is taken from these
+        lines only when it is the MRZ's, as on the first look."""
+        if measured.fine_lines is None:
+            region = lines.image
+            limit = min(FINE_DET_LIMIT, max(region.shape[:2]))
+            if limit <= VIZ_DET_LIMIT:
+                measured.fine_lines = PrintedLines(region, [])
+            else:
+                quads = _timed(
+                    timings, "viz_fine_detect", lambda: self._ocr.detect(region, limit=limit)
+                )
+                known = [_bounds(quad) for quad in lines.quads]
+                new = [q for q in quads if all(_iou(_bounds(q), k) < SAME_LINE_IOU for k in known)]
+                measured.fine_lines = PrintedLines(region, new)
+        fine = measured.fine_lines
+        if not fine.quads:
+            return []
+        return _timed(
+            timings,
+            "viz_fine_ocr",
+            lambda: fine.boxes(self._ocr.recognise, fields=(), may_hold=may_hold),
+        )
 
     def _conclude(
         self,
@@ -1183,6 +1235,25 @@ def is_degraded(reasons: Sequence[Reason]) -> bool:
 def _extent(quad: NDArray[np.float32]) -> tuple[float, float]:
     """Width and height of a text line's bounding box."""
     return float(np.ptp(quad[:, 0])), float(np.ptp(quad[:, 1]))
+
+
+def _bounds(quad: NDArray[np.float32]) -> tuple[float, float, float, float]:
+    return (
+        float(quad[:, 0].min()),
+        float(quad[:, 1].min()),
+        float(quad[:, 0].max()),
+        float(quad[:, 1].max()),
+    )
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _line_length(quad: NDArray[np.float32]) -> float:
