@@ -131,6 +131,7 @@ def test_a_poor_portrait_of_someone_else_goes_to_a_reviewer(
 ) -> None:
     """A greyscale, blurred portrait cannot support a rejection: NOT_AVAILABLE, undecided."""
     card = cv2.imdecode(np.frombuffer(_card(face_photos["obama"]), np.uint8), cv2.IMREAD_COLOR)
+    assert card is not None
     grey = cv2.cvtColor(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     page = cv2.imencode(".jpg", grey)[1].tobytes()
     result = engine.run(_evidence(page, [face_photos["biden"]]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openidv.vision.faces import (
     APPROVE_AT,
@@ -76,7 +77,7 @@ def test_faces_below_the_minimum_are_ignored() -> None:
 # -- quality ---------------------------------------------------------------------------------
 
 
-def portrait(colour: bool = True, side: int = 400) -> tuple[np.ndarray, Face]:
+def portrait(colour: bool = True, side: int = 400) -> tuple[NDArray[np.uint8], Face]:
     """A smooth, lit, skin-coloured oval with dark eyes and mouth: a stand-in face."""
     image = np.full((side, side, 3), (200, 210, 220), dtype=np.uint8)
     c = side // 2
@@ -86,10 +87,11 @@ def portrait(colour: bool = True, side: int = 400) -> tuple[np.ndarray, Face]:
     cv2.ellipse(image, (c, int(0.7 * side)), (side // 10, side // 40), 0, 0, 360, (60, 60, 150), -1)
     rng = np.random.default_rng(3)
     texture = rng.normal(0, 4, image.shape[:2])[..., None]
-    image = np.clip(cv2.GaussianBlur(image.astype(np.float32) + texture, (0, 0), 1.2), 0, 255)
-    image = image.astype(np.uint8)
+    smooth = cv2.GaussianBlur(image.astype(np.float32) + texture, (0, 0), 1.2)
+    image = np.asarray(np.clip(smooth, 0, 255), dtype=np.uint8)
     if not colour:
-        image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        image = np.asarray(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
     box = face(0.2 * side, 0.1 * side, 0.6 * side)
     # eyes at 0.4 and 0.6 of the side: eye distance 0.2 * side
     eyes = ((0.4 * side, 0.42 * side), (0.6 * side, 0.42 * side))
@@ -106,7 +108,7 @@ def test_greyscale_blur_small_and_turned_faces_are_named() -> None:
     image, found = portrait(colour=False)
     assert QualityIssue.GREYSCALE in measure_quality(image, found).issues
     image, found = portrait()
-    blurred = cv2.GaussianBlur(image, (0, 0), 12)
+    blurred = np.asarray(cv2.GaussianBlur(image, (0, 0), 12), dtype=np.uint8)
     assert QualityIssue.BLURRY in measure_quality(blurred, found).issues
     small, tiny_face = portrait(side=100)  # 20 px between the eyes
     assert QualityIssue.LOW_RESOLUTION in measure_quality(small, tiny_face).issues
@@ -119,8 +121,8 @@ def test_a_dot_screen_is_named_halftone() -> None:
     image, found = portrait()
     yy, xx = np.mgrid[0 : image.shape[0], 0 : image.shape[1]]
     dots = (np.cos(xx * 2 * np.pi / 4) + np.cos(yy * 2 * np.pi / 4)) > 0
-    printed = np.where(dots[..., None], image, (image * 0.4).astype(np.uint8))
-    assert QualityIssue.HALFTONE in measure_quality(printed.astype(np.uint8), found).issues
+    printed = np.asarray(np.where(dots[..., None], image, image * 0.4), dtype=np.uint8)
+    assert QualityIssue.HALFTONE in measure_quality(printed, found).issues
 
 
 # -- decision ---------------------------------------------------------------------------------
@@ -158,7 +160,8 @@ def measurement(
         (APPROVE_AT + 0.01, (), ("APPROVE", None, True)),
         (APPROVE_AT + 0.01, (QualityIssue.GREYSCALE,), ("APPROVE", None, True)),
         (REJECT_BELOW - 0.2, (), ("REJECT", "DIFFERENT_PERSON", True)),
-        (REJECT_BELOW - 0.2, (QualityIssue.GREYSCALE,), ("NOT_AVAILABLE", "FACE_PHOTO_LOW_RESOLUTION", False)),
+        (REJECT_BELOW - 0.2, (QualityIssue.GREYSCALE,),
+         ("NOT_AVAILABLE", "FACE_PHOTO_LOW_RESOLUTION", False)),
         (REJECT_BELOW - 0.2, (QualityIssue.BLURRY,), ("NOT_AVAILABLE", "PHOTO_TOO_BLURRY", False)),
         ((REJECT_BELOW + APPROVE_AT) / 2, (), ("REJECT", "DIFFERENT_PERSON", False)),
     ],
