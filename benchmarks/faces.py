@@ -710,6 +710,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=None, help="--real: only N identities")
     parser.add_argument("--sface-only", action="store_true", help="--real: no second model")
     parser.add_argument("--calibrate", action="store_true", help="--real: cross-validation")
+    parser.add_argument("--rows-out", type=Path, default=None, help="--real: scores as JSONL")
     args = parser.parse_args()
     if args.real is not None:
         import faces_real  # noqa: PLC0415 (a sibling script, only for this mode)
@@ -722,6 +723,7 @@ def main() -> None:
             limit_people=args.people,
             second=not args.sface_only,
             calibrate=args.calibrate,
+            rows_out=args.rows_out,
         )
         return
     if args.threads is not None:

@@ -36,7 +36,7 @@ from openidv.vision.faces.engine import (
     compare,
     decode_image,
 )
-from openidv.vision.faces.quality import FaceQuality, measure_quality
+from openidv.vision.faces.quality import FaceQuality, QualityIssue, measure_quality
 from openidv.vision.faces.second import (
     DLIB_MODEL_ID,
     Descriptor,
@@ -262,13 +262,9 @@ class FaceMatcher:
         faces = self.engine.detect(image)
         if not faces:
             # A portrait printed as a dot screen (halftone) and photographed close enough to
-            # resolve the dots defeats the detector; the same page smoothed over about one dot
-            # (descreened, as a scanner does) shows the face again. The page itself is then
-            # measured descreened, so the embedding does not see the dots either.
-            smooth = np.asarray(cv2.GaussianBlur(image, (0, 0), DESCREEN_SIGMA), dtype=np.uint8)
-            faces = self.engine.detect(smooth)
-            if faces:
-                image = smooth
+            # resolve the dots defeats the detector; the same page descreened (see _descreen)
+            # shows the face again.
+            faces = self.engine.detect(_descreen(image))
         detected = time.perf_counter()
         face = faces[0] if faces else None
         reason = None
@@ -309,8 +305,13 @@ class FaceMatcher:
     ) -> FaceSide:
         vector, quality = None, None
         if face is not None and reason is None:
-            vector = self.engine.embed(image, face)
             quality = measure_quality(image, face)
+            if QualityIssue.HALFTONE in quality.issues:
+                # The dots are texture no photo of a face has: both models read them as
+                # features, and genuine scores collapse (to ~0.1 on resolved screens). The
+                # embedding is taken from the descreened image; the issue stays reported.
+                image = _descreen(image)
+            vector = self.engine.embed(image, face)
         done = time.perf_counter()
         timings = Timings(
             decode_ms=(decoded - start) * 1000,
@@ -436,6 +437,11 @@ class FaceMatcher:
             document_quality=document.quality,
             representative_frame=representative,
         )
+
+
+def _descreen(image: ImageArray) -> ImageArray:
+    """Smoothed over about one printing dot, as a scanner's descreen filter does."""
+    return np.asarray(cv2.GaussianBlur(image, (0, 0), DESCREEN_SIGMA), dtype=np.uint8)
 
 
 def _decode_labelled(data: bytes, label: str) -> ImageArray:
