@@ -185,4 +185,5 @@ def test_fusion_keeps_sface_outside_its_band_and_moves_it_inside() -> None:
     assert not in_band(FUSION_BAND[0] - 0.01) and in_band(FUSION_BAND[0])
     # A dlib distance well inside dlib's "same person" region raises a grey-zone score; one
     # typical of impostors lowers it.
-    assert fuse(0.45, 0.35) > 0.45 > fuse(0.45, 0.8)
+    assert fuse(0.45, 0.35, weight=0.25) > 0.45 > fuse(0.45, 0.8, weight=0.25)
+    assert fuse(0.45, 0.35, weight=0.0) == 0.45

@@ -1,19 +1,19 @@
-"""ID_DOCUMENT_FACE_MATCH: the document's portrait against the user's face (the liveness
-frames, else the face the relying business uploaded); FACE_COMPARISON: that uploaded face
-against the liveness frames.
+"""ID_DOCUMENT_FACE_MATCH: the document's portrait against the user's face (the liveness frames,
+else the face the relying business uploaded); FACE_COMPARISON: that uploaded face against the
+liveness frames.
 
-Measured by :class:`openidv.vision.faces.FaceMatcher` (YuNet + SFace, with dlib's ResNet fused
-in where SFace alone is unsure) and decided by :func:`openidv.vision.faces.decide`, the same
-rules the real-face benchmark counts (benchmarks/faces.py --real): APPROVE at or above the
-approve threshold; NOT_AVAILABLE (a reviewer) when no single subject or no usable face is
-measured, or when a poor image (low resolution, greyscale, halftone, blur, pose) could not
-support a rejection; REJECT below the reject threshold; the band between is REJECT but
-undecided, so FALLBACK sends it to a reviewer.
+Measured by :class:`openidv.vision.faces.FaceMatcher` (YuNet + SFace; dlib's ResNet can be
+fused in where SFace alone is unsure, but its cross-validated weight is 0, so it is not loaded)
+and decided by :func:`openidv.vision.faces.decide`, the same rules the real-face benchmark
+counts (benchmarks/faces.py --real): APPROVE at or above the approve threshold; NOT_AVAILABLE
+(a reviewer) when no single subject or no usable face is measured, or when a poor image (low
+resolution, greyscale, halftone, blur, pose) could not support a rejection; REJECT below the
+reject threshold; the band between is REJECT but undecided, so FALLBACK sends it to a reviewer.
 
 The breakdown carries what a reviewer needs to re-judge the decision (the console shows the
-portrait and the chosen selfie frame side by side): the score and both thresholds, each
-model's own score, the quality measurements and issues of each side, the index of the selfie
-frame the score comes from (in the resource's frames) and both face boxes.
+portrait and the chosen selfie frame side by side): the score and both thresholds, each model's
+own score, the quality measurements and issues of each side, the index of the selfie frame the
+score comes from (in the resource's frames) and both face boxes.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from openidv.vision.faces import (
     ImageDecodeError,
     decide,
 )
+from openidv.vision.faces.second import FUSION_WEIGHT
 
 T = TypeVar("T")
 _second_lock = threading.Lock()
@@ -133,7 +134,8 @@ class FaceMatchEngine:
     use."""
 
     def _matcher(self) -> FaceMatcher:
-        return FaceMatcher(face_engine(), second_model())
+        # The second model only costs time while its calibrated weight is 0 (second.py).
+        return FaceMatcher(face_engine(), second_model() if FUSION_WEIGHT > 0 else None)
 
     def run(self, evidence: Evidence) -> MachineResult:
         documents = [r for r in evidence.resources if r.type == "ID_DOCUMENT" and r.pages]

@@ -8,10 +8,11 @@ The 68-point predictor in the same package is trained on iBUG 300-W, whose licen
 commercial use: it is never loaded. dlib itself comes from the ``dlib-bin`` wheel (Boost
 Software License), a prebuilt dlib without CUDA or BLAS.
 
-Why only in the grey band: on two shared cores one descriptor costs 200-450 ms (no BLAS),
-against ~5 ms for SFace. Outside ``FUSION_BAND`` the SFace score alone already decides with a
-margin the second model cannot overturn at the fusion weight, so it is not run there; inside
-the band, where one model's noise decides, the second opinion is bought.
+Shipped weight: 0 (see FUSION_WEIGHT), so the check runs SFace alone. Why only in the band: on
+two shared cores one descriptor costs 200-450 ms (no BLAS), against ~5 ms for SFace. Outside
+``FUSION_BAND`` the SFace score alone already decides with a margin the second model cannot
+overturn at the fusion weight, so it is not run there; inside the band, where one model's noise
+decides, the second opinion is bought.
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ DLIB_MODEL_ID = "dlib-resnet-v1"
 # distribution has SFace's impostor mean and spread (both measured on unrelated photo pairs,
 # impostors only: 4,074 pairs of the development photos, photo against photo, so the mapping
 # carries no genuine-pair tuning), then averaged with weight
-# FUSION_WEIGHT. The weight was chosen by cross-validation over identities (benchmarks/faces.py
-# --real --calibrate): dlib is the weaker model on real photos, so it only nudges SFace.
+# FUSION_WEIGHT. The weight is chosen by cross-validation over identities (benchmarks/faces.py
+# --real --calibrate): on the development corpus every fold chose 0 (dlib is the weaker model
+# on ID-page renderings, and any weight lowered genuine scores more than impostor ones: 7.2%
+# genuine pairs under 0.50 at weight 0, 9.2% at 0.1, 13.0% at 0.25, halftone pages aside).
+# So the shipped weight is 0 and the check does not load dlib at all; the code stays so that a
+# better-calibrated mapping or another corpus can be judged by the same cross-validation.
 SFACE_IMPOSTOR_MEAN, SFACE_IMPOSTOR_STD = 0.092, 0.089
 DLIB_IMPOSTOR_MEAN, DLIB_IMPOSTOR_STD = 0.853, 0.092
-FUSION_WEIGHT = 0.25
+FUSION_WEIGHT = 0.0
 FUSION_BAND = (0.25, 0.70)
 
 Descriptor = NDArray[np.float64]
@@ -73,13 +78,14 @@ def dlib_similarity(a: Descriptor, b: Descriptor) -> float:
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
 
 
-def fuse(sface: float, dlib_distance: float | None) -> float:
+def fuse(sface: float, dlib_distance: float | None, weight: float | None = None) -> float:
     """The fused score on SFace's scale; SFace's own when the second model did not run."""
     if dlib_distance is None:
         return sface
+    w = FUSION_WEIGHT if weight is None else weight
     z = (DLIB_IMPOSTOR_MEAN - dlib_distance) / DLIB_IMPOSTOR_STD
     mapped = SFACE_IMPOSTOR_MEAN + SFACE_IMPOSTOR_STD * z
-    return (1.0 - FUSION_WEIGHT) * sface + FUSION_WEIGHT * mapped
+    return (1.0 - w) * sface + w * mapped
 
 
 def in_band(sface: float) -> bool:
