@@ -25,7 +25,7 @@ __all__ = ["APPROVE_AT", "REJECT_BELOW", "FaceDecision", "decide"]
 # not fitted, on the real-face development set (benchmarks/faces.py --real, README "Real
 # faces"): no impostor of 40,740 reaches 0.50 (the highest, 0.473, is a look-alike pair), while
 # a threshold fitted by cross-validation without that family lets 3 of its 900 pairs through.
-# 0.363 is OpenCV's published SFace threshold; below it only 4.6% of genuine pairs fall, most
+# 0.363 is OpenCV's published SFace threshold; about 5% of genuine pairs fall below it, most
 # of them halftone or greyscale portraits, which the quality rule sends to a reviewer instead.
 APPROVE_AT = 0.50
 REJECT_BELOW = 0.363
