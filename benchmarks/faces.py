@@ -41,6 +41,8 @@ Usage::
 
     .venv/bin/python benchmarks/faces.py [--repeats N] [--threads N]
     .venv/bin/python benchmarks/faces.py --pairs-dir DIR [--pairs-file FILE] [--limit N]
+    .venv/bin/python benchmarks/faces.py --real DIR [--quick] [--people N] [--calibrate]
+        (real identity-labelled photos rendered as ID pages, all against all: faces_real.py)
 
 Times are wall-clock on whatever machine runs this (a shared 2-core box in the README): noisy.
 """
@@ -703,7 +705,27 @@ def main() -> None:
     parser.add_argument("--pairs-dir", type=Path, default=None, help="LFW-layout folder")
     parser.add_argument("--pairs-file", type=Path, default=None, help="default DIR/pairs.txt")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pairs-file lines")
+    parser.add_argument("--real", type=Path, default=None, help="real labelled photos (README)")
+    parser.add_argument("--quick", action="store_true", help="--real: 10 people, 2 kinds")
+    parser.add_argument("--people", type=int, default=None, help="--real: only N identities")
+    parser.add_argument("--sface-only", action="store_true", help="--real: no second model")
+    parser.add_argument("--calibrate", action="store_true", help="--real: cross-validation")
+    parser.add_argument("--rows-out", type=Path, default=None, help="--real: scores as JSONL")
     args = parser.parse_args()
+    if args.real is not None:
+        import faces_real  # noqa: PLC0415 (a sibling script, only for this mode)
+
+        if args.threads is not None:
+            cv2.setNumThreads(args.threads)
+        faces_real.run(
+            args.real,
+            quick=args.quick,
+            limit_people=args.people,
+            second=not args.sface_only,
+            calibrate=args.calibrate,
+            rows_out=args.rows_out,
+        )
+        return
     if args.threads is not None:
         cv2.setNumThreads(args.threads)
     print(f"OpenCV {cv2.__version__}, {cv2.getNumThreads()} threads")

@@ -109,3 +109,37 @@ def test_cli_check_face_match(face_photos: dict[str, bytes], tmp_path: Path) -> 
     report = json.loads(result.stdout)
     assert report["recommendation"] == {"value": "APPROVE"}
     assert report["breakdown"][0]["sub_check"] == "ai_face_match"
+
+
+def test_the_breakdown_carries_what_a_reviewer_compares(
+    engine: FaceMatchEngine, face_photos: dict[str, bytes]
+) -> None:
+    """Score, thresholds, each model's score, quality, face boxes and which liveness frame
+    (its index among the resource's frames, not among the frames compared)."""
+    frames = [face_photos["obama2"]] * 7  # the frontal three are frames 2, 3 and 4
+    report = _report(engine.run(_evidence(_card(face_photos["obama"]), frames)))
+    details = {d["name"]: d["value"] for d in report["breakdown"][0]["details"]}  # type: ignore[index]
+    for name in ("confidence_score", "approve_threshold", "reject_threshold", "sface_score",
+                 "document_face_box", "selfie_face_box", "document_eye_distance_px"):  # fmt: skip
+        assert details.get(name), name
+    assert details["selfie_frame"] in {"2", "3", "4"}
+    assert len(details["document_face_box"].split()) == 4
+
+
+def test_a_poor_portrait_of_someone_else_goes_to_a_reviewer(
+    engine: FaceMatchEngine, face_photos: dict[str, bytes]
+) -> None:
+    """A greyscale, blurred portrait cannot support a rejection: NOT_AVAILABLE, undecided."""
+    card = cv2.imdecode(np.frombuffer(_card(face_photos["obama"]), np.uint8), cv2.IMREAD_COLOR)
+    assert card is not None
+    grey = cv2.cvtColor(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    page = cv2.imencode(".jpg", grey)[1].tobytes()
+    result = engine.run(_evidence(page, [face_photos["biden"]]))
+    report = _report(result)
+    assert not result.decided
+    assert report["recommendation"] == {
+        "value": "NOT_AVAILABLE",
+        "reason": "FACE_PHOTO_LOW_RESOLUTION",
+    }
+    details = {d["name"]: d["value"] for d in report["breakdown"][0]["details"]}  # type: ignore[index]
+    assert "DOCUMENT_GREYSCALE" in details["quality_issues"]

@@ -337,17 +337,33 @@ def test_no_face_in_any_selfie(
     assert result.similarity is None
 
 
-def test_two_people_in_a_selfie_block_the_measurement(
+def test_two_people_of_similar_size_in_a_selfie_block_the_measurement(
     engine: FaceEngine, images: dict[str, Image], face_photos: dict[str, bytes]
 ) -> None:
+    # Biden enlarged so his face is about Obama's size: two people side by side.
     left = cv2.resize(images["obama2"], (400, 766))
-    right = cv2.resize(images["biden"], (400, 909))[:766]
+    right = cv2.resize(images["biden"], (600, 1364))[:766]
     group = np.hstack([left, right])
     frames = [face_photos["obama2"], encode(np.asarray(group, dtype=np.uint8))]
     result = engine.match_document_to_selfie(face_photos["obama"], frames)
     assert result.reasons == (NotMeasurableReason.SELFIE_MULTIPLE_FACES,)
     assert result.selfie_frames[1].face_count == 2
     assert result.similarity is None
+
+
+def test_a_smaller_face_behind_the_subject_does_not_void_the_selfie(
+    engine: FaceEngine, images: dict[str, Image], face_photos: dict[str, bytes]
+) -> None:
+    # Biden's face at about 0.65 of Obama's: a bystander a step behind.
+    left = cv2.resize(images["obama2"], (400, 766))
+    right = cv2.resize(images["biden"], (400, 909))[:766]
+    group = encode(np.asarray(np.hstack([left, right]), dtype=np.uint8))
+    result = engine.match_document_to_selfie(face_photos["obama"], [face_photos["obama2"], group])
+    assert result.measurable, result.reasons
+    assert result.selfie_frames[1].face_count == 2
+    subject = result.selfie_frames[1].face
+    assert subject is not None and subject.box[0] < 400  # Obama, on the left
+    assert result.similarity is not None and result.similarity > STRICT_COSINE_THRESHOLD
 
 
 def test_faces_below_the_minimum_size_are_not_measured(

@@ -1,4 +1,4 @@
-"""Face detection, embedding and document-to-selfie comparison.
+"""Face detection and SFace embedding: the models every face feature shares.
 
 Pure computation: image bytes or numpy arrays in, measurements out. Nothing here touches the
 web layer or the database, and nothing is loaded at import time: build a :class:`FaceEngine`
@@ -23,20 +23,21 @@ case is a clear :class:`FaceModelError` at start-up rather than a failure on the
 from __future__ import annotations
 
 import importlib.util
-import statistics
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from openidv.vision.pinned import read_pinned
+
+if TYPE_CHECKING:
+    from openidv.vision.faces.match import FaceMatchMeasurement
 
 __all__ = [
     "DETECTION_SCORE_THRESHOLD",
@@ -51,14 +52,11 @@ __all__ = [
     "STRICT_COSINE_THRESHOLD",
     "Face",
     "FaceEngine",
-    "FaceMatchMeasurement",
     "FaceModelError",
     "FaceModelIntegrityError",
     "FaceModelNotFoundError",
     "ImageDecodeError",
     "ModelFiles",
-    "NotMeasurableReason",
-    "SelfieFrameMeasurement",
     "Timings",
     "compare",
     "decode_image",
@@ -90,12 +88,10 @@ MODEL_ID = "yunet-2023mar-int8bq+sface-2021dec-int8bq"
 # Cosine similarity between two unit SFace embeddings. 0.363 is OpenCV's published SFace
 # threshold (opencv_zoo face_recognition_sface; tuned on LFW for ~99.4% accuracy).
 SFACE_COSINE_THRESHOLD = 0.363
-# Stricter operating point for higher-risk flows. NOT calibrated: it sits near the middle of the
-# gap seen on a tiny sample (3 identities, 3 independent photos of one of them, public-domain
-# pictures, no real document captures): genuine pairs of different photos, including synthetic
-# ID cards, scored 0.67-0.79 and impostor pairs at most 0.28 (benchmarks/faces.py and
-# shared/reference/ml-deps.md). Calibrate both numbers on the project's own document/selfie
-# captures before relying on them.
+# The approve line of ID_DOCUMENT_FACE_MATCH (decision.APPROVE_AT). On the real-face
+# development set (benchmarks/faces.py --real: 30 people, 92 photos rendered as ID pages, all
+# against all, 40,740 impostor comparisons) the highest impostor scored 0.473, a look-alike
+# pair; 0.50 keeps a margin above that tail rather than sitting at the data's edge.
 STRICT_COSINE_THRESHOLD = 0.50
 
 # YuNet confidence. Real faces in the sample scored 0.90-0.96 (even at 24 px); one background
@@ -196,16 +192,6 @@ class Face:
         return np.asarray([values], dtype=np.float32)
 
 
-class NotMeasurableReason(StrEnum):
-    """Why a similarity could not be measured (or a selfie frame was not used)."""
-
-    DOCUMENT_FACE_NOT_FOUND = "DOCUMENT_FACE_NOT_FOUND"
-    DOCUMENT_FACE_TOO_SMALL = "DOCUMENT_FACE_TOO_SMALL"
-    SELFIE_FACE_NOT_FOUND = "SELFIE_FACE_NOT_FOUND"
-    SELFIE_FACE_TOO_SMALL = "SELFIE_FACE_TOO_SMALL"
-    SELFIE_MULTIPLE_FACES = "SELFIE_MULTIPLE_FACES"
-
-
 @dataclass(frozen=True, slots=True)
 class Timings:
     """Wall-clock milliseconds spent in each stage (sums over all images)."""
@@ -214,54 +200,6 @@ class Timings:
     detect_ms: float = 0.0
     embed_ms: float = 0.0
     total_ms: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class SelfieFrameMeasurement:
-    """What was measured on one selfie frame."""
-
-    index: int
-    image_size: tuple[int, int]  # width, height
-    face_count: int  # every detection above the score threshold, even tiny background faces
-    face: Face | None  # the largest face, if any
-    similarity: float | None  # cosine to the document face; None if either side is unusable
-    reason: NotMeasurableReason | None  # why the frame was not used, None if it was
-    timings: Timings
-
-
-@dataclass(frozen=True, slots=True)
-class FaceMatchMeasurement:
-    """Result of comparing the document portrait with one or more selfie frames.
-
-    ``similarity`` is the median cosine over the usable selfie frames (see
-    ``_aggregate_similarity`` for why not the best). It is ``None`` exactly when ``reasons`` is
-    non-empty. This is a measurement, not a decision: compare it with a threshold yourself or
-    use :meth:`is_match`.
-    """
-
-    reasons: tuple[NotMeasurableReason, ...]
-    document_image_size: tuple[int, int]  # width, height
-    document_face_found: bool
-    document_face_count: int
-    document_face: Face | None  # the largest face on the page (the main portrait)
-    selfie_frames: tuple[SelfieFrameMeasurement, ...]
-    frames_used: int
-    similarity: float | None  # median over usable frames
-    similarity_best: float | None
-    similarity_worst: float | None
-    # Lowest cosine between any two usable selfie frames: a low value means the frames may not
-    # show the same person (e.g. a swapped frame). None with fewer than two usable frames.
-    selfie_consistency: float | None
-    timings: Timings
-    model_id: str = MODEL_ID
-
-    @property
-    def measurable(self) -> bool:
-        return not self.reasons
-
-    def is_match(self, threshold: float = SFACE_COSINE_THRESHOLD) -> bool:
-        """True if measurable and the median similarity reaches ``threshold``."""
-        return self.similarity is not None and self.similarity >= threshold
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,27 +314,6 @@ def compare(a: Embedding, b: Embedding) -> float:
     if denominator == 0.0:
         raise ValueError("cannot compare a zero vector")
     return float(np.dot(va, vb) / denominator)
-
-
-def _aggregate_similarity(scores: Sequence[float]) -> float:
-    """Median over frames.
-
-    The best-of-N score is the maximum of N noisy impostor draws, so its false-match rate grows
-    with the number of frames a client chooses to send; the median does not reward sending
-    more frames, yet one bad frame (blink, motion blur) cannot sink a genuine user either.
-    With a single frame both are the same number; the best is still reported for diagnostics.
-    """
-    return float(statistics.median(scores))
-
-
-def _min_pairwise(vectors: Sequence[Embedding]) -> float | None:
-    if len(vectors) < 2:
-        return None
-    return min(
-        compare(vectors[i], vectors[j])
-        for i in range(len(vectors))
-        for j in range(i + 1, len(vectors))
-    )
 
 
 def _timed(function: Callable[[], _T]) -> tuple[_T, float]:
@@ -517,123 +434,8 @@ class FaceEngine:
     def match_document_to_selfie(
         self, document_image_bytes: bytes, selfie_images_bytes: Sequence[bytes]
     ) -> FaceMatchMeasurement:
-        """Compare the largest face on a document image with the face in each selfie frame.
+        """SFace alone: see :class:`openidv.vision.faces.match.FaceMatcher` (which can add the
+        second model)."""
+        from openidv.vision.faces.match import FaceMatcher  # noqa: PLC0415 (match imports us)
 
-        Undecodable input raises :class:`ImageDecodeError` (it is a client error, not a
-        measurement). Everything else is reported: see :class:`FaceMatchMeasurement`.
-        """
-        if not selfie_images_bytes:
-            raise ValueError("selfie_images_bytes must hold at least one image")
-        start = time.perf_counter()
-        document, decode_ms = _timed(lambda: _decode_labelled(document_image_bytes, "document"))
-        doc_faces, detect_ms = _timed(lambda: self.detect(document))
-        doc_face = doc_faces[0] if doc_faces else None  # largest: the main portrait, not
-        # the small "ghost" copy many documents print next to it.
-        doc_reason = self._document_reason(doc_face)
-        doc_vector: Embedding | None = None
-        embed_ms = 0.0
-        if doc_face is not None and doc_reason is None:
-            doc_vector, embed_ms = _timed(lambda: self.embed(document, doc_face))
-
-        frames: list[SelfieFrameMeasurement] = []
-        selfie_vectors: list[Embedding] = []
-        for index, data in enumerate(selfie_images_bytes):
-            frame, vector = self._measure_selfie(index, data, doc_vector)
-            frames.append(frame)
-            if vector is not None:
-                selfie_vectors.append(vector)
-
-        reasons = _overall_reasons(doc_reason, frames)
-        scores = [f.similarity for f in frames if f.similarity is not None]
-        measured = not reasons and bool(scores)
-        timings = Timings(
-            decode_ms=decode_ms + sum(f.timings.decode_ms for f in frames),
-            detect_ms=detect_ms + sum(f.timings.detect_ms for f in frames),
-            embed_ms=embed_ms + sum(f.timings.embed_ms for f in frames),
-            total_ms=(time.perf_counter() - start) * 1000.0,
-        )
-        return FaceMatchMeasurement(
-            reasons=reasons,
-            document_image_size=_size_of(document),
-            document_face_found=doc_face is not None,
-            document_face_count=len(doc_faces),
-            document_face=doc_face,
-            selfie_frames=tuple(frames),
-            frames_used=len(selfie_vectors),
-            similarity=_aggregate_similarity(scores) if measured else None,
-            similarity_best=max(scores) if measured else None,
-            similarity_worst=min(scores) if measured else None,
-            selfie_consistency=_min_pairwise(selfie_vectors),
-            timings=timings,
-        )
-
-    def _document_reason(self, face: Face | None) -> NotMeasurableReason | None:
-        if face is None:
-            return NotMeasurableReason.DOCUMENT_FACE_NOT_FOUND
-        if face.size_px < self.min_face_side_px:
-            return NotMeasurableReason.DOCUMENT_FACE_TOO_SMALL
-        return None
-
-    def _selfie_reason(self, faces: Sequence[Face]) -> NotMeasurableReason | None:
-        if not faces:
-            return NotMeasurableReason.SELFIE_FACE_NOT_FOUND
-        usable = [face for face in faces if face.size_px >= self.min_face_side_px]
-        if not usable:
-            return NotMeasurableReason.SELFIE_FACE_TOO_SMALL
-        # A second face big enough to be matched makes it unclear who the subject is. Tiny
-        # background faces (posters, passers-by far away) are counted but tolerated.
-        if len(usable) > 1:
-            return NotMeasurableReason.SELFIE_MULTIPLE_FACES
-        return None
-
-    def _measure_selfie(
-        self, index: int, data: bytes, doc_vector: Embedding | None
-    ) -> tuple[SelfieFrameMeasurement, Embedding | None]:
-        image, decode_ms = _timed(lambda: _decode_labelled(data, f"selfie frame {index}"))
-        faces, detect_ms = _timed(lambda: self.detect(image))
-        reason = self._selfie_reason(faces)
-        face = faces[0] if faces else None
-        vector: Embedding | None = None
-        embed_ms = 0.0
-        if face is not None and reason is None:
-            vector, embed_ms = _timed(lambda: self.embed(image, face))
-        similarity = (
-            compare(doc_vector, vector) if doc_vector is not None and vector is not None else None
-        )
-        frame = SelfieFrameMeasurement(
-            index=index,
-            image_size=_size_of(image),
-            face_count=len(faces),
-            face=face,
-            similarity=similarity,
-            reason=reason,
-            timings=Timings(decode_ms, detect_ms, embed_ms, decode_ms + detect_ms + embed_ms),
-        )
-        return frame, vector
-
-
-def _decode_labelled(data: bytes, label: str) -> ImageArray:
-    try:
-        return decode_image(data)
-    except ImageDecodeError as exc:
-        raise ImageDecodeError(f"{label}: {exc}") from exc
-
-
-def _overall_reasons(
-    doc_reason: NotMeasurableReason | None, frames: Sequence[SelfieFrameMeasurement]
-) -> tuple[NotMeasurableReason, ...]:
-    """Reasons that make the whole comparison unmeasurable.
-
-    Frames without a usable face are skipped as long as one usable frame remains (a blink or
-    motion blur should not fail a user). A frame with several usable faces is different: it
-    makes it unclear who the subject of the whole capture is, so it blocks the measurement.
-    """
-    reasons: list[NotMeasurableReason] = []
-    if doc_reason is not None:
-        reasons.append(doc_reason)
-    frame_reasons = [frame.reason for frame in frames if frame.reason is not None]
-    if NotMeasurableReason.SELFIE_MULTIPLE_FACES in frame_reasons:
-        reasons.append(NotMeasurableReason.SELFIE_MULTIPLE_FACES)
-    elif len(frame_reasons) == len(frames):
-        reasons.extend(dict.fromkeys(frame_reasons))  # deduplicated, first-seen order
-    return tuple(reasons)
+        return FaceMatcher(self).match_document_to_selfie(document_image_bytes, selfie_images_bytes)
