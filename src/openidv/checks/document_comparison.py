@@ -36,11 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from openidv.checks.engines import Evidence, EvidenceResource, MachineResult
-from openidv.checks.face_match import APPROVE_AT, REJECT_BELOW
 from openidv.checks.readers import document_reader, face_engine
 from openidv.checks.text_extraction import extract
 from openidv.vision.documents.transliterate import spellings
-from openidv.vision.faces import Embedding, ImageDecodeError, decode_image
+from openidv.vision.faces import APPROVE_AT, REJECT_BELOW, Embedding, ImageDecodeError, decode_image
 
 log = logging.getLogger(__name__)
 

@@ -109,7 +109,7 @@ class DlibResnet:
             import dlib  # type: ignore[import-untyped]  # noqa: PLC0415 (heavy, only when built)
         except ImportError as exc:
             raise FaceModelNotFoundError(
-                "dlib is not installed: pip install 'dlib-bin>=20'"
+                "dlib is not installed: pip install -e '.[second-face-model]'"
             ) from exc
         resnet, predictor = files if files is not None else locate_second_model()
         for path, digest in ((resnet, RESNET_SHA256), (predictor, PREDICTOR_SHA256)):
