@@ -106,7 +106,8 @@ class NewAttempt(BaseModel):
 
 class Challenge(Out):
     nonce: str
-    turn: str
+    turn: str | None = None  # ZOOM: the first move (pages that know only one turn)
+    moves: list[str] | None = None  # ZOOM: the moves to make, in order
 
 
 class AttemptOut(Out):
@@ -386,7 +387,13 @@ def build_client_router() -> APIRouter:
                 attempt=attempt.attempt,
                 max_attempts=attempt.max_attempts,
                 liveness_type=attempt.liveness_type,
-                challenge=Challenge(**attempt.challenge) if attempt.challenge else None,
+                challenge=Challenge(
+                    nonce=attempt.challenge["nonce"],
+                    turn=attempt.challenge.get("turn"),
+                    moves=attempt.challenge.get("moves"),
+                )
+                if attempt.challenge
+                else None,
             )
             return out, released, _resource_update(conn, session_id, attempt.id, now)
 

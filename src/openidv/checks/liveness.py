@@ -29,8 +29,9 @@ from typing import Any
 from openidv.checks.engines import Evidence, EvidenceResource, MachineResult
 from openidv.checks.readers import face_engine
 from openidv.vision.faces import FaceEngine, ImageDecodeError
+from openidv.vision.liveness.moves import MOVES
 from openidv.vision.liveness.static import PassiveModel, StaticMeasurement, analyse_static
-from openidv.vision.liveness.zoom import ZoomAnalyser, ZoomMeasurement
+from openidv.vision.liveness.zoom import LivenessReason, ZoomAnalyser, ZoomMeasurement
 
 SUB_CHECK = "liveness_auth"
 PASSIVE_THRESHOLD = 0.5
@@ -66,10 +67,11 @@ def _result(
     )
 
 
-def zoom_details(measured: ZoomMeasurement) -> list[dict[str, str]]:
+def zoom_details(measured: ZoomMeasurement, kind: str = "ZOOM") -> list[dict[str, str]]:
     details = [
-        _detail("liveness_type", "ZOOM"),
-        _detail("challenge_turn", measured.turn),
+        _detail("liveness_type", kind),
+        _detail("challenge_moves", measured.turn),
+        _detail("moves_shown", ",".join(measured.moves_shown) or "NONE"),
         _detail("frame_count", measured.frame_count),
         _detail("frames_used", measured.frames_used),
         _detail("faces_found", measured.faces_found),
@@ -82,6 +84,7 @@ def zoom_details(measured: ZoomMeasurement) -> list[dict[str, str]]:
             _detail(signal.name, _fmt(signal.value)),
             _detail(f"{signal.name}_threshold", f"{signal.comparison} {signal.threshold:g}"),
             _detail(f"{signal.name}_result", outcome),
+            _detail(f"{signal.name}_used_in_decision", "YES" if signal.decisive else "NO"),
         ]
     details.append(_detail("analysis_ms", f"{measured.timings.total_ms:.0f}"))
     return details
@@ -107,6 +110,15 @@ def static_details(measured: StaticMeasurement, threshold: float) -> list[dict[s
         _detail("analysis_ms", f"{measured.timings_ms:.0f}"),
     ]
     return details
+
+
+def _challenge_moves(challenge: Mapping[str, Any] | None) -> list[str]:
+    """The challenged moves; attempts issued before move sequences carry one ``turn``."""
+    if not challenge:
+        return []
+    raw = challenge.get("moves") or ([challenge["turn"]] if challenge.get("turn") else [])
+    moves = [str(m).upper() for m in raw]
+    return moves if moves and all(m in MOVES for m in moves) else []
 
 
 class LivenessEngine:
@@ -156,12 +168,12 @@ class LivenessEngine:
 
     def _zoom_check(self, resource: EvidenceResource) -> MachineResult:
         challenge: Mapping[str, Any] | None = getattr(resource, "challenge", None)
-        turn = str(challenge.get("turn", "")).upper() if challenge else ""
-        if turn not in ("LEFT", "RIGHT"):
+        moves = _challenge_moves(challenge)
+        if not moves:
             details = [_detail("liveness_type", "ZOOM"), _detail("challenge", "MISSING")]
             return _result("NOT_AVAILABLE", details)
         frames = [frame.load() for frame in resource.frames]
-        measured = self._analyser().analyse(frames, turn)
+        measured = self._analyser().analyse(frames, moves)
         details = zoom_details(measured)
         if measured.live is None:
             recovery = measured.reason.value if measured.reason else None
@@ -169,18 +181,28 @@ class LivenessEngine:
         return _result("APPROVE" if measured.live else "REJECT", details)
 
     def _static(self, resource: EvidenceResource) -> MachineResult:
-        if len(resource.frames) != 1:
-            details = [_detail("liveness_type", "STATIC"), _detail("frame_count", "0")]
-            details[1] = _detail("frame_count", len(resource.frames))
-            return _result("NOT_AVAILABLE", details, recovery="TOO_FEW_FRAMES")
-        measured = analyse_static(resource.frames[0].load(), self._faces(), self._model())
-        details = static_details(measured, self.passive_threshold)
+        frames = [frame.load() for frame in resource.frames]
+        burst: ZoomMeasurement | None = None
+        burst_details: list[dict[str, str]] = []
+        if len(frames) > 1:
+            # The burst around the selfie, judged by the same machinery as ZOOM without a
+            # request to move: an attack signal rejects; passing them all proves nothing alone.
+            burst = self._analyser().analyse(frames, None)
+            burst_details = zoom_details(burst, "STATIC_BURST")
+            if burst.live is False:
+                return _result("REJECT", burst_details)
+        # The selfie: the middle frame of the burst (the page puts it there).
+        selfie = frames[len(frames) // 2]
+        measured = analyse_static(selfie, self._faces(), self._model())
+        details = static_details(measured, self.passive_threshold) + burst_details
         if not measured.measurable:
             return _result("NOT_AVAILABLE", details, recovery="FACE_NOT_FOUND")
         if measured.face_count > 1:
             return _result("NOT_AVAILABLE", details, recovery="MULTIPLE_FACES")
         if measured.strong_medium_evidence:
             return _result("REJECT", details)
+        if burst is not None and burst.reason not in (None, LivenessReason.NOT_PROVEN):
+            return _result("NOT_AVAILABLE", details, recovery=burst.reason.value)
         if measured.passive_score is None:
             return _result("NOT_AVAILABLE", details)  # cannot decide: a human looks
         live = measured.passive_score >= self.passive_threshold

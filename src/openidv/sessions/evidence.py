@@ -42,7 +42,7 @@ _CHECK_READS = {
 # A ZOOM attempt is a 3-4 s burst; the window allows a slow upload, not a second recording.
 LIVENESS_CAPTURE_WINDOW = dt.timedelta(minutes=2)
 MAX_ZOOM_FRAMES = 24
-MAX_STATIC_FRAMES = 1
+MAX_STATIC_FRAMES = 12  # the selfie and a short burst around it (about 2 s at 5 fps)
 # As the spec's SupplementaryDocumentType: free text would end up in results and the console.
 _SUPPLEMENTARY_TYPE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
 
