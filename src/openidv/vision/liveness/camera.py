@@ -50,6 +50,7 @@ __all__ = [
 
 ImageArray = NDArray[np.uint8]
 MIN_TEXTURE_YAW = 0.1  # below this yaw change the response is not measured
+NOISE_FRAMES = 6
 
 
 def _face_box(points: Points, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
@@ -72,7 +73,9 @@ def noise_statistics(
     correlation over 8x8 cells); points in the images' own pixels."""
     sigmas: list[float] = []
     correlations: list[float] = []
-    for image, p in zip(images, points, strict=True):
+    # Six frames spread over the attempt say as much as all of them, for a third of the time.
+    step = max(1, len(images) // NOISE_FRAMES)
+    for image, p in list(zip(images, points, strict=True))[::step][:NOISE_FRAMES]:
         box = _face_box(p, image.shape)
         if box is None:
             continue
@@ -86,7 +89,7 @@ def noise_statistics(
         cells = grey[:h, :w].reshape(h // 8, 8, w // 8, 8)
         noise = np.abs(residual[:h, :w]).reshape(h // 8, 8, w // 8, 8)
         level = cells.mean(axis=(1, 3)).ravel()
-        spread = np.median(noise, axis=(1, 3)).ravel()
+        spread = noise.mean(axis=(1, 3)).ravel()
         keep = (level > 20) & (level < 235)
         if keep.sum() >= 12 and np.std(level[keep]) > 1e-3 and np.std(spread[keep]) > 1e-6:
             correlations.append(float(np.corrcoef(level[keep], spread[keep])[0, 1]))
@@ -98,6 +101,40 @@ def noise_statistics(
     return float(np.median(sigmas)), spread_cv, corr
 
 
+def frame_change(
+    images: Sequence[ImageArray], factors: Sequence[float], points: Points
+) -> float | None:
+    """Largest change of the first frame's face region in any later frame: mean |difference|
+    of the blurred region over its contrast. One photo uploaded again and again, with fresh
+    noise or re-encoded, changes by noise only (below 0.1 on our stills); a real person, even
+    holding still, moves the region by far more (0.22 and up on the shared real bursts).
+    ``points`` are the first frame's landmarks in full-size pixels; ``factors`` each image's
+    decode factor (2: half size)."""
+    if len(images) < 2:
+        return None
+    xy = points[:, :2]
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+
+    def region(image: ImageArray, factor: float) -> NDArray[np.float32] | None:
+        a = np.maximum(np.floor(lo / factor).astype(int), 0)
+        b = np.minimum(np.ceil(hi / factor).astype(int), [image.shape[1], image.shape[0]])
+        if np.any(b - a < 8):
+            return None
+        crop = cv2.resize(_grey(image[a[1] : b[1], a[0] : b[0]]), (96, 96),
+                          interpolation=cv2.INTER_AREA)  # fmt: skip
+        return np.asarray(cv2.GaussianBlur(crop, (0, 0), 1.5), np.float32)
+
+    first = region(images[0], factors[0])
+    if first is None or float(first.std()) < 1e-3:
+        return None
+    changes = [
+        float(np.abs(r - first).mean()) / float(first.std())
+        for image, factor in zip(images[1:], factors[1:], strict=True)
+        if (r := region(image, factor)) is not None
+    ]
+    return max(changes, default=None)
+
+
 def block_grid(image: ImageArray, points: Points) -> float | None:
     """Mean |horizontal and vertical step| on the 8-pixel grid over the mean step off it, in
     the face box (1.0: no grid; a single JPEG encoding at quality ~90 stays close to 1)."""
@@ -106,7 +143,7 @@ def block_grid(image: ImageArray, points: Points) -> float | None:
         return None
     x0, y0, x1, y1 = box
     # The grid is the frame's own (offset from the image origin), so keep absolute columns.
-    grey = _grey(image)[y0:y1, x0:x1]
+    grey = _grey(image[y0:y1, x0:x1])
     dx = np.abs(np.diff(grey, axis=1)).mean(axis=0)
     dy = np.abs(np.diff(grey, axis=0)).mean(axis=1)
     cols = (np.arange(dx.size) + x0) % 8 == 7
@@ -134,13 +171,17 @@ def texture_response(
     yaws = np.array([yaw(p) for p in points])
     heights = np.array([face_height(p) for p in points])
     baseline = float(np.median(yaws[: max(2, len(yaws) // 3)]))
-    frontal = int(np.argmin(np.abs(yaws - baseline)))
-    best, best_dy = None, 0.0
-    for j in range(len(points)):
-        if abs(np.log(heights[j] / max(heights[frontal], 1e-6))) > 0.1:
-            continue  # same scale only: resampling a texture at another scale changes it too
-        if abs(yaws[j] - yaws[frontal]) > abs(best_dy):
-            best, best_dy = j, float(yaws[j] - yaws[frontal])
+    # Pairs at about the same scale (resampling a texture at another scale changes it too):
+    # a frontal frame and the most turned frame near its size.
+    frontal, best, best_dy = -1, None, 0.0
+    for i in range(len(points)):
+        if abs(yaws[i] - baseline) > 0.05:
+            continue
+        for j in range(len(points)):
+            if abs(np.log(heights[j] / max(heights[i], 1e-6))) > 0.1:
+                continue
+            if abs(yaws[j] - yaws[i]) > abs(best_dy):
+                frontal, best, best_dy = i, j, float(yaws[j] - yaws[i])
     if best is None or abs(best_dy) < MIN_TEXTURE_YAW:
         return None, abs(best_dy)
     a, b = points[frontal], points[best]

@@ -84,6 +84,7 @@ from openidv.vision.faces import (
 from openidv.vision.liveness.camera import (
     arrival_span,
     block_grid,
+    frame_change,
     noise_statistics,
     texture_response,
 )
@@ -178,7 +179,10 @@ TURN_NOT_BEFORE = 0.4  # the moves must start after this fraction of the sequenc
 # landmarks' largest mean displacement from the first frame, in inter-ocular distances. Hand
 # shake alone moves a held phone's view by several percent; the mesh's own jitter on one
 # repeated image stays below 0.5%. Real bursts (shared corpus): at least 0.03.
-MIN_LANDMARK_MOTION = 0.01
+MIN_LANDMARK_MOTION = 0.01  # reported only (see frame_change)
+# Pixels of the first frame's face region changing in later frames (camera.frame_change): our
+# injected stills <= 0.013 (0.08 re-encoded with sub-pixel jitter), real bursts >= 0.22.
+MIN_FRAME_CHANGE = 0.1
 # Frames sent while captured: their arrival span over the span their count needs at the page's
 # highest frame rate. 0.5 leaves room for a slow network holding frames back.
 MAX_PAGE_FPS = 6.0
@@ -682,9 +686,9 @@ class ZoomAnalyser:
         moved_points = points[moved]
         assert moved_points is not None
         residual = homography_residual(near_points, moved_points)
-        has_motion = departure(moved) >= 1.0
-        if challenge is not None or has_motion:
-            # A burst without a move: nothing turned, so a plane cannot be told from a head.
+        if challenge is not None:
+            # A burst without a request to move: natural motion need not show depth (a nod, a
+            # word), so a plane cannot be told from a head here. Reported only.
             signals.append(_signal("turn_residual", residual, MIN_TURN_RESIDUAL, ">="))
         else:
             signals.append(_signal("turn_residual", residual, MIN_TURN_RESIDUAL, ">=",
@@ -703,12 +707,19 @@ class ZoomAnalyser:
                 last = max(len(tracking.frames) - 1, 1)
                 onset = tracks[onset_index].index / last if onset_index is not None else None
                 signals.append(_signal("turn_onset", onset, TURN_NOT_BEFORE, ">="))
-        # Natural motion: an injected still (one frame sent again and again) does not move.
+        # Natural motion: an injected still (one frame sent again and again) does not move. The
+        # landmarks' own jitter on a repeated image is close to a small real motion, so the
+        # pixels decide (camera.frame_change) and the landmarks are reported.
         first_points = points[known[0]]
         assert first_points is not None
         motion = max((float(np.abs(p[:, :2] - first_points[:, :2]).mean()) / max(iod(p), 1e-6)
                       for i in known if (p := points[i]) is not None), default=None)  # fmt: skip
-        signals.append(_signal("landmark_motion", motion, MIN_LANDMARK_MOTION, ">="))
+        signals.append(
+            _signal("landmark_motion", motion, MIN_LANDMARK_MOTION, ">=", decisive=False)
+        )
+        change = frame_change([t.image for t in tracks], [t.factor for t in tracks],
+                              first_points)  # fmt: skip
+        signals.append(_signal("frame_change", change, MIN_FRAME_CHANGE, ">="))
 
         # -- the camera ------------------------------------------------------------------------
         images = [t.image for t in found_tracks]
@@ -720,7 +731,7 @@ class ZoomAnalyser:
             _signal("noise_brightness", brightness_corr, MIN_NOISE_BRIGHTNESS, ">=",
                     decisive=False),
         ]  # fmt: skip
-        full = [t for t in found_tracks if t.factor == 1.0 and t.marks is not None]
+        full = [t for t in found_tracks if t.factor == 1.0 and t.marks is not None][:6]
         grids = [
             g
             for t in full
@@ -762,7 +773,7 @@ class ZoomAnalyser:
 
 _HARD = frozenset(
     {"identity_similarity", "max_centre_step", "max_scale_step", "max_scene_step",
-     "moire_peak_ratio", "landmark_motion", "arrival_span"}
+     "moire_peak_ratio", "frame_change", "arrival_span"}
 )  # fmt: skip
 
 

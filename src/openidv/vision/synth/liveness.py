@@ -38,6 +38,7 @@ __all__ = [
     "FaceMesh",
     "SyntheticAttempt",
     "build_face_mesh",
+    "flat_photo_attack",
     "genuine_attempt",
     "print_attack",
     "reencode",
@@ -475,6 +476,20 @@ def print_attack(
     result = _plane_attempt(
         [printed], mesh.cm_per_px, turn=turn, seed=seed, kind="print", capture=capture,
         rotate_plane=rotate_plane,
+    )  # fmt: skip
+    return result
+
+
+def flat_photo_attack(
+    photo: ImageArray, mesh: FaceMesh, *, seed: int, capture: Capture | None = None
+) -> SyntheticAttempt:
+    """The photo itself (no print texture: a cut-out, or a photo shown as a flat image) on a
+    rigid plane moved closer and turned/tilted along the capture's moves."""
+    cap = capture if capture is not None else Capture()
+    turn = cap.moves[0] if cap.moves and cap.moves[0] in ("LEFT", "RIGHT") else "LEFT"
+    result = _plane_attempt(
+        [photo], mesh.cm_per_px, turn=turn, seed=seed, kind="flat_photo_motion", capture=cap,
+        rotate_plane=True,
     )  # fmt: skip
     return result
 
