@@ -21,17 +21,19 @@ once per process on first use (workers fork).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openidv.checks.engines import Evidence, EvidenceResource, MachineResult
 from openidv.checks.readers import face_engine
 from openidv.vision.faces import FaceEngine, ImageDecodeError
+from openidv.vision.liveness.injection import camera_signals
 from openidv.vision.liveness.moves import MOVES
 from openidv.vision.liveness.static import PassiveModel, StaticMeasurement, analyse_static
-from openidv.vision.liveness.zoom import LivenessReason, ZoomAnalyser, ZoomMeasurement
+from openidv.vision.liveness.zoom import LivenessReason, Signal, ZoomAnalyser, ZoomMeasurement
 
 SUB_CHECK = "liveness_auth"
 PASSIVE_THRESHOLD = 0.5
@@ -67,6 +69,19 @@ def _result(
     )
 
 
+def _signal_details(signals: Sequence[Signal]) -> list[dict[str, str]]:
+    details = []
+    for signal in signals:
+        outcome = "NOT_USED" if signal.passed is None else ("PASS" if signal.passed else "FAIL")
+        details += [
+            _detail(signal.name, _fmt(signal.value)),
+            _detail(f"{signal.name}_threshold", f"{signal.comparison} {signal.threshold:g}"),
+            _detail(f"{signal.name}_result", outcome),
+            _detail(f"{signal.name}_used_in_decision", "YES" if signal.decisive else "NO"),
+        ]
+    return details
+
+
 def zoom_details(measured: ZoomMeasurement, kind: str = "ZOOM") -> list[dict[str, str]]:
     details = [
         _detail("liveness_type", kind),
@@ -78,14 +93,7 @@ def zoom_details(measured: ZoomMeasurement, kind: str = "ZOOM") -> list[dict[str
         _detail("face_count_first_frame", measured.face_count_first),
         _detail("redetections", measured.redetections),
     ]
-    for signal in measured.signals:
-        outcome = "NOT_USED" if signal.passed is None else ("PASS" if signal.passed else "FAIL")
-        details += [
-            _detail(signal.name, _fmt(signal.value)),
-            _detail(f"{signal.name}_threshold", f"{signal.comparison} {signal.threshold:g}"),
-            _detail(f"{signal.name}_result", outcome),
-            _detail(f"{signal.name}_used_in_decision", "YES" if signal.decisive else "NO"),
-        ]
+    details += _signal_details(measured.signals)
     details.append(_detail("analysis_ms", f"{measured.timings.total_ms:.0f}"))
     return details
 
@@ -110,6 +118,37 @@ def static_details(measured: StaticMeasurement, threshold: float) -> list[dict[s
         _detail("analysis_ms", f"{measured.timings_ms:.0f}"),
     ]
     return details
+
+
+def _arrivals(capture: Mapping[str, Any]) -> list[float] | None:
+    """The frames' arrival times (ISO strings, as the server recorded them) in seconds."""
+    raw = capture.get("arrivals")
+    if not isinstance(raw, list) or len(raw) < 2:
+        return None
+    try:
+        times = [dt.datetime.fromisoformat(str(value)) for value in raw]
+    except ValueError:
+        return None
+    return [(t - times[0]).total_seconds() for t in times]
+
+
+def _injected(signals: Sequence[Signal]) -> bool:
+    return any(s.passed is False and s.decisive for s in signals)
+
+
+def _camera_details(
+    facts: Mapping[str, Any] | None, signals: Sequence[Signal]
+) -> list[dict[str, str]]:
+    """The camera facts as the page reported them (bounded by the client API), then signals."""
+    details = [_detail("camera_facts", "REPORTED" if facts else "NONE")]
+    if facts:
+        details += [
+            _detail("camera_label", str(facts.get("label") or "")[:128] or "NONE"),
+            _detail("camera_settings", f"{facts.get('width')}x{facts.get('height')}"
+                    f"@{facts.get('frame_rate')}"),
+            _detail("camera_video_size", f"{facts.get('video_width')}x{facts.get('video_height')}"),
+        ]  # fmt: skip
+    return details + _signal_details(signals)
 
 
 def _challenge_moves(challenge: Mapping[str, Any] | None) -> list[str]:
@@ -173,8 +212,12 @@ class LivenessEngine:
             details = [_detail("liveness_type", "ZOOM"), _detail("challenge", "MISSING")]
             return _result("NOT_AVAILABLE", details)
         frames = [frame.load() for frame in resource.frames]
-        measured = self._analyser().analyse(frames, moves)
-        details = zoom_details(measured)
+        capture = resource.capture or {}
+        measured = self._analyser().analyse(frames, moves, arrivals=_arrivals(capture))
+        injection = camera_signals(capture.get("camera"), measured.frame_size)
+        details = zoom_details(measured) + _camera_details(capture.get("camera"), injection)
+        if _injected(injection):
+            return _result("REJECT", details)
         if measured.live is None:
             recovery = measured.reason.value if measured.reason else None
             return _result("NOT_AVAILABLE", details, recovery=recovery)
@@ -187,9 +230,13 @@ class LivenessEngine:
         if len(frames) > 1:
             # The burst around the selfie, judged by the same machinery as ZOOM without a
             # request to move: an attack signal rejects; passing them all proves nothing alone.
-            burst = self._analyser().analyse(frames, None)
-            burst_details = zoom_details(burst, "STATIC_BURST")
-            if burst.live is False:
+            capture = resource.capture or {}
+            burst = self._analyser().analyse(frames, None, arrivals=_arrivals(capture))
+            injection = camera_signals(capture.get("camera"), burst.frame_size)
+            burst_details = zoom_details(burst, "STATIC_BURST") + _camera_details(
+                capture.get("camera"), injection
+            )
+            if burst.live is False or _injected(injection):
                 return _result("REJECT", burst_details)
         # The selfie: the middle frame of the burst (the page puts it there).
         selfie = frames[len(frames) // 2]

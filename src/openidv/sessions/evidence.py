@@ -227,6 +227,11 @@ def add_media(
     content_json = dict(resource["content"])
     if resource["type"] == "LIVENESS":
         content_json["frames"] = [*content_json.get("frames", []), media_id]
+        # When each frame arrived: frames sent while captured arrive over seconds (the engine's
+        # arrival_span), a recording pushed after the fact in a blink.
+        capture = dict(content_json.get("capture") or {})
+        capture["arrivals"] = [*capture.get("arrivals", []), now.isoformat()]
+        content_json["capture"] = capture
     else:
         page = {"capture_method": capture_method, "media_id": media_id}
         content_json["pages"] = [*content_json.get("pages", []), page]

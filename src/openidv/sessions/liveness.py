@@ -203,6 +203,26 @@ def start_attempt(
     return attempt, released
 
 
+def record_camera(
+    conn: Connection, session_id: str, resource_id: str, facts: dict[str, Any], now: dt.datetime
+) -> None:
+    """What the page's browser said about the camera, before the attempt's first frame (the
+    engine judges it: virtual-camera names, frame size against the track's settings)."""
+    open_session(conn, session_id, now)
+    resource = _resource(conn, session_id, resource_id)
+    content = dict(resource["content"])
+    if _check(conn, content["check_id"])["state"] != states.CREATED or content.get("frames"):
+        raise EvidenceRefused("LIVENESS_ATTEMPT_CLOSED", "The camera is reported before the frames")
+    capture = dict(content.get("capture") or {})
+    capture["camera"] = facts
+    content["capture"] = capture
+    conn.execute(
+        update(resources_t)
+        .where(resources_t.c.id == resource_id)
+        .values(content=content, last_updated=now)
+    )
+
+
 def _resource(conn: Connection, session_id: str, resource_id: str) -> RowMapping:
     row = (
         conn.execute(

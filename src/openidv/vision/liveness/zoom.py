@@ -249,6 +249,7 @@ class ZoomMeasurement:
     redetections: int  # times the tracker lost the face and YuNet found it again
     yaw: tuple[float | None, ...]  # per frame; positive = nose towards the image's right
     moves_shown: tuple[str, ...]  # the moves the frames show, in order
+    frame_size: tuple[int, int] | None  # (width, height) of the frames, when all agree
     scale: tuple[float | None, ...]  # per frame: forehead-chin distance in pixels
     signals: tuple[Signal, ...]
     live: bool | None
@@ -647,8 +648,8 @@ class ZoomAnalyser:
                                    decisive=False))  # fmt: skip
             far_set = [p for i in far_group if (p := points[i]) is not None]
             near_set = [p for i in near_group if (p := points[i]) is not None]
-            frame_size = (float(near_image.shape[1]), float(near_image.shape[0]))
-            depth = perspective_depth(far_set, near_set, frame_size)
+            near_size = (float(near_image.shape[1]), float(near_image.shape[0]))
+            depth = perspective_depth(far_set, near_set, near_size)
             signals.append(_signal("depth_gain", depth.gain, MIN_DEPTH_GAIN, ">=", decisive=False))
             signals.append(
                 _signal("depth_ratio", depth.ratio, MIN_DEPTH_RATIO, ">=", decisive=False)
@@ -746,6 +747,11 @@ class ZoomAnalyser:
         )
         span = arrival_span(arrivals, MAX_PAGE_FPS) if arrivals else None
         signals.append(_signal("arrival_span", span, MIN_ARRIVAL_SPAN, ">="))
+        # One camera gives one frame size; frames from two sources (a splice) rarely agree.
+        # (Frames decoded at half size round their odd sides: only full-size ones compare.)
+        sizes = {(t.image.shape[1], t.image.shape[0]) for t in tracks if t.factor == 1.0}
+        signals.append(_signal("frame_sizes", float(len(sizes)) if sizes else None, 1.0, "<="))
+        frame_size = next(iter(sizes)) if len(sizes) == 1 else None
 
         timings = ZoomTimings(decode_ms, detect_ms, landmarks_ms, embed_ms)
         failed = tuple(s.name for s in signals if s.passed is False and s.decisive)
@@ -768,12 +774,12 @@ class ZoomAnalyser:
         else:
             live = not failed
         return _finish(base, yaws, scales, signals, reason, start, timings, live=live,
-                       moves_shown=shown.shown)  # fmt: skip
+                       moves_shown=shown.shown, frame_size=frame_size)  # fmt: skip
 
 
 _HARD = frozenset(
     {"identity_similarity", "max_centre_step", "max_scale_step", "max_scene_step",
-     "moire_peak_ratio", "frame_change", "arrival_span"}
+     "moire_peak_ratio", "frame_change", "arrival_span", "frame_sizes"}
 )  # fmt: skip
 
 
@@ -792,7 +798,8 @@ def _unmeasurable(turn: str, count: int, reason: LivenessReason, start: float) -
     return ZoomMeasurement(
         turn=turn, frame_count=count, frames_used=0, faces_found=0,
         face_count_first=2 if reason is LivenessReason.MULTIPLE_FACES else 0, redetections=0,
-        yaw=(), moves_shown=(), scale=(), signals=(), live=None, reason=reason, failed=(),
+        yaw=(), moves_shown=(), frame_size=None, scale=(), signals=(), live=None, reason=reason,
+        failed=(),
         timings=ZoomTimings(total_ms=(time.perf_counter() - start) * 1000.0),
     )  # fmt: skip
 
@@ -808,6 +815,7 @@ def _finish(
     *,
     live: bool | None = None,
     moves_shown: tuple[str, ...] = (),
+    frame_size: tuple[int, int] | None = None,
 ) -> ZoomMeasurement:
     total = (time.perf_counter() - start) * 1000.0
     return ZoomMeasurement(
@@ -819,6 +827,7 @@ def _finish(
         redetections=int(str(base["redetections"])),
         yaw=yaws,
         moves_shown=moves_shown,
+        frame_size=frame_size,
         scale=scales,
         signals=tuple(signals),
         live=live if reason is None else None,
