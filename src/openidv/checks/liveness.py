@@ -1,19 +1,24 @@
-"""LIVENESS: ZOOM (active: far -> near -> challenged turn) and STATIC (one selfie).
+"""LIVENESS: ZOOM (active: far -> near -> the server's random moves) and STATIC (a selfie and
+the short burst around it).
 
-ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every signal passes (continuity,
-identity, approach, screen moire, 3-D turn, challenge); REJECT when one fails (Yoti gives no
-reason on REJECT); NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND,
-MULTIPLE_FACES, MOVE_CLOSER, HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES, TURN_FURTHER: a real
-turn the right way, too small) when the attempt cannot be measured, and undecided,
-so FALLBACK sends it to a reviewer. A ZOOM attempt without a server-issued challenge is
-NOT_AVAILABLE: without the random turn a replayed recording cannot be told apart.
+ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every deciding signal passes (continuity,
+identity, approach, screen moire, injected still, frame timing, 3-D move, the moves drawn) and
+the camera facts show no injection (``vision.liveness.injection``: virtual-camera names, frames
+of another shape than the camera's); REJECT when one fails (Yoti gives no reason on REJECT);
+NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND, MULTIPLE_FACES, MOVE_CLOSER,
+HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES, TURN_FURTHER) when the attempt cannot be measured,
+undecided, so FALLBACK sends it to a reviewer (manual review of LIVENESS needs
+``OPENIDV_LIVENESS_MANUAL_REVIEW``). A ZOOM attempt without a server-issued challenge is
+NOT_AVAILABLE. Attempts issued before move sequences (one ``turn``) are judged on that move.
 
-STATIC (``openidv.vision.liveness.static``): one frame cannot prove a live person. Without an
-operator-supplied passive model the engine only *rejects*, and only on strong evidence of a
-screen or print (periodic spectral peaks together with straight edges framing the face);
-everything else is NOT_AVAILABLE, undecided, so FALLBACK routes it to a human. With a model
-(``passive_model_path``), its live probability decides: >= ``passive_threshold`` APPROVE (unless
-the strong-evidence rule fires), below REJECT. The model's threshold is not calibrated here.
+STATIC: the page sends a short burst around the selfie (no request to move); the burst is
+judged by the ZOOM machinery without a challenge: any attack signal REJECTs; passing them all
+proves no person (NOT_PROVEN). The selfie (the burst's middle frame) gets the one-frame
+measures (``openidv.vision.liveness.static``): strong evidence of a screen or print REJECTs;
+an operator-supplied passive model (``passive_model_path``) decides APPROVE / REJECT at
+``passive_threshold`` (not calibrated here); without one the result is NOT_AVAILABLE and a
+reviewer decides (FALLBACK / ALWAYS). A single frame (older pages, SDK uploads) is judged as
+before on the one-frame measures.
 
 Every measured value and its threshold is in the breakdown details (strings). Models are loaded
 once per process on first use (workers fork).

@@ -43,17 +43,29 @@ Signals:
   not exactly scale-equivariant, so a plane moved closer shows a spurious term as large as a
   real head's. A screen replaying a recording that turns the challenged way is stopped by the
   moire and scene signals, not by geometry. Evaluate on real captures before using it.
-* **challenge** - yaw (nose against the face outline, along the eye line) goes to the
-  challenged side (the subject's own side: LEFT moves the nose to the image's right, frames are
-  unmirrored) by ``MIN_TURN_YAW``, in the run of turned frames that starts after
-  ``TURN_NOT_BEFORE`` of the sequence, and never to the other side by more than
-  ``MAX_OPPOSITE_YAW``.
+* **challenge** - ``moves.read_moves``: after the approach (``TURN_NOT_BEFORE``), every analysed
+  frame is CENTRE or one of LEFT/RIGHT (yaw) and UP/DOWN (pitch); the runs of moves must equal
+  the server's random sequence (``moves_matched``). A move the challenge did not ask for is a
+  REJECT; the right moves so far but not all of them is a retry (TURN_FURTHER).
+* **injected still** - ``frame_change``: the first frame's face region must change in later
+  frames (``camera.frame_change``); one photo uploaded again and again does not.
+* **capture** - ``camera.py``: sensor noise and its consistency, the JPEG grid (compression
+  history), texture against pose, reported with thresholds but not deciding (their HONEST
+  STATUS is in camera.py); ``arrival_span`` (frames sent while captured) and ``frame_sizes``
+  (one camera, one size) decide.
 * **quality** - face brightness and sharpness (Laplacian variance of the face crop).
 
 Decision (``live``): ``None`` with a reason when the attempt cannot be measured or should be
-repeated (too few frames, face not found, several faces, light, blur, no approach, a real 3-D
-turn the right way that is too small: the user can retry); ``False`` when a continuity,
-identity, screen, 3-D or challenge signal fails; ``True`` otherwise.
+repeated (too few frames, face not found, several faces, light, blur, no approach, the right
+moves but not all of them); ``False`` when a continuity, identity, screen, still, timing,
+3-D or challenge signal fails; ``True`` otherwise. A burst judged without a challenge
+(``challenge=None``: STATIC's burst, a real clip) is never ``True``: passing every attack
+signal proves no person, so it ends ``NOT_PROVEN`` (undecided).
+
+A render of one photo made after the challenge was read (an attacker with our own generator,
+``synth.render_attack``) is a 3-D sequence that follows the challenge: nothing here stops it
+reliably (see benchmarks/liveness.py, species render_injected, and the closing note of
+issue 18).
 
 Thresholds were set on synthetic sequences (``benchmarks/liveness.py --tuning``, photos obama
 and biden), never on real captures; the benchmark reports held-out photos apart. Re-set them
