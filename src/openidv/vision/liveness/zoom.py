@@ -683,6 +683,14 @@ class ZoomAnalyser:
             first = next((i for i in range(len(tracks)) if tracks[i].index / max(
                 len(tracking.frames) - 1, 1) >= TURN_NOT_BEFORE), 0)  # fmt: skip
         baseline_yaw = baseline
+        if approach:
+            # Coming closer changes the view of the face from a camera held below or above it
+            # (the nose drops or rises against the eyes): the pitch baseline is the face at the
+            # end of the approach, the frames just before the moves start.
+            window = [pitches[i] for i in range(max(first - 2, 0), first + 1) if i < len(pitches)]
+            values = [v for v in window if v is not None]
+            if values:
+                baseline_pitch = float(statistics.median(values))
         shown = read_moves(yaws[first:], pitches[first:],
                            {"yaw": baseline_yaw, "pitch": baseline_pitch})  # fmt: skip
 
