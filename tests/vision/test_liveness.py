@@ -85,19 +85,19 @@ def test_landmarks_on_a_real_photo(analyser: ZoomAnalyser, face_photos: dict[str
 
 
 @pytest.mark.parametrize(
-    "moves", [("LEFT", "UP"), ("DOWN", "RIGHT"), ("RIGHT", "RIGHT"), ("UP", "DOWN")]
+    "sequence", [("LEFT", "UP"), ("DOWN", "RIGHT"), ("RIGHT", "RIGHT"), ("UP", "DOWN")]
 )
 def test_moves_are_read_in_order(
-    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser, moves: tuple[str, str]
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser, sequence: tuple[str, str]
 ) -> None:
-    attempt = synth.render_attack(meshes["astronaut"], moves=moves, seed=11)
-    measured = analyser.analyse(attempt.frames, moves)
-    assert measured.moves_shown == moves
+    attempt = synth.render_attack(meshes["astronaut"], moves=sequence, seed=11)
+    measured = analyser.analyse(attempt.frames, sequence)
+    assert measured.moves_shown == sequence
     assert measured.signal("moves_matched").value == 1.0
     # Unmirrored frames: turning to one's own LEFT moves the nose to the image's right.
-    if moves[0] == "LEFT":
+    if sequence[0] == "LEFT":
         known = [y for y in measured.yaw if y is not None]
-        assert max(known) - known[0] > zoom.MIN_YAW_MOVE
+        assert max(known) - known[0] > moves.MIN_YAW_MOVE
 
 
 def test_pitch_follows_a_nod(meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser) -> None:

@@ -581,13 +581,17 @@ def reencode(
     rng = np.random.default_rng(seed)
     out: list[bytes] = []
     for data in frames:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
+            raise ValueError("not an image")
+        image = np.asarray(decoded, np.uint8)
         h, w = image.shape[:2]
         small = cv2.resize(
             image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
         )
         back = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-        shift = np.float32([[1, 0, float(rng.uniform(0, 1))], [0, 1, float(rng.uniform(0, 1))]])
+        dx, dy = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
+        shift = np.array([[1, 0, dx], [0, 1, dy]], dtype=np.float32)
         back = cv2.warpAffine(back, shift, (w, h), borderMode=cv2.BORDER_REFLECT)
         ok, encoded = cv2.imencode(".jpg", back, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if not ok:
