@@ -331,7 +331,7 @@ def liveness_attempt(
     assert started.status_code == 201, started.text
     attempt = started.json()
     challenge = attempt["challenge"]
-    for frame in frames_for(",".join(challenge.get("moves") or [challenge["turn"]])):
+    for frame in frames_for(",".join(challenge.get("moves") or [challenge.get("turn") or ""])):
         kind = "image/png" if frame.startswith(b"\x89PNG") else "image/jpeg"
         upload = http.put(
             f"{url}/resources/{attempt['id']}/media",
