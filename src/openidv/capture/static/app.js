@@ -360,7 +360,7 @@ async function livenessFrames(attempt) {
         const move = !['fit', 'closer', 'hold'].includes(phase);
         hint.textContent = t(`liveness.${kind}.${phase}`);
         guide.classList.toggle('far', phase === 'fit');
-        guide.classList.toggle('closer', phase !== 'fit');
+        guide.classList.toggle('closer', zoom && phase !== 'fit');
         cue.className = `cue ${phase}`;
         cue.hidden = !move;
       }, send);
