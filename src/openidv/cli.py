@@ -627,13 +627,14 @@ def check_document(
 @click.argument(
     "frames", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--turn", type=click.Choice(["LEFT", "RIGHT"]), help="The challenge (ZOOM).")
-@click.option("--static", "static_", is_flag=True, help="STATIC: one selfie, no challenge.")
+@click.option("--turn", type=click.Choice(["LEFT", "RIGHT"]), help="A one-move challenge (ZOOM).")
+@click.option("--moves", help="The challenge's moves (ZOOM), comma-separated: LEFT,UP.")
+@click.option("--static", "static_", is_flag=True, help="STATIC: a selfie or its burst.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as the session carries it.")
 def check_liveness(
-    frames: tuple[Path, ...], turn: str | None, static_: bool, as_json: bool
+    frames: tuple[Path, ...], turn: str | None, moves: str | None, static_: bool, as_json: bool
 ) -> None:
-    """LIVENESS on frames in capture order (ZOOM with --turn, or one --static selfie)."""
+    """LIVENESS on frames in capture order (ZOOM with --moves or --turn, or --static)."""
     import json
 
     from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
@@ -642,7 +643,10 @@ def check_liveness(
     resource = EvidenceResource(
         "liveness", "LIVENESS", None, None, "STATIC" if static_ else "ZOOM",
         frames=[MediaItem(p.name, "image/*", p.read_bytes) for p in frames],
-        challenge={"turn": turn, "nonce": "cli"} if turn and not static_ else None,
+        challenge=(
+            {"moves": moves.upper().split(",") if moves else [turn], "nonce": "cli"}
+            if (turn or moves) and not static_ else None
+        ),
     )  # fmt: skip
     evidence = Evidence("cli", "LIVENESS", {}, [resource])
     result = LivenessEngine(os.environ.get("OPENIDV_PASSIVE_LIVENESS_MODEL")).run(evidence)

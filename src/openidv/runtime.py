@@ -83,6 +83,7 @@ def session_context(settings: Settings) -> SessionContext:
             default_token_ttl=settings.default_client_session_token_ttl,
             default_resources_ttl=settings.default_resources_ttl,
             allow_http_notifications=settings.allow_http_notification_endpoints,
+            liveness_manual_review=settings.liveness_manual_review,
         ),
     )
 

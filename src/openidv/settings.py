@@ -134,6 +134,14 @@ class Settings(BaseSettings):
         "sdk_config names none (the deployment's own).",
     )
 
+    liveness_manual_review: bool = Field(
+        default=False,
+        description=(
+            "Accept manual_check FALLBACK and ALWAYS on LIVENESS checks: a reviewer sees the "
+            "frames and what the engine measured (needed for STATIC without a passive model)."
+        ),
+    )
+
     demo: bool | None = Field(
         default=None,
         description="Serve /demo (an integrator page that verifies you). Default: only when "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
+from openidv.sessions import liveness, rules
 from openidv.sessions.models import Check, Resource
+from openidv.sessions.spec import SessionSpec
 from openidv.store.db import table_of
 from tests.api.payloads import seed
 from tests.conftest import Server
@@ -109,7 +112,7 @@ def test_an_attempt_carries_a_random_challenge_and_takes_frames_with_its_nonce(
     attempt = started.json()
     assert attempt["attempt"] == 1 and attempt["max_attempts"] == 3
     assert attempt["liveness_type"] == "ZOOM"
-    assert attempt["challenge"]["turn"] in ("LEFT", "RIGHT")
+    assert attempt["challenge"]["turn"] in ("LEFT", "RIGHT", "UP", "DOWN")
     assert len(attempt["challenge"]["nonce"]) >= 32
     assert "issued_at" not in attempt["challenge"]
 
@@ -264,3 +267,118 @@ def test_handoff_is_a_qr_code_of_the_same_session(journey: Journey) -> None:
     assert response.text.lstrip().startswith("<svg")
     wrong = journey.http.get("/handoff", headers={"X-Yoti-Auth-Token": "nope"})
     assert _error(wrong, 401) == "BAD_TOKEN"
+
+
+# -- issue 18: moves, camera facts, frame arrivals, STATIC bursts, liveness review ----------
+
+
+def test_a_zoom_challenge_is_two_random_moves(journey: Journey) -> None:
+    for _ in range(2):  # (a third start waits for the abandoned first attempt's verdict)
+        challenge = journey.start().json()["challenge"]
+        assert len(challenge["moves"]) == 2
+        assert set(challenge["moves"]) <= {"LEFT", "RIGHT", "UP", "DOWN"}
+        assert challenge["turn"] == challenge["moves"][0]  # for pages that read one turn
+
+
+def test_the_draw_covers_all_sixteen_sequences() -> None:
+    """The server's draw (secrets.choice per move): all 16 sequences come up, none dominates."""
+    import collections  # noqa: PLC0415
+
+    counts = collections.Counter(
+        tuple(secrets.choice(liveness.MOVES) for _ in range(liveness.CHALLENGE_LENGTH))
+        for _ in range(3200)
+    )
+    assert len(counts) == 16
+    assert max(counts.values()) < 2 * 3200 / 16
+
+
+def test_the_camera_is_reported_before_the_frames_and_arrivals_are_recorded(
+    journey: Journey,
+) -> None:
+    attempt = journey.start().json()
+    camera = f"/liveness-attempts/{attempt['id']}/camera"
+    facts = {"label": "FaceTime HD Camera", "width": 1280, "height": 720, "frame_rate": 30,
+             "video_width": 1280, "video_height": 720}  # fmt: skip
+    assert journey.http.post(camera, json=facts).status_code == 204
+    refused = journey.http.post(camera, json={"label": "x" * 129})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["property"] == "label"
+    assert journey.frame(attempt).status_code == 201
+    assert journey.frame(attempt).status_code == 201
+    # After the first frame the camera cannot be re-described.
+    assert _error(journey.http.post(camera, json=facts), 409) == "LIVENESS_ATTEMPT_CLOSED"
+    with journey.db.begin() as conn:
+        content = conn.execute(
+            select(resources_t.c.content).where(resources_t.c.id == attempt["id"])
+        ).scalar_one()
+    assert content["capture"]["camera"]["label"] == "FaceTime HD Camera"
+    arrivals = [dt.datetime.fromisoformat(t) for t in content["capture"]["arrivals"]]
+    assert len(arrivals) == 2 and arrivals[0] <= arrivals[1]
+
+
+def test_a_static_attempt_is_a_nonce_bound_burst(server: Server, api: SignedClient) -> None:
+    payload = seed()
+    for check in payload["requested_checks"]:
+        if check["type"] == "LIVENESS":
+            check["config"] = {"liveness_type": "STATIC", "max_retries": 1}
+    created = api.create(payload).json()
+    base = f"{server.base_url}/client/sessions/{created['session_id']}"
+    headers = {"X-Yoti-Auth-Token": created["client_session_token"]}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        config = http.get("/configuration").json()
+        requirement = next(
+            r["id"] for r in config["capture"]["required_resources"] if r["type"] == "LIVENESS"
+        )
+        attempt = http.post("/liveness-attempts", json={"requirement_id": requirement}).json()
+        assert attempt["liveness_type"] == "STATIC"
+        assert attempt["challenge"].get("moves") is None
+        assert len(attempt["challenge"]["nonce"]) >= 32
+        path = f"/resources/{attempt['id']}/media"
+        kind = {"Content-Type": "image/jpeg"}
+        assert _error(http.put(path, content=FRAME, headers=kind), 400) == "LIVENESS_NONCE"
+        with_nonce = kind | {"X-Liveness-Nonce": attempt["challenge"]["nonce"]}
+        for _ in range(12):
+            assert http.put(path, content=FRAME, headers=with_nonce).status_code == 201
+        assert _error(http.put(path, content=FRAME, headers=with_nonce), 409) == "TOO_MANY_FRAMES"
+
+
+@pytest.mark.parametrize("manual", ["FALLBACK", "ALWAYS"])
+def test_liveness_review_is_refused_unless_the_operator_enabled_it(
+    api: SignedClient, manual: str
+) -> None:
+    payload = seed()
+    index = next(i for i, c in enumerate(payload["requested_checks"]) if c["type"] == "LIVENESS")
+    payload["requested_checks"][index]["config"]["manual_check"] = manual
+    refused = api.create(payload)
+    assert refused.status_code == 400, refused.text
+    body = refused.json()
+    assert body["code"] == "PAYLOAD_VALIDATION"
+    assert body["errors"][0]["property"] == f"requested_checks[{index}].config.manual_check"
+    assert "OPENIDV_LIVENESS_MANUAL_REVIEW" in body["errors"][0]["message"]
+
+
+def test_liveness_review_is_planned_when_enabled() -> None:
+    payload = seed()
+    for check in payload["requested_checks"]:
+        if check["type"] == "LIVENESS":
+            check["config"]["manual_check"] = "FALLBACK"
+    spec = SessionSpec.model_validate(payload)
+    now = dt.datetime.now(dt.UTC)
+    off = rules.SpecPolicy(3600, 86400 * 7, True)
+    with pytest.raises(rules.SpecRuleError):
+        rules.plan_session(spec, off, now)
+    on = rules.SpecPolicy(3600, 86400 * 7, True, liveness_manual_review=True)
+    assert rules.plan_session(spec, on, now) is not None
+
+
+def test_an_attempt_waiting_for_a_reviewer_reads_in_review(journey: Journey) -> None:
+    attempt = journey.start().json()
+    assert journey.frame(attempt).status_code == 201
+    assert journey.http.post(f"/liveness-attempts/{attempt['id']}/evaluate").status_code == 202
+    with journey.db.begin() as conn:
+        conn.execute(
+            update(checks_t)
+            .where(checks_t.c.id == journey.check_id(conn, attempt))
+            .values(review_state="QUEUED")
+        )
+    assert journey.status(attempt)["state"] == "IN_REVIEW"

@@ -168,7 +168,8 @@ def test_framed_journey_with_uploads_posts_success_to_the_parent(
         ui.locator("#upload-slot input[type=file]").set_input_files(photo)
         ui.locator("#accept").click()
     ui.locator("#consent-agree").click()
-    _photograph(ui, "Take a selfie")  # STATIC: one selfie
+    expect(ui.locator("#capture-title")).to_have_text("Take a selfie")
+    ui.locator("#shoot").click()  # STATIC: a short burst around the selfie
     ui.locator("#submit-send").click()
 
     page.wait_for_function("() => window.received.some((m) => m && m.eventType === 'SUCCESS')")

@@ -325,12 +325,13 @@ def liveness_attempt(
     http: httpx.Client, url: str, requirement_id: str, frames_for: Callable[[str], list[bytes]]
 ) -> dict[str, Any]:
     """One liveness attempt as the capture page makes it (``url``: the session's client API):
-    start it, upload ``frames_for(challenge turn)`` with its nonce, ask for the verdict and
-    wait for it; returns what the page is told."""
+    start it, upload ``frames_for(challenge moves, comma-separated)`` with its nonce, ask
+    for the verdict and wait for it; returns what the page is told."""
     started = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement_id})
     assert started.status_code == 201, started.text
     attempt = started.json()
-    for frame in frames_for(attempt["challenge"]["turn"]):
+    challenge = attempt["challenge"]
+    for frame in frames_for(",".join(challenge.get("moves") or [challenge.get("turn") or ""])):
         kind = "image/png" if frame.startswith(b"\x89PNG") else "image/jpeg"
         upload = http.put(
             f"{url}/resources/{attempt['id']}/media",
@@ -338,6 +339,7 @@ def liveness_attempt(
             headers={"Content-Type": kind, "X-Liveness-Nonce": attempt["challenge"]["nonce"]},
         )
         assert upload.status_code == 201, upload.text
+        time.sleep(0.2)  # as the page sends them: while captured, 5 a second
     status_url = f"{url}/liveness-attempts/{attempt['id']}"
     assert http.post(f"{status_url}/evaluate").status_code == 202
     deadline = time.monotonic() + 60

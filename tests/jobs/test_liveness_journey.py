@@ -1,6 +1,11 @@
 """LIVENESS and ID_DOCUMENT_FACE_MATCH on the built-in engines, end to end through the official
-SDK: a failed first attempt (the head turned the wrong way), a passing second one, one report
-per attempt, and the face match comparing the attempt that passed with the document."""
+SDK: one report per attempt, what the page is told agrees with the report, and the face match
+compares a liveness attempt with the document.
+
+The frames are renders of one photo (an attacker's tool, never a person): the first was made for
+another challenge and must be rejected; the second follows the challenge drawn (an attacker who
+renders on demand). The engine's verdict on the second is the benchmark's business
+(benchmarks/liveness.py, species render_injected); here only its plumbing is asserted."""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from tests.jobs.conftest import (
 )
 from tests.vision.test_face_match_engine import _card
 
-OPPOSITE = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
+OTHER = {"LEFT": "RIGHT", "RIGHT": "LEFT", "UP": "DOWN", "DOWN": "UP"}
 
 
 def _mesh(photo: bytes) -> synth.FaceMesh:
@@ -52,16 +57,18 @@ def test_liveness_attempts_and_face_match_on_the_built_in_engines(
             http,
             url,
             requirement,
-            lambda turn: synth.genuine_attempt(mesh, turn=OPPOSITE[turn], seed=3).frames,
+            lambda moves: (
+                synth.render_attack(mesh, moves=[OTHER[m] for m in moves.split(",")], seed=3).frames
+            ),
         )
         assert (wrong["passed"], wrong["hint"], wrong["attempts_left"]) == (False, "TRY_AGAIN", 2)
-        right = liveness_attempt(
+        second = liveness_attempt(
             http,
             url,
             requirement,
-            lambda turn: synth.genuine_attempt(mesh, turn=turn, seed=4).frames,
+            lambda moves: synth.render_attack(mesh, moves=moves.split(","), seed=4).frames,
         )
-        assert (right["passed"], right["attempts_left"]) == (True, 1)
+        assert second["attempts_left"] == 1
 
     capture_journey(
         deployment,
@@ -72,14 +79,15 @@ def test_liveness_attempts_and_face_match_on_the_built_in_engines(
     )
     session = wait_state(client, created.session_id, "COMPLETED", timeout=120)
     liveness = [c for c in session.checks if c.type == "LIVENESS"]
-    assert [c.report.recommendation.value for c in liveness] == ["REJECT", "APPROVE"]
+    verdicts = [c.report.recommendation.value for c in liveness]
+    assert verdicts[0] == "REJECT"
+    assert (verdicts[1] == "APPROVE") == bool(second["passed"])  # the page is told the report
     assert all(c.report.breakdown[0].sub_check == "liveness_auth" for c in liveness)
     captures = session.resources.liveness_capture
     assert [c.resources_used for c in liveness] == [[c.id] for c in captures]
     assert all(len(c.frames) >= 8 for c in captures)
     match = next(c for c in session.checks if c.type == "ID_DOCUMENT_FACE_MATCH")
-    assert match.report.recommendation.value == "APPROVE"
-    assert captures[1].id in match.resources_used
+    assert {c.id for c in captures} & set(match.resources_used)
     # Frames come back through the signed media endpoint.
     frame = client.get_media_content(created.session_id, captures[1].frames[0].media.id)
     assert frame.mime_type == "image/jpeg" and len(frame.content) > 1000

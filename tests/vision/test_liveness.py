@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from openidv.checks.liveness import LivenessEngine
 from openidv.cli import main as cli
 from openidv.vision.faces import FaceEngine
 from openidv.vision.liveness import landmarks as lm
-from openidv.vision.liveness import zoom
+from openidv.vision.liveness import moves, zoom
 from openidv.vision.liveness.zoom import LivenessReason, ZoomAnalyser, ZoomMeasurement
 from openidv.vision.synth import liveness as synth
 
@@ -38,7 +39,7 @@ def analyser() -> ZoomAnalyser:
 def meshes(analyser: ZoomAnalyser, face_photos: dict[str, bytes]) -> dict[str, synth.FaceMesh]:
     return {
         name: synth.build_face_mesh(_decode(face_photos[name]), analyser.faces, analyser.landmarks)
-        for name in ("obama", "biden")
+        for name in ("obama", "biden", "astronaut")
     }
 
 
@@ -80,53 +81,43 @@ def test_landmarks_on_a_real_photo(analyser: ZoomAnalyser, face_photos: dict[str
     assert nose[2] < marks.points[234, 2]  # the nose is nearer the camera than the cheek
 
 
-# -- genuine ---------------------------------------------------------------------------------
+# -- the moves reader (on renders: a render of one photo is an ATTACK, never a person) -----
 
 
-@pytest.mark.parametrize("turn", ["LEFT", "RIGHT"])
-def test_genuine_sequence_with_the_right_turn_is_live(
-    meshes: dict[str, synth.FaceMesh], measure: Measure, turn: str
-) -> None:
-    measured = measure(synth.genuine_attempt(meshes["obama"], turn=turn, seed=11))
-    assert measured.live is True, (measured.reason, measured.failed)
-    yaw = [y for y in measured.yaw if y is not None]
-    # Unmirrored frames: turning to one's own LEFT moves the nose to the image's right.
-    assert (yaw[-1] - yaw[0] > 0) == (turn == "LEFT")
-    assert measured.timings.total_ms > 0
-
-
-# Variation real users produce: each is accepted, or (dim light) asked to retry, never rejected.
 @pytest.mark.parametrize(
-    ("capture", "seed"),
-    [
-        (synth.Capture(far_s=1.2, approach_s=2.4, turn_s=1.2), 31),  # slow: 24 frames
-        (synth.Capture(yaw_deg=18), 32),  # small turn
-        (synth.Capture(far_cm=50, near_cm=32), 33),  # partial approach
-        (synth.Capture(jitter_cm=1.8), 34),  # hand shake
-        (synth.Capture(offset_cm=(-10.0, 7.0)), 35),  # off-centre face
-        (synth.Capture(pitch_deg=12.0, turn_back=True), 36),  # looks down, turns back halfway
-        (synth.Capture(fps=3.0, far_s=1.0, approach_s=1.4, turn_s=1.0), 37),  # 10 frames
-    ],
-    ids=["slow", "turn18", "partial", "shake", "off_centre", "down_back", "fps3"],
+    "sequence", [("LEFT", "UP"), ("DOWN", "RIGHT"), ("RIGHT", "RIGHT"), ("UP", "DOWN")]
 )
-def test_genuine_variation_is_not_rejected(
-    meshes: dict[str, synth.FaceMesh], measure: Measure, capture: synth.Capture, seed: int
+def test_moves_are_read_in_order(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser, sequence: tuple[str, str]
 ) -> None:
-    attempt = synth.genuine_attempt(meshes["biden"], turn="LEFT", seed=seed, capture=capture)
-    measured = measure(attempt)
-    assert measured.live is True, (measured.reason, measured.failed)
+    attempt = synth.render_attack(meshes["astronaut"], moves=sequence, seed=11)
+    measured = analyser.analyse(attempt.frames, sequence)
+    assert measured.moves_shown == sequence
+    assert measured.signal("moves_matched").value == 1.0
+    # Unmirrored frames: turning to one's own LEFT moves the nose to the image's right.
+    if sequence[0] == "LEFT":
+        known = [y for y in measured.yaw if y is not None]
+        assert max(known) - known[0] > moves.MIN_YAW_MOVE
 
 
-def test_very_dim_genuine_is_retried_or_accepted(
-    meshes: dict[str, synth.FaceMesh], measure: Measure
-) -> None:
-    capture = synth.Capture(brightness=0.3, noise=7.0, jpeg_quality=65)
-    measured = measure(
-        synth.genuine_attempt(meshes["obama"], turn="RIGHT", seed=38, capture=capture)
-    )
-    assert measured.live is not False, measured.failed
-    if measured.live is None:
-        assert measured.reason is LivenessReason.BETTER_LIGHT
+def test_pitch_follows_a_nod(meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser) -> None:
+    up = synth.render_attack(meshes["astronaut"], moves=("UP", "UP"), seed=12)
+    tracking = analyser.track(up.frames)
+    values = [moves.pitch(t.marks.points.astype(np.float64)) for t in tracking.tracks if t.marks]
+    # Looking UP brings the nose tip towards the eye line.
+    assert min(values) < values[0] - moves.MIN_PITCH_MOVE
+
+
+def test_read_moves_collapses_runs() -> None:
+    base = {"yaw": 0.0, "pitch": 0.5}
+    yaws = [0.0, 0.2, 0.3, 0.05, 0.0, 0.0, 0.0, -0.01]
+    pitches = [0.5, 0.5, 0.5, 0.5, 0.5, 0.3, 0.32, 0.5]
+    shown = moves.read_moves(yaws, pitches, base)
+    assert shown.shown == ("LEFT", "UP")
+    assert shown.matches(("LEFT", "UP")) and not shown.matches(("LEFT",))
+    # The same move twice needs a return to the centre in between.
+    twice = moves.read_moves([0, 0.3, 0.0, 0.3, 0], [0.5] * 5, base)
+    assert twice.shown == ("LEFT", "LEFT")
 
 
 def test_frames_given_the_mesh() -> None:
@@ -134,14 +125,14 @@ def test_frames_given_the_mesh() -> None:
     chosen = zoom._analysed(list(range(24)))
     assert len(chosen) == zoom.MAX_ANALYSED
     assert chosen[0] == 0
-    assert set(range(16, 24)) <= set(chosen)  # the turn: every frame
+    assert set(range(12, 24)) <= set(chosen)  # the moves: every frame
     assert chosen == sorted(set(chosen))
 
 
 def test_half_size_decoding_gives_the_same_measurement(
     meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
 ) -> None:
-    attempt = synth.genuine_attempt(meshes["obama"], turn="LEFT", seed=41)
+    attempt = synth.render_attack(meshes["obama"], moves=("LEFT", "RIGHT"), seed=41)
     # Frames larger than the protocol's 720 px (a client ignoring the limit): the near face's
     # region reaches REDUCED_DECODE_ROI and those frames decode at half size.
     arrays = [
@@ -153,71 +144,80 @@ def test_half_size_decoding_gives_the_same_measurement(
     assert any(t.factor == 2.0 for t in from_bytes.tracks)
     from_arrays = analyser.track(arrays)
     assert all(t.factor == 1.0 for t in from_arrays.tracks)
-    a = analyser.measure(from_bytes, "LEFT")
-    b = analyser.measure(from_arrays, "LEFT")
-    assert a.live is True and b.live is True
-    for name in ("approach_ratio", "turn_yaw", "turn_residual"):
+    a = analyser.measure(from_bytes, ("LEFT", "RIGHT"))
+    b = analyser.measure(from_arrays, ("LEFT", "RIGHT"))
+    assert a.moves_shown == b.moves_shown == ("LEFT", "RIGHT")
+    for name in ("approach_ratio", "turn_residual"):
         va, vb = a.signal(name).value, b.signal(name).value
         assert va is not None and vb is not None
         assert abs(va - vb) <= 0.1 * abs(vb), name
     # Fewer frames get the mesh than were uploaded, but every frame feeds scene continuity.
     assert len(from_bytes.tracks) == zoom.MAX_ANALYSED < len(frames)
     assert len(from_bytes.scene) == len(frames)
-    # The far -> near depth fit is reported, never decides.
-    assert a.signal("depth_gain").passed is None
-    assert a.signal("depth_ratio").passed is None
+    # Reported, never deciding: the far -> near depth fit and the camera signals.
+    for name in ("depth_gain", "depth_ratio", "noise_sigma", "block_grid", "texture_response"):
+        assert a.signal(name).decisive is False, name
 
 
 # -- attacks ---------------------------------------------------------------------------------
 
 
-def test_printed_photo_moved_closer_and_turned_fails(
-    meshes: dict[str, synth.FaceMesh], measure: Measure, face_photos: dict[str, bytes]
+def test_render_recorded_for_another_challenge_fails(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
 ) -> None:
-    photo = _decode(face_photos["biden"])
-    measured = measure(synth.print_attack(photo, meshes["biden"], turn="LEFT", seed=3))
-    assert measured.live is not True
-    # Either the tracker lost the foreshortened sheet or the (planar) turn failed.
-    assert measured.reason is not None or {"turn_yaw", "turn_residual"} & set(measured.failed)
-
-
-def test_screen_replaying_a_recording_that_turns_the_right_way_fails(
-    meshes: dict[str, synth.FaceMesh], measure: Measure
-) -> None:
-    measured = measure(synth.screen_attack(meshes["obama"], turn="RIGHT", seed=4))
+    """A 2-D-to-3-D render of one photo, made (or recorded) before the challenge was known."""
+    attempt = synth.render_attack(meshes["astronaut"], moves=("LEFT", "UP"), seed=6)
+    measured = analyser.analyse(attempt.frames, ("RIGHT", "DOWN"))
     assert measured.live is False
-    # The recording turns the right way in 3-D: the screen's moire (or scene) gives it away.
-    assert {"moire_peak_ratio", "max_scene_step"} & set(measured.failed)
-    assert measured.signal("turn_yaw").passed is True
+    assert measured.signal("moves_matched").passed is False
+
+
+def test_single_turn_render_fails_a_two_move_challenge(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
+) -> None:
+    """The old one-bit protocol's recording: one turn the right way is half a challenge."""
+    attempt = synth.genuine_attempt(meshes["astronaut"], turn="LEFT", seed=8)
+    measured = analyser.analyse(attempt.frames, ("LEFT", "DOWN"))
+    assert measured.live is not True
+    assert measured.moves_shown == ("LEFT",)
+
+
+def test_printed_photo_moved_along_the_challenge_fails(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser, face_photos: dict[str, bytes]
+) -> None:
+    photo = _decode(face_photos["astronaut"])
+    capture = synth.Capture(moves=("LEFT", "RIGHT"))
+    attempt = synth.print_attack(photo, meshes["astronaut"], turn="LEFT", seed=3, capture=capture)
+    measured = analyser.analyse(attempt.frames, ("LEFT", "RIGHT"))
+    assert measured.live is not True
+    # Either the tracker lost the foreshortened sheet, or the plane showed in the residual.
+    assert measured.reason is not None or {"turn_residual", "moves_matched"} & set(measured.failed)
+
+
+def test_flat_photo_moved_along_the_challenge_fails(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser, face_photos: dict[str, bytes]
+) -> None:
+    photo = _decode(face_photos["obama2"])
+    capture = synth.Capture(moves=("RIGHT", "LEFT"))
+    attempt = synth.flat_photo_attack(photo, meshes["obama"], seed=13, capture=capture)
+    measured = analyser.analyse(attempt.frames, ("RIGHT", "LEFT"))
+    assert measured.live is not True
+
+
+def test_screen_replaying_a_render_of_the_challenge_fails(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
+) -> None:
+    capture = synth.Capture(moves=("RIGHT", "UP"))
+    attempt = synth.screen_attack(meshes["obama"], turn="RIGHT", seed=4, capture=capture)
+    measured = analyser.analyse(attempt.frames, ("RIGHT", "UP"))
+    assert measured.live is False
+    # The recording makes the challenged moves in 3-D: the screen (moire, scene) gives it away.
+    assert {"moire_peak_ratio", "max_scene_step", "max_scale_step"} & set(measured.failed)
 
 
 def test_screen_still_fails(meshes: dict[str, synth.FaceMesh], measure: Measure) -> None:
     measured = measure(synth.screen_attack(meshes["obama"], turn="LEFT", seed=5, still=True))
     assert measured.live is not True
-
-
-def test_too_small_a_turn_asks_for_a_retry(
-    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    attempt = synth.genuine_attempt(meshes["obama"], turn="RIGHT", seed=42)
-    tracking = analyser.track(attempt.frames)
-    full = analyser.measure(tracking, "RIGHT")
-    assert full.live is True
-    peak = full.signal("turn_yaw").value
-    assert peak is not None
-    # The same real turn judged against a threshold it does not reach (but above half of it):
-    # a retry with a hint, not a rejection.
-    monkeypatch.setattr(zoom, "MIN_TURN_YAW", peak * 1.5)
-    monkeypatch.setattr(zoom, "MIN_PARTIAL_TURN_YAW", peak * 0.75)
-    short = analyser.measure(tracking, "RIGHT")
-    assert short.live is None
-    assert short.reason is LivenessReason.TURN_FURTHER
-
-
-def test_wrong_challenge_fails(meshes: dict[str, synth.FaceMesh], measure: Measure) -> None:
-    measured = measure(synth.wrong_challenge_attack(meshes["obama"], turn="LEFT", seed=6))
-    assert measured.live is False
-    assert "opposite_yaw" in measured.failed
 
 
 def test_splice_of_two_people_fails(meshes: dict[str, synth.FaceMesh], measure: Measure) -> None:
@@ -227,12 +227,70 @@ def test_splice_of_two_people_fails(meshes: dict[str, synth.FaceMesh], measure: 
     assert "identity_similarity" in measured.failed or "max_scene_step" in measured.failed
 
 
-def test_still_photo_without_motion_is_not_live(
-    meshes: dict[str, synth.FaceMesh], measure: Measure
+def test_injected_still_fails_as_a_burst_and_as_zoom(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
 ) -> None:
-    measured = measure(synth.still_attack(meshes["biden"], turn="RIGHT", seed=9))
-    assert measured.live is not True
-    assert measured.reason is LivenessReason.MOVE_CLOSER or measured.live is False
+    attempt = synth.still_attack(meshes["biden"], turn="RIGHT", seed=9)
+    burst = analyser.analyse(attempt.frames, None)
+    assert burst.live is False
+    assert "frame_change" in burst.failed
+    zoomed = analyser.analyse(attempt.frames, ("RIGHT", "UP"))
+    assert zoomed.live is not True
+
+
+def test_a_burst_that_shows_no_attack_is_not_proven(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
+) -> None:
+    """A burst without a request to move passes no one: nothing in it proves a person."""
+    capture = synth.Capture(far_cm=35, near_cm=35, far_s=1.0, approach_s=0.6, turn_s=0.6)
+    attempt = synth.genuine_attempt(meshes["astronaut"], turn="LEFT", seed=14, capture=capture)
+    measured = analyser.analyse(attempt.frames[:10], None)
+    assert measured.live is None
+    assert measured.reason is LivenessReason.NOT_PROVEN
+    assert "approach_ratio" not in {s.name for s in measured.signals}
+
+
+def test_frames_pushed_at_once_fail_the_arrival_span(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
+) -> None:
+    attempt = synth.render_attack(meshes["astronaut"], moves=("LEFT", "UP"), seed=11)
+    count = len(attempt.frames)
+    at_once = [0.01 * i for i in range(count)]  # a pre-recorded burst pushed in 0.2 s
+    measured = analyser.analyse(attempt.frames, ("LEFT", "UP"), arrivals=at_once)
+    assert measured.live is False
+    assert "arrival_span" in measured.failed
+    paced = [0.2 * i for i in range(count)]
+    assert (
+        analyser.analyse(attempt.frames, ("LEFT", "UP"), arrivals=paced)
+        .signal("arrival_span")
+        .passed
+    )
+
+
+# -- real bursts (read at run time from the shared corpus; never copied) --------------------
+
+REAL_BURSTS = Path(
+    os.environ.get("OPENIDV_REAL_FACE_VIDEO", "/work/shared/corpora/real-face-video")
+)
+
+
+@pytest.mark.skipif(not (REAL_BURSTS / "labels.jsonl").is_file(), reason="no real bursts here")
+def test_real_people_are_not_rejected_as_static_bursts(analyser: ZoomAnalyser) -> None:
+    """Real people in front of real cameras, judged as STATIC bursts: no attack signal fires
+    on more than one in ten (BPCER target 5%; the shared set has 16)."""
+    rejected, total = [], 0
+    for line in (REAL_BURSTS / "labels.jsonl").read_text().splitlines():
+        label = json.loads(line)
+        if not label["live"]:
+            continue
+        directory = REAL_BURSTS / label["burst"]
+        frames = [p.read_bytes() for p in sorted(directory.glob("*.jpg"))]
+        measured = analyser.analyse(frames, None)
+        total += 1
+        if measured.live is False:
+            rejected.append((label["burst"], measured.failed))
+    assert total >= 10
+    assert len(rejected) <= total // 10, rejected
 
 
 # -- not measurable --------------------------------------------------------------------------
@@ -270,51 +328,74 @@ def test_synthesis_is_deterministic(meshes: dict[str, synth.FaceMesh]) -> None:
 
 
 @pytest.fixture(scope="module")
-def genuine_frames(meshes: dict[str, synth.FaceMesh]) -> list[bytes]:
-    return synth.genuine_attempt(meshes["biden"], turn="RIGHT", seed=21).frames
+def render_frames(meshes: dict[str, synth.FaceMesh]) -> list[bytes]:
+    """A render of one photo doing RIGHT then UP (an attack)."""
+    return synth.render_attack(meshes["biden"], moves=("RIGHT", "UP"), seed=21).frames
 
 
 def _item(index: int, data: bytes) -> MediaItem:
     return MediaItem(f"m{index}", "image/jpeg", lambda: data)
 
 
-def _evidence(frames: list[bytes], kind: str, turn: str | None) -> Evidence:
+def _evidence(
+    frames: list[bytes], kind: str, turn: str | None, moves: list[str] | None = None
+) -> Evidence:
+    challenge: dict[str, object] | None = None
+    if moves or turn:
+        challenge = {"moves": moves, "nonce": "n"} if moves else {"turn": turn, "nonce": "n"}
     resource = EvidenceResource(
         "l", "LIVENESS", None, None, kind,
-        frames=[_item(i, f) for i, f in enumerate(frames)],
-        challenge={"turn": turn, "nonce": "n"} if turn else None,
+        frames=[_item(i, f) for i, f in enumerate(frames)], challenge=challenge,
     )  # fmt: skip
     return Evidence("s", "LIVENESS", {}, [resource])
 
 
-def test_engine_approves_genuine_and_rejects_wrong_turn(genuine_frames: list[bytes]) -> None:
+def test_engine_reports_every_signal_and_rejects_the_wrong_moves(
+    render_frames: list[bytes],
+) -> None:
     engine = LivenessEngine()
-    approved = engine.run(_evidence(genuine_frames, "ZOOM", "RIGHT"))
-    assert approved.decided
-    assert approved.report is not None
-    assert approved.report["recommendation"] == {"value": "APPROVE"}
-    breakdown = approved.report["breakdown"][0]
-    assert breakdown["sub_check"] == "liveness_auth" and breakdown["result"] == "PASS"
-    details = {d["name"]: d["value"] for d in breakdown["details"]}
-    assert all(isinstance(v, str) for v in details.values())
-    assert details["turn_yaw_threshold"].startswith(">=")
-    assert "outline_gain" in details
-
-    rejected = engine.run(_evidence(genuine_frames, "ZOOM", "LEFT"))
+    rejected = engine.run(_evidence(render_frames, "ZOOM", None, ["LEFT", "DOWN"]))
     assert rejected.decided
     assert rejected.report is not None
     assert rejected.report["recommendation"] == {"value": "REJECT"}  # no reason, as Yoti
+    breakdown = rejected.report["breakdown"][0]
+    assert breakdown["sub_check"] == "liveness_auth" and breakdown["result"] == "FAIL"
+    details = {d["name"]: d["value"] for d in breakdown["details"]}
+    assert all(isinstance(v, str) for v in details.values())
+    assert details["challenge_moves"] == "LEFT,DOWN"
+    # The render makes RIGHT then UP (on this face the reader also sees an UP as the approach
+    # ends: the pitch baseline is a known weakness, see the closing note of issue 18).
+    assert details["moves_shown"].endswith("RIGHT,UP")
+    assert details["moves_matched_threshold"].startswith(">=")
+    assert details["moves_matched_used_in_decision"] == "YES"
+    for name in ("noise_sigma", "noise_spread", "block_grid", "texture_response"):
+        assert f"{name}_threshold" in details
+        assert details[f"{name}_used_in_decision"] == "NO"
+    # An attempt issued before move sequences carries one turn: still judged.
+    old = engine.run(_evidence(render_frames, "ZOOM", "LEFT"))
+    assert old.report is not None
+    assert old.report["recommendation"]["value"] == "REJECT"
 
 
-def test_engine_zoom_without_challenge_is_not_available(genuine_frames: list[bytes]) -> None:
-    result = LivenessEngine().run(_evidence(genuine_frames, "ZOOM", None))
+def test_engine_static_burst_of_a_still_is_rejected(meshes: dict[str, synth.FaceMesh]) -> None:
+    still = synth.still_attack(meshes["obama"], turn="LEFT", seed=15).frames[:8]
+    result = LivenessEngine().run(_evidence(still, "STATIC", None))
+    assert result.report is not None
+    assert result.report["recommendation"] == {"value": "REJECT"}
+    details = {d["name"]: d["value"] for d in result.report["breakdown"][0]["details"]}
+    assert details["liveness_type"] == "STATIC_BURST"
+    assert details["frame_change_result"] == "FAIL"
+
+
+def test_engine_zoom_without_challenge_is_not_available(render_frames: list[bytes]) -> None:
+    result = LivenessEngine().run(_evidence(render_frames, "ZOOM", None))
     assert not result.decided
     assert result.report is not None
     assert result.report["recommendation"]["value"] == "NOT_AVAILABLE"
 
 
-def test_engine_too_few_frames(genuine_frames: list[bytes]) -> None:
-    result = LivenessEngine().run(_evidence(genuine_frames[:3], "ZOOM", "LEFT"))
+def test_engine_too_few_frames(render_frames: list[bytes]) -> None:
+    result = LivenessEngine().run(_evidence(render_frames[:3], "ZOOM", "LEFT"))
     assert not result.decided
     assert result.report is not None
     assert result.report["recommendation"] == {
@@ -333,14 +414,16 @@ def test_engine_static_without_model_does_not_approve(face_photos: dict[str, byt
     assert float(details["spectral_peak_ratio"]) > 0
 
 
-def test_cli_liveness_prints_the_report(genuine_frames: list[bytes], tmp_path: Path) -> None:
+def test_cli_liveness_prints_the_report(render_frames: list[bytes], tmp_path: Path) -> None:
     paths = []
-    for i, frame in enumerate(genuine_frames):
+    for i, frame in enumerate(render_frames):
         path = tmp_path / f"{i:02d}.jpg"
         path.write_bytes(frame)
         paths.append(str(path))
-    result = CliRunner().invoke(cli, ["check", "liveness", *paths, "--turn", "RIGHT", "--json"])
+    result = CliRunner().invoke(
+        cli, ["check", "liveness", *paths, "--moves", "LEFT,LEFT", "--json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["recommendation"] == {"value": "APPROVE"}
+    assert report["recommendation"] == {"value": "REJECT"}
     assert report["breakdown"][0]["sub_check"] == "liveness_auth"

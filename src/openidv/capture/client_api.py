@@ -10,6 +10,7 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
     POST /client/sessions/{id}/resources                 start the evidence for a requirement
     PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
     POST /client/sessions/{id}/liveness-attempts         start a liveness attempt (challenge)
+    POST /client/sessions/{id}/liveness-attempts/{rid}/camera     the browser's camera facts
     POST /client/sessions/{id}/liveness-attempts/{rid}/evaluate   judge the attempt's frames
     GET  /client/sessions/{id}/liveness-attempts/{rid}   passed? hint, attempts left
     POST /client/sessions/{id}/consent                   the user agreed to biometric processing
@@ -122,7 +123,24 @@ class NewAttempt(BaseModel):
 
 class Challenge(Out):
     nonce: str
-    turn: str
+    turn: str | None = None  # ZOOM: the first move (pages that know only one turn)
+    moves: list[str] | None = None  # ZOOM: the moves to make, in order
+
+
+class CameraFacts(BaseModel):
+    """What the browser says about the camera (MediaStreamTrack label and settings); claims of
+    the client, bounded, judged by the engine (checks.liveness)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(default="", max_length=128)
+    width: float | None = Field(default=None, ge=0, le=20000)
+    height: float | None = Field(default=None, ge=0, le=20000)
+    frame_rate: float | None = Field(default=None, ge=0, le=1000)
+    facing_mode: str = Field(default="", max_length=16)
+    resize_mode: str = Field(default="", max_length=16)
+    video_width: float | None = Field(default=None, ge=0, le=20000)
+    video_height: float | None = Field(default=None, ge=0, le=20000)
+    muted: bool = False
 
 
 class AttemptOut(Out):
@@ -532,7 +550,13 @@ def build_client_router() -> APIRouter:
                 attempt=attempt.attempt,
                 max_attempts=attempt.max_attempts,
                 liveness_type=attempt.liveness_type,
-                challenge=Challenge(**attempt.challenge) if attempt.challenge else None,
+                challenge=Challenge(
+                    nonce=attempt.challenge["nonce"],
+                    turn=attempt.challenge.get("turn"),
+                    moves=attempt.challenge.get("moves"),
+                )
+                if attempt.challenge
+                else None,
             )
             return out, released, _resource_update(conn, session_id, attempt.id, now)
 
@@ -553,6 +577,18 @@ def build_client_router() -> APIRouter:
         if check_id is not None:
             _services(request).jobs.enqueue("judge_attempt", check_id)
         return Response(status_code=202)
+
+    @router.post("/sessions/{session_id}/liveness-attempts/{resource_id}/camera", status_code=204)
+    async def report_liveness_camera(
+        request: Request, session_id: SessionId, resource_id: ResourceId
+    ) -> Response:
+        body = await _body(request, CameraFacts)
+
+        def unit(conn: Connection, now: dt.datetime) -> None:
+            liveness.record_camera(conn, session_id, resource_id, body.model_dump(), now)
+
+        await _run(request, session_id, unit)
+        return Response(status_code=204)
 
     @router.get("/sessions/{session_id}/liveness-attempts/{resource_id}")
     async def liveness_attempt_status(

@@ -33,8 +33,11 @@ class EvidenceResource:
     liveness_type: str | None
     pages: list[MediaItem] = field(default_factory=list)  # document sides, in order
     frames: list[MediaItem] = field(default_factory=list)  # liveness frames, in order
-    # A liveness attempt's server challenge: {"nonce", "turn": LEFT | RIGHT, "issued_at"}.
+    # A liveness attempt's server challenge: {"nonce", "issued_at"; ZOOM: "moves", "turn"}.
     challenge: Mapping[str, Any] | None = None
+    # A liveness attempt's capture facts: {"camera": what the browser said about the camera,
+    # "arrivals": when the server received each frame (ISO times)}.
+    capture: Mapping[str, Any] | None = None
     # The integrator's required-document filter accepts this document past its expiry date
     # (``allow_expired_documents``; Yoti's default is no): an expired document is then no
     # reason to reject it.

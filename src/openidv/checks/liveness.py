@@ -1,19 +1,24 @@
-"""LIVENESS: ZOOM (active: far -> near -> challenged turn) and STATIC (one selfie).
+"""LIVENESS: ZOOM (active: far -> near -> the server's random moves) and STATIC (a selfie and
+the short burst around it).
 
-ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every signal passes (continuity,
-identity, approach, screen moire, 3-D turn, challenge); REJECT when one fails (Yoti gives no
-reason on REJECT); NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND,
-MULTIPLE_FACES, MOVE_CLOSER, HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES, TURN_FURTHER: a real
-turn the right way, too small) when the attempt cannot be measured, and undecided,
-so FALLBACK sends it to a reviewer. A ZOOM attempt without a server-issued challenge is
-NOT_AVAILABLE: without the random turn a replayed recording cannot be told apart.
+ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every deciding signal passes (continuity,
+identity, approach, screen moire, injected still, frame timing, 3-D move, the moves drawn) and
+the camera facts show no injection (``vision.liveness.injection``: virtual-camera names, frames
+of another shape than the camera's); REJECT when one fails (Yoti gives no reason on REJECT);
+NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND, MULTIPLE_FACES, MOVE_CLOSER,
+HOLD_STILL, BETTER_LIGHT, TOO_FEW_FRAMES, TURN_FURTHER) when the attempt cannot be measured,
+undecided, so FALLBACK sends it to a reviewer (manual review of LIVENESS needs
+``OPENIDV_LIVENESS_MANUAL_REVIEW``). A ZOOM attempt without a server-issued challenge is
+NOT_AVAILABLE. Attempts issued before move sequences (one ``turn``) are judged on that move.
 
-STATIC (``openidv.vision.liveness.static``): one frame cannot prove a live person. Without an
-operator-supplied passive model the engine only *rejects*, and only on strong evidence of a
-screen or print (periodic spectral peaks together with straight edges framing the face);
-everything else is NOT_AVAILABLE, undecided, so FALLBACK routes it to a human. With a model
-(``passive_model_path``), its live probability decides: >= ``passive_threshold`` APPROVE (unless
-the strong-evidence rule fires), below REJECT. The model's threshold is not calibrated here.
+STATIC: the page sends a short burst around the selfie (no request to move); the burst is
+judged by the ZOOM machinery without a challenge: any attack signal REJECTs; passing them all
+proves no person (NOT_PROVEN). The selfie (the burst's middle frame) gets the one-frame
+measures (``openidv.vision.liveness.static``): strong evidence of a screen or print REJECTs;
+an operator-supplied passive model (``passive_model_path``) decides APPROVE / REJECT at
+``passive_threshold`` (not calibrated here); without one the result is NOT_AVAILABLE and a
+reviewer decides (FALLBACK / ALWAYS). A single frame (older pages, SDK uploads) is judged as
+before on the one-frame measures.
 
 Every measured value and its threshold is in the breakdown details (strings). Models are loaded
 once per process on first use (workers fork).
@@ -21,16 +26,19 @@ once per process on first use (workers fork).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openidv.checks.engines import Evidence, EvidenceResource, MachineResult
 from openidv.checks.readers import face_engine
 from openidv.vision.faces import FaceEngine, ImageDecodeError
+from openidv.vision.liveness.injection import camera_signals
+from openidv.vision.liveness.moves import MOVES
 from openidv.vision.liveness.static import PassiveModel, StaticMeasurement, analyse_static
-from openidv.vision.liveness.zoom import ZoomAnalyser, ZoomMeasurement
+from openidv.vision.liveness.zoom import LivenessReason, Signal, ZoomAnalyser, ZoomMeasurement
 
 SUB_CHECK = "liveness_auth"
 PASSIVE_THRESHOLD = 0.5
@@ -66,23 +74,31 @@ def _result(
     )
 
 
-def zoom_details(measured: ZoomMeasurement) -> list[dict[str, str]]:
+def _signal_details(signals: Sequence[Signal]) -> list[dict[str, str]]:
+    details = []
+    for signal in signals:
+        outcome = "NOT_USED" if signal.passed is None else ("PASS" if signal.passed else "FAIL")
+        details += [
+            _detail(signal.name, _fmt(signal.value)),
+            _detail(f"{signal.name}_threshold", f"{signal.comparison} {signal.threshold:g}"),
+            _detail(f"{signal.name}_result", outcome),
+            _detail(f"{signal.name}_used_in_decision", "YES" if signal.decisive else "NO"),
+        ]
+    return details
+
+
+def zoom_details(measured: ZoomMeasurement, kind: str = "ZOOM") -> list[dict[str, str]]:
     details = [
-        _detail("liveness_type", "ZOOM"),
-        _detail("challenge_turn", measured.turn),
+        _detail("liveness_type", kind),
+        _detail("challenge_moves", measured.turn),
+        _detail("moves_shown", ",".join(measured.moves_shown) or "NONE"),
         _detail("frame_count", measured.frame_count),
         _detail("frames_used", measured.frames_used),
         _detail("faces_found", measured.faces_found),
         _detail("face_count_first_frame", measured.face_count_first),
         _detail("redetections", measured.redetections),
     ]
-    for signal in measured.signals:
-        outcome = "NOT_USED" if signal.passed is None else ("PASS" if signal.passed else "FAIL")
-        details += [
-            _detail(signal.name, _fmt(signal.value)),
-            _detail(f"{signal.name}_threshold", f"{signal.comparison} {signal.threshold:g}"),
-            _detail(f"{signal.name}_result", outcome),
-        ]
+    details += _signal_details(measured.signals)
     details.append(_detail("analysis_ms", f"{measured.timings.total_ms:.0f}"))
     return details
 
@@ -107,6 +123,46 @@ def static_details(measured: StaticMeasurement, threshold: float) -> list[dict[s
         _detail("analysis_ms", f"{measured.timings_ms:.0f}"),
     ]
     return details
+
+
+def _arrivals(capture: Mapping[str, Any]) -> list[float] | None:
+    """The frames' arrival times (ISO strings, as the server recorded them) in seconds."""
+    raw = capture.get("arrivals")
+    if not isinstance(raw, list) or len(raw) < 2:
+        return None
+    try:
+        times = [dt.datetime.fromisoformat(str(value)) for value in raw]
+    except ValueError:
+        return None
+    return [(t - times[0]).total_seconds() for t in times]
+
+
+def _injected(signals: Sequence[Signal]) -> bool:
+    return any(s.passed is False and s.decisive for s in signals)
+
+
+def _camera_details(
+    facts: Mapping[str, Any] | None, signals: Sequence[Signal]
+) -> list[dict[str, str]]:
+    """The camera facts as the page reported them (bounded by the client API), then signals."""
+    details = [_detail("camera_facts", "REPORTED" if facts else "NONE")]
+    if facts:
+        details += [
+            _detail("camera_label", str(facts.get("label") or "")[:128] or "NONE"),
+            _detail("camera_settings", f"{facts.get('width')}x{facts.get('height')}"
+                    f"@{facts.get('frame_rate')}"),
+            _detail("camera_video_size", f"{facts.get('video_width')}x{facts.get('video_height')}"),
+        ]  # fmt: skip
+    return details + _signal_details(signals)
+
+
+def _challenge_moves(challenge: Mapping[str, Any] | None) -> list[str]:
+    """The challenged moves; attempts issued before move sequences carry one ``turn``."""
+    if not challenge:
+        return []
+    raw = challenge.get("moves") or ([challenge["turn"]] if challenge.get("turn") else [])
+    moves = [str(m).upper() for m in raw]
+    return moves if moves and all(m in MOVES for m in moves) else []
 
 
 class LivenessEngine:
@@ -156,31 +212,49 @@ class LivenessEngine:
 
     def _zoom_check(self, resource: EvidenceResource) -> MachineResult:
         challenge: Mapping[str, Any] | None = getattr(resource, "challenge", None)
-        turn = str(challenge.get("turn", "")).upper() if challenge else ""
-        if turn not in ("LEFT", "RIGHT"):
+        moves = _challenge_moves(challenge)
+        if not moves:
             details = [_detail("liveness_type", "ZOOM"), _detail("challenge", "MISSING")]
             return _result("NOT_AVAILABLE", details)
         frames = [frame.load() for frame in resource.frames]
-        measured = self._analyser().analyse(frames, turn)
-        details = zoom_details(measured)
+        capture = resource.capture or {}
+        measured = self._analyser().analyse(frames, moves, arrivals=_arrivals(capture))
+        injection = camera_signals(capture.get("camera"), measured.frame_size)
+        details = zoom_details(measured) + _camera_details(capture.get("camera"), injection)
+        if _injected(injection):
+            return _result("REJECT", details)
         if measured.live is None:
             recovery = measured.reason.value if measured.reason else None
             return _result("NOT_AVAILABLE", details, recovery=recovery)
         return _result("APPROVE" if measured.live else "REJECT", details)
 
     def _static(self, resource: EvidenceResource) -> MachineResult:
-        if len(resource.frames) != 1:
-            details = [_detail("liveness_type", "STATIC"), _detail("frame_count", "0")]
-            details[1] = _detail("frame_count", len(resource.frames))
-            return _result("NOT_AVAILABLE", details, recovery="TOO_FEW_FRAMES")
-        measured = analyse_static(resource.frames[0].load(), self._faces(), self._model())
-        details = static_details(measured, self.passive_threshold)
+        frames = [frame.load() for frame in resource.frames]
+        burst: ZoomMeasurement | None = None
+        burst_details: list[dict[str, str]] = []
+        if len(frames) > 1:
+            # The burst around the selfie, judged by the same machinery as ZOOM without a
+            # request to move: an attack signal rejects; passing them all proves nothing alone.
+            capture = resource.capture or {}
+            burst = self._analyser().analyse(frames, None, arrivals=_arrivals(capture))
+            injection = camera_signals(capture.get("camera"), burst.frame_size)
+            burst_details = zoom_details(burst, "STATIC_BURST") + _camera_details(
+                capture.get("camera"), injection
+            )
+            if burst.live is False or _injected(injection):
+                return _result("REJECT", burst_details)
+        # The selfie: the middle frame of the burst (the page puts it there).
+        selfie = frames[len(frames) // 2]
+        measured = analyse_static(selfie, self._faces(), self._model())
+        details = static_details(measured, self.passive_threshold) + burst_details
         if not measured.measurable:
             return _result("NOT_AVAILABLE", details, recovery="FACE_NOT_FOUND")
         if measured.face_count > 1:
             return _result("NOT_AVAILABLE", details, recovery="MULTIPLE_FACES")
         if measured.strong_medium_evidence:
             return _result("REJECT", details)
+        if burst is not None and burst.reason not in (None, LivenessReason.NOT_PROVEN):
+            return _result("NOT_AVAILABLE", details, recovery=burst.reason.value)
         if measured.passive_score is None:
             return _result("NOT_AVAILABLE", details)  # cannot decide: a human looks
         live = measured.passive_score >= self.passive_threshold

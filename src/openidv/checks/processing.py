@@ -191,6 +191,7 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
             issuing_country=r["issuing_country"],
             liveness_type=r["liveness_type"],
             challenge=r["content"].get("challenge"),
+            capture=r["content"].get("capture"),  # liveness: camera facts, frame arrivals
             # A face capture's one image is its page.
             pages=items(
                 [p["media_id"] for p in r["content"].get("pages", [])]

@@ -43,6 +43,9 @@ CHECK_DECISIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "NOT_AVAILABLE": NOT_AVAILABLE,
     },
 }
+# LIVENESS (manual_check FALLBACK/ALWAYS with OPENIDV_LIVENESS_MANUAL_REVIEW): Yoti gives no
+# reason on a liveness REJECT; NOT_AVAILABLE takes the face reasons.
+CHECK_DECISIONS["LIVENESS"] = {"APPROVE": (), "REJECT": (), "NOT_AVAILABLE": FACE_NOT_AVAILABLE}
 # Task decisions: PROGRESS with the fields the reviewer read, or a retry with Yoti's reasons.
 TASK_DECISIONS: dict[str, tuple[str, ...]] = {
     "PROGRESS": (),

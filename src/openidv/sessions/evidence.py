@@ -52,7 +52,7 @@ checks_t = table_of(Check)
 # A ZOOM attempt is a 3-4 s burst; the window allows a slow upload, not a second recording.
 LIVENESS_CAPTURE_WINDOW = dt.timedelta(minutes=2)
 MAX_ZOOM_FRAMES = 24
-MAX_STATIC_FRAMES = 1
+MAX_STATIC_FRAMES = 12  # the selfie and a short burst around it (about 2 s at 5 fps)
 # As the spec's SupplementaryDocumentType: free text would end up in results and the console.
 _SUPPLEMENTARY_TYPE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
 
@@ -191,6 +191,11 @@ def add_media(
     content_json = dict(resource["content"])
     if resource["type"] == "LIVENESS":
         content_json["frames"] = [*content_json.get("frames", []), media_id]
+        # When each frame arrived: frames sent while captured arrive over seconds (the engine's
+        # arrival_span), a recording pushed after the fact in a blink.
+        capture = dict(content_json.get("capture") or {})
+        capture["arrivals"] = [*capture.get("arrivals", []), now.isoformat()]
+        content_json["capture"] = capture
     else:
         page = {"capture_method": capture_method, "media_id": media_id}
         content_json["pages"] = [*content_json.get("pages", []), page]

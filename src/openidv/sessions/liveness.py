@@ -38,11 +38,15 @@ checks_t = table_of(Check)
 resources_t = table_of(Resource)
 
 TURNS = ("LEFT", "RIGHT")
+# ZOOM's challenge: CHALLENGE_LENGTH moves drawn uniformly among MOVES (repeats allowed), 16
+# sequences: a recording of one earlier run matches a new attempt with probability 1/16.
+MOVES = ("LEFT", "RIGHT", "UP", "DOWN")
+CHALLENGE_LENGTH = 2
 # What the page may tell the user after a failed attempt (the engine's recovery_suggestion);
 # anything else becomes TRY_AGAIN, so the page never learns which signal caught an attack.
 USER_HINTS = frozenset(
     {"FACE_NOT_FOUND", "MULTIPLE_FACES", "MOVE_CLOSER", "HOLD_STILL", "TURN_FURTHER",
-     "BETTER_LIGHT", "TOO_FEW_FRAMES"}
+     "BETTER_LIGHT", "TOO_FEW_FRAMES", "NOT_PROVEN"}
 )  # fmt: skip
 
 
@@ -53,14 +57,14 @@ class Attempt:
     attempt: int
     max_attempts: int
     liveness_type: str
-    challenge: dict[str, str] | None
+    challenge: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
 class AttemptStatus:
     id: str
     attempt: int
-    state: str  # CAPTURING | PENDING | DONE
+    state: str  # CAPTURING | PENDING | IN_REVIEW | DONE
     passed: bool | None
     hint: str | None
     attempts_left: int
@@ -161,13 +165,13 @@ def start_attempt(
             released.append(resource["content"]["check_id"])
 
     liveness_type = requirement["liveness_type"]
-    challenge = None
+    # Every attempt's frames carry its nonce and arrive within its window (evidence), STATIC's
+    # short burst included, so frames recorded before the attempt cannot be matched to it.
+    challenge: dict[str, Any] = {"nonce": secrets.token_urlsafe(24), "issued_at": now.isoformat()}
     if liveness_type == "ZOOM":
-        challenge = {
-            "nonce": secrets.token_urlsafe(24),
-            "turn": secrets.choice(TURNS),
-            "issued_at": now.isoformat(),
-        }
+        moves = [secrets.choice(MOVES) for _ in range(CHALLENGE_LENGTH)]
+        # "turn" (the first move) stays for pages and tools that read only it.
+        challenge |= {"moves": moves, "turn": moves[0]}
     config = {"liveness_type": liveness_type, "max_retries": max_attempts}
     check_id = _check_for_attempt(conn, session_id, config, now)
     resource_id = str(uuid.uuid4())
@@ -197,6 +201,26 @@ def start_attempt(
     )
     attempt = Attempt(resource_id, check_id, number, max_attempts, liveness_type, challenge)
     return attempt, released
+
+
+def record_camera(
+    conn: Connection, session_id: str, resource_id: str, facts: dict[str, Any], now: dt.datetime
+) -> None:
+    """What the page's browser said about the camera, before the attempt's first frame (the
+    engine judges it: virtual-camera names, frame size against the track's settings)."""
+    open_session(conn, session_id, now)
+    resource = _resource(conn, session_id, resource_id)
+    content = dict(resource["content"])
+    if _check(conn, content["check_id"])["state"] != states.CREATED or content.get("frames"):
+        raise EvidenceRefused("LIVENESS_ATTEMPT_CLOSED", "The camera is reported before the frames")
+    capture = dict(content.get("capture") or {})
+    capture["camera"] = facts
+    content["capture"] = capture
+    conn.execute(
+        update(resources_t)
+        .where(resources_t.c.id == resource_id)
+        .values(content=content, last_updated=now)
+    )
 
 
 def _resource(conn: Connection, session_id: str, resource_id: str) -> RowMapping:
@@ -239,6 +263,8 @@ def status(conn: Connection, session_id: str, resource_id: str, now: dt.datetime
     state, passed, hint = "PENDING", None, None
     if check["state"] == states.CREATED:
         state = "CAPTURING"
+    elif check["state"] not in states.FINAL and check.get("review_state") == states.REVIEW_QUEUED:
+        state = "IN_REVIEW"  # a reviewer decides; the page goes on with the journey
     elif check["state"] in states.FINAL:
         state, passed = "DONE", _passed(check)
         if not passed:

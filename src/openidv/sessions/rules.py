@@ -48,6 +48,9 @@ class SpecPolicy:
     default_token_ttl: int
     default_resources_ttl: int
     allow_http_notifications: bool
+    # manual_check FALLBACK/ALWAYS on LIVENESS (OPENIDV_LIVENESS_MANUAL_REVIEW): a reviewer
+    # looks at the frames; off by default (the operator must staff the queue).
+    liveness_manual_review: bool = False
 
 
 def plan_session(spec: wire.SessionSpec, policy: SpecPolicy, now: dt.datetime) -> SessionPlan:
@@ -82,7 +85,7 @@ def plan_session(spec: wire.SessionSpec, policy: SpecPolicy, now: dt.datetime) -
 
     if spec.notifications is not None:
         errors += _notification_errors(spec.notifications, policy)
-    errors += _evidence_errors(spec)
+    errors += _evidence_errors(spec, policy)
     if errors:
         raise SpecRuleError(errors)
 
@@ -104,10 +107,21 @@ def _notification_errors(
     return errors
 
 
-def _evidence_errors(spec: wire.SessionSpec) -> list[tuple[str, str]]:
+def _evidence_errors(spec: wire.SessionSpec, policy: SpecPolicy) -> list[tuple[str, str]]:
     errors = []
     if not (spec.requested_checks or spec.requested_tasks or spec.required_documents):
         errors.append(("requested_checks", "must not be empty when nothing else is requested"))
+    for index, check in enumerate(spec.requested_checks):
+        if (
+            isinstance(check, wire.LivenessCheck)
+            and check.config.manual_check not in (None, "NEVER")
+            and not policy.liveness_manual_review
+        ):
+            errors.append((
+                f"requested_checks[{index}].config.manual_check",
+                "liveness review is not enabled on this server (OPENIDV_LIVENESS_MANUAL_REVIEW); "
+                "only NEVER",
+            ))  # fmt: skip
     check_types = [check.type for check in spec.requested_checks]
     for index, kind in enumerate(check_types):
         if kind in check_types[:index]:

@@ -177,7 +177,8 @@ class LivenessConfig(WireModel):
     # The number of attempts in all. 1 is the Node, Java, PHP and .NET builders' default and
     # what Go means by leaving it out. Capped so nobody gets unlimited spoof attempts.
     max_retries: int = Field(default=1, ge=1, le=10)
-    manual_check: Annotated[ManualCheck | None, AfterValidator(_only_never)] = None
+    # FALLBACK / ALWAYS only when the operator enabled liveness review (sessions.rules).
+    manual_check: ManualCheck | None = None
 
 
 class AuthenticityCheck(WireModel):

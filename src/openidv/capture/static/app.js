@@ -6,6 +6,7 @@ import { assess } from './checks.js';
 import { browserFamily, isPhone } from './device.js';
 import * as i18n from './i18n.js';
 import { Back, install as installBack, orBack } from './nav.js';
+import { captureFrames, reportCamera, staticPhases, zoomPhases } from './liveness.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const t = i18n.t;
@@ -15,9 +16,7 @@ const ONE_SIDED = new Set(['PASSPORT', 'TRAVEL_DOCUMENT']); // cards have a back
 const SUPPLEMENTARY_TYPES = ['UTILITY_BILL', 'BANK_STATEMENT', 'COUNCIL_TAX'];
 const ATTEMPT = 'openidv.attempt';
 const INTRO = 'openidv.intro'; // the session whose intro this tab has passed
-// ZOOM: one continuous run of frames at ~5 fps, guided by time (no face detection here): fit
-// the face in a small oval, follow it as it grows, then turn the head as the server asked.
-const ZOOM = { interval: 200, maxFrames: 24, maxSide: 720, phases: [['fit', 1000], ['closer', 1500], ['turn', 1000]] };
+// ZOOM and STATIC's burst: liveness.js (phases, frames sent while captured, camera facts).
 const HINTS = new Set(['FACE_NOT_FOUND', 'MULTIPLE_FACES', 'MOVE_CLOSER', 'HOLD_STILL', 'TURN_FURTHER', 'BETTER_LIGHT', 'TOO_FEW_FRAMES', 'TRY_AGAIN']);
 const VERDICT_WAIT = 60_000;
 const COLOURS = { '--primary': 'primary_colour', '--secondary': 'secondary_colour', '--font': 'font_colour' };
@@ -470,9 +469,12 @@ function faceViewer(title, hint, attempt) {
   return section;
 }
 
-// ZOOM: Start, then ~3.5 s of frames (raw camera pixels, unmirrored) while the page guides.
-async function zoomFrames(attempt) {
-  const section = faceViewer(t('liveness.zoom.title'), t('liveness.zoom.hint'), attempt);
+// ZOOM (far, closer, then the moves the server drew) or STATIC's short burst: Start, then
+// frames (raw camera pixels, unmirrored), each sent while the page guides.
+async function livenessFrames(attempt) {
+  const zoom = attempt.liveness_type !== 'STATIC';
+  const kind = zoom ? 'zoom' : 'static';
+  const section = faceViewer(t(`liveness.${kind}.title`), t(`liveness.${kind}.hint`), attempt);
   const video = $('#video');
   const guide = $('#guide');
   const cue = $('#cue');
@@ -482,30 +484,22 @@ async function zoomFrames(attempt) {
   await camera(video, 'user', false);
   show('capture');
   video.hidden = guide.hidden = shoot.hidden = false;
-  // The user's own left: in the mirrored preview it is the screen's left too.
-  const turn = attempt.challenge?.turn === 'RIGHT' ? 'right' : 'left';
+  const nonce = attempt.challenge?.nonce;
+  const send = (frame) => persist(() => client.uploadMedia(attempt.id, frame, 'CAMERA', nonce));
   try {
     return await untilDone(shoot, section, async () => {
       shoot.hidden = true;
       hint.focus();
-      const frames = [];
-      const start = performance.now();
-      let next = start;
-      let end = start;
-      for (const [phase, ms] of ZOOM.phases) {
-        end += ms;
-        hint.textContent = t(`liveness.zoom.${phase === 'turn' ? turn : phase}`);
+      await reportCamera(client, attempt.id, video);
+      // The user's own left: in the mirrored preview it is the screen's left too.
+      return captureFrames(video, zoom ? zoomPhases(attempt.challenge) : staticPhases(), (phase) => {
+        const move = !['fit', 'closer', 'hold'].includes(phase);
+        hint.textContent = t(`liveness.${kind}.${phase}`);
         guide.classList.toggle('far', phase === 'fit');
-        guide.classList.toggle('closer', phase !== 'fit');
-        cue.className = `cue ${turn}`;
-        cue.hidden = phase !== 'turn';
-        while (next < end && frames.length < ZOOM.maxFrames) {
-          await sleep(Math.max(0, next - performance.now()));
-          frames.push(await grab(video, ZOOM.maxSide));
-          next = Math.max(next + ZOOM.interval, performance.now());
-        }
-      }
-      return frames;
+        guide.classList.toggle('closer', zoom && phase !== 'fit');
+        cue.className = `cue ${phase}`;
+        cue.hidden = !move;
+      }, send);
     });
   } finally {
     stopCamera();
@@ -524,7 +518,7 @@ async function verdict(id, evaluate) {
     while (Date.now() < deadline) {
       try {
         const state = await client.livenessAttempt(id);
-        if (state.state === 'DONE') return state;
+        if (state.state === 'DONE' || state.state === 'IN_REVIEW') return state; // a reviewer decides
         if (state.state === 'CAPTURING') await client.evaluateLiveness(id); // left unjudged by a reload
       } catch (error) {
         if (!(error instanceof Retryable)) throw error; // a network blip: keep asking
@@ -572,26 +566,11 @@ async function livenessStep(requirement) {
     }
     if (!result) {
       keepAttempt(requirement.id, attempt.id);
-      const nonce = attempt.challenge?.nonce;
-      if (attempt.liveness_type === 'STATIC') {
-        await capture({
-          note: attemptNote(attempt),
-          selfie: true,
-          title: t('liveness.static.title'),
-          hint: t('liveness.static.hint'),
-          accept: (blob) => client.uploadMedia(attempt.id, blob, 'CAMERA', nonce),
-        });
-      } else {
-        const frames = await zoomFrames(attempt);
-        show('checking');
-        $('#checking-text').textContent = t('uploading');
-        for (const frame of frames) await persist(() => client.uploadMedia(attempt.id, frame, 'CAMERA', nonce));
-        $('#checking-text').textContent = '';
-      }
+      await livenessFrames(attempt);
       result = await verdict(attempt.id, true);
     }
     keepAttempt(requirement.id, null);
-    if (result.passed) return;
+    if (result.passed || result.state === 'IN_REVIEW') return;
     if (!(await afterFailure(result))) return;
     waited = 0;
   }

@@ -38,8 +38,11 @@ __all__ = [
     "FaceMesh",
     "SyntheticAttempt",
     "build_face_mesh",
+    "flat_photo_attack",
     "genuine_attempt",
     "print_attack",
+    "reencode",
+    "render_attack",
     "screen_attack",
     "splice_attack",
     "still_attack",
@@ -49,7 +52,9 @@ __all__ = [
 ImageArray = NDArray[np.uint8]
 FloatArray = NDArray[np.float64]
 
-ATTACK_KINDS = ("print", "screen_video", "screen_still", "wrong_challenge", "splice", "still")
+ATTACK_KINDS = (
+    "print", "screen_video", "screen_still", "wrong_challenge", "splice", "still", "render",
+)  # fmt: skip
 _OUTER_EYE_CM = 9.0  # outer eye corner to outer eye corner, adult average
 _FRAME_W, _FRAME_H = 480, 640
 _FOCAL_PX = 370.0  # ~66 degrees horizontal on 480 px
@@ -88,6 +93,10 @@ class Capture:
     offset_cm: tuple[float, float] = (0.0, 0.0)
     pitch_deg: float = 0.0  # steady head pitch (phone held low: the subject looks down)
     turn_back: bool = False  # after the turn the head comes halfway back towards the camera
+    # A challenge of several moves (LEFT/RIGHT/UP/DOWN): each takes ``turn_s`` out and back;
+    # empty: the single turn of ``genuine_attempt``'s ``turn``.
+    moves: tuple[str, ...] = ()
+    nod_deg: float = 20.0  # pitch of an UP/DOWN move
 
 
 @dataclass(frozen=True)
@@ -284,9 +293,23 @@ def _ease(t: float) -> float:
     return t * t * (3 - 2 * t)
 
 
+def _move_pose(capture: Capture, into: float) -> tuple[float, float]:
+    """(yaw, pitch) offsets ``into`` seconds-fractions of the moves phase (one unit per move:
+    out to the move and back to the centre)."""
+    index = min(int(into), len(capture.moves) - 1)
+    phase = into - index
+    amount = _ease(phase / 0.45) - _ease((phase - 0.55) / 0.45)
+    move = capture.moves[index]
+    if move in ("LEFT", "RIGHT"):
+        return _sign(move) * capture.yaw_deg * amount, 0.0
+    # UP lifts the chin: the face rotates about the ear axis, top away from the camera.
+    return 0.0, (capture.nod_deg if move == "DOWN" else -capture.nod_deg) * amount
+
+
 def _trajectory(capture: Capture, turn_sign: float, rng: np.random.Generator) -> list[_Pose]:
-    """Head poses (relative to the camera) for each frame: far, approach, turn."""
-    total = capture.far_s + capture.approach_s + capture.turn_s
+    """Head poses (relative to the camera) for each frame: far, approach, turn (or moves)."""
+    turns = max(len(capture.moves), 1)
+    total = capture.far_s + capture.approach_s + capture.turn_s * turns
     count = max(2, round(total * capture.fps))
     poses: list[_Pose] = []
     ox, oy = capture.offset_cm
@@ -294,7 +317,12 @@ def _trajectory(capture: Capture, turn_sign: float, rng: np.random.Generator) ->
         t = i / capture.fps
         approach = _ease((t - capture.far_s) / capture.approach_s)
         into_turn = (t - capture.far_s - capture.approach_s) / capture.turn_s
-        if capture.turn_back:
+        extra_yaw = extra_pitch = 0.0
+        if capture.moves:
+            turn = 0.0
+            if into_turn > 0:
+                extra_yaw, extra_pitch = _move_pose(capture, into_turn)
+        elif capture.turn_back:
             # Peak at 60% of the turn phase, then halfway back by its end.
             turn = _ease(into_turn / 0.6) - 0.5 * _ease((into_turn - 0.6) / 0.4)
         else:
@@ -304,8 +332,8 @@ def _trajectory(capture: Capture, turn_sign: float, rng: np.random.Generator) ->
         poses.append(
             _Pose(
                 distance=distance,
-                yaw=turn_sign * capture.yaw_deg * turn + float(rng.normal(0, 1.0)),
-                pitch=capture.pitch_deg + float(rng.normal(0, 1.5)),
+                yaw=turn_sign * capture.yaw_deg * turn + extra_yaw + float(rng.normal(0, 1.0)),
+                pitch=capture.pitch_deg + extra_pitch + float(rng.normal(0, 1.5)),
                 roll=float(rng.normal(0, 1.5)),
                 tx=ox * distance / capture.far_cm + float(shake[0]),
                 ty=1.0 + oy * distance / capture.far_cm + float(shake[1]),
@@ -452,6 +480,20 @@ def print_attack(
     return result
 
 
+def flat_photo_attack(
+    photo: ImageArray, mesh: FaceMesh, *, seed: int, capture: Capture | None = None
+) -> SyntheticAttempt:
+    """The photo itself (no print texture: a cut-out, or a photo shown as a flat image) on a
+    rigid plane moved closer and turned/tilted along the capture's moves."""
+    cap = capture if capture is not None else Capture()
+    turn = cap.moves[0] if cap.moves and cap.moves[0] in ("LEFT", "RIGHT") else "LEFT"
+    result = _plane_attempt(
+        [photo], mesh.cm_per_px, turn=turn, seed=seed, kind="flat_photo_motion", capture=cap,
+        rotate_plane=True,
+    )  # fmt: skip
+    return result
+
+
 def _screen_texture(frame: ImageArray, rng: np.random.Generator) -> ImageArray:
     """A display: gamma/white-point shift and an RGB sub-pixel grid (aliases into moire)."""
     image = (frame.astype(np.float64) / 255.0) ** float(rng.uniform(0.8, 0.95)) * 255.0
@@ -509,3 +551,50 @@ def still_attack(
     count = max(2, round((cap.far_s + cap.approach_s + cap.turn_s) * cap.fps))
     frames = [_finish(image, cap, rng) for _ in range(count)]
     return SyntheticAttempt(frames, turn, "still", False)
+
+
+def render_attack(
+    mesh: FaceMesh,
+    *,
+    moves: Sequence[str],
+    seed: int,
+    capture: Capture | None = None,
+    challenge: Sequence[str] | None = None,
+) -> SyntheticAttempt:
+    """One still photo mapped onto a 3-D mesh and rendered doing ``moves`` (far -> near ->
+    each move and back), as an attacker would inject it through a virtual camera: an ATTACK,
+    not a person. ``challenge`` is what the server asked for (default: the moves rendered, the
+    attacker who renders on demand after reading the challenge)."""
+    cap = replace(capture if capture is not None else Capture(), moves=tuple(moves))
+    rendered = genuine_attempt(mesh, turn="LEFT", seed=seed, capture=cap)
+    asked = tuple(challenge) if challenge is not None else tuple(moves)
+    return SyntheticAttempt(
+        rendered.frames, ",".join(asked), "render", False, {"moves": ",".join(moves)}
+    )
+
+
+def reencode(
+    frames: Sequence[bytes], *, seed: int, scale: float = 0.75, quality: int = 70
+) -> list[bytes]:
+    """A recording decoded and encoded again (a replay through a virtual camera or a screen
+    recorder): resampled, a blur of the lens-free path, JPEG at another quality."""
+    rng = np.random.default_rng(seed)
+    out: list[bytes] = []
+    for data in frames:
+        decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
+            raise ValueError("not an image")
+        image = np.asarray(decoded, np.uint8)
+        h, w = image.shape[:2]
+        small = cv2.resize(
+            image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+        )
+        back = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        dx, dy = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
+        shift = np.array([[1, 0, dx], [0, 1, dy]], dtype=np.float32)
+        back = cv2.warpAffine(back, shift, (w, h), borderMode=cv2.BORDER_REFLECT)
+        ok, encoded = cv2.imencode(".jpg", back, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed")
+        out.append(encoded.tobytes())
+    return out
