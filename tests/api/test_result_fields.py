@@ -39,8 +39,10 @@ def test_static_liveness_carries_its_image_and_capture_type(
         attempt = http.post("/liveness-attempts", json={"requirement_id": requirement}).json()
         before = api.send("GET", f"/sessions/{created['session_id']}").json()
         assert "capture_type" not in before["resources"]["liveness_capture"][0]  # no image yet
-        assert attempt["challenge"] is None  # STATIC: a photograph, no head-turn challenge
-        headers = {"Content-Type": "image/jpeg"}
+        # STATIC: no move to make, but the burst is still bound to the attempt's nonce
+        assert attempt["challenge"]["moves"] is None and attempt["challenge"]["nonce"]
+        nonce = attempt["challenge"]["nonce"]
+        headers = {"Content-Type": "image/jpeg", "X-Liveness-Nonce": nonce}
         uploaded = http.put(f"/resources/{attempt['id']}/media", content=_jpeg(), headers=headers)
         assert uploaded.status_code == 201, uploaded.text
     session = api.send("GET", f"/sessions/{created['session_id']}").json()
