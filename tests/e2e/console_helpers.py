@@ -4,13 +4,62 @@ module, nothing else)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import cv2
 import numpy as np
+
+from tests.conftest import free_port
+from tests.jobs.conftest import Deployment
 
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; img-src 'self'; style-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+@contextmanager
+def console_server(
+    root: Path,
+    engines: str,
+    queue: str,
+    reviewers: tuple[str, ...],
+    password: str,
+    **settings: str,
+) -> Iterator[Deployment]:
+    """``openidv run`` on the embedded defaults (no database, queue or storage URL from the
+    environment), plain-http cookies, a fast scheduler, and ``reviewers`` added; killed after."""
+    env = {
+        **os.environ,
+        "OPENIDV_DATA_DIR": str(root / "data"),
+        "OPENIDV_ENGINES": engines,
+        "OPENIDV_QUEUE_NAME": f"{queue}-{uuid.uuid4().hex[:10]}",
+        "OPENIDV_CONSOLE_SECURE_COOKIES": "false",  # plain http in the tests
+        "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
+        **settings,
+    }
+    for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
+        env.pop(name, None)
+    deployment = Deployment(root, env, free_port(), None)
+    try:
+        deployment.start("run")
+        for email in reviewers:
+            subprocess.run(
+                [sys.executable, "-m", "openidv", "reviewer", "add", email, "--password-stdin"],
+                input=password + "\n", env=env, text=True, check=True, capture_output=True,
+            )  # fmt: skip
+        yield deployment
+    finally:
+        for process in deployment.processes:
+            deployment.stop(process, signal.SIGKILL)
+
 
 # The ICAO 9303 specimen (Doc 9303 Part 4, Appendix A): its check digits are well known.
 SPECIMEN_MRZ = (

@@ -10,11 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from openidv.vision.mrz import compute_check_digit
-from tests.conftest import free_port
-from tests.e2e.console_helpers import CONSOLE_CSP, selfie_frame, specimen_document
+from tests.e2e.console_helpers import CONSOLE_CSP, console_server, selfie_frame, specimen_document
 from tests.jobs.conftest import Deployment, capture_journey, wait_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,29 +54,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """``openidv run`` on the embedded defaults, with face match and text extraction left to
     people, four eyes on rejections, and two reviewers."""
     root = tmp_path_factory.mktemp("console")
-    env = {
-        **os.environ,
-        "OPENIDV_DATA_DIR": str(root / "data"),
-        "OPENIDV_ENGINES": ENGINES,
-        "OPENIDV_QUEUE_NAME": f"console-{uuid.uuid4().hex[:10]}",
-        "OPENIDV_REVIEW_FOUR_EYES": "reject",
-        "OPENIDV_CONSOLE_SECURE_COOKIES": "false",
-        "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
-    }
-    for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
-        env.pop(name, None)
-    deployment = Deployment(root, env, free_port(), None)
-    try:
-        deployment.start("run")
-        for email in (ALICE, BOB):
-            subprocess.run(
-                [sys.executable, "-m", "openidv", "reviewer", "add", email, "--password-stdin"],
-                input=PASSWORD + "\n", env=env, text=True, check=True, capture_output=True,
-            )  # fmt: skip
+    settings = {"OPENIDV_REVIEW_FOUR_EYES": "reject"}
+    with console_server(root, ENGINES, "console", (ALICE, BOB), PASSWORD, **settings) as deployment:
         yield deployment
-    finally:
-        for process in deployment.processes:
-            deployment.stop(process, signal.SIGKILL)
 
 
 def _url(deployment: Deployment, path: str = "/") -> str:

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from openidv.review.evidence import ENTRY_FIELDS
-from tests.conftest import free_port
 from tests.e2e.conftest import assert_accessible
-from tests.e2e.console_helpers import selfie_frame, specimen_document
+from tests.e2e.console_helpers import console_server, selfie_frame, specimen_document
 from tests.jobs.conftest import Deployment, capture_journey, wait_state
 from tests.review.engines import READ
 
@@ -54,27 +49,8 @@ FRAMES = 9
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     root = tmp_path_factory.mktemp("console-review")
-    env = {
-        **os.environ,
-        "OPENIDV_DATA_DIR": str(root / "data"),
-        "OPENIDV_ENGINES": ENGINES,
-        "OPENIDV_QUEUE_NAME": f"console-review-{uuid.uuid4().hex[:10]}",
-        "OPENIDV_CONSOLE_SECURE_COOKIES": "false",
-        "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
-    }
-    for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
-        env.pop(name, None)
-    deployment = Deployment(root, env, free_port(), None)
-    try:
-        deployment.start("run")
-        subprocess.run(
-            [sys.executable, "-m", "openidv", "reviewer", "add", REVIEWER, "--password-stdin"],
-            input=PASSWORD + "\n", env=env, text=True, check=True, capture_output=True,
-        )  # fmt: skip
+    with console_server(root, ENGINES, "console-review", (REVIEWER,), PASSWORD) as deployment:
         yield deployment
-    finally:
-        for process in deployment.processes:
-            deployment.stop(process, signal.SIGKILL)
 
 
 def _url(deployment: Deployment, path: str = "/") -> str:

@@ -12,10 +12,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import signal
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -26,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from openidv.vision.synth import generate_document
-from tests.conftest import free_port
+from tests.e2e.console_helpers import console_server
 from tests.jobs.conftest import ENGINES
 from tests.jobs.conftest import Deployment as Server
 
@@ -40,27 +36,8 @@ SCREENSHOTS = os.environ.get("OPENIDV_WRITE_SCREENSHOTS") == "1"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``openidv run`` on the embedded defaults (trivial engines), with a reviewer."""
     root = tmp_path_factory.mktemp("first-hour")
-    env = {
-        **os.environ,
-        "OPENIDV_DATA_DIR": str(root / "data"),
-        "OPENIDV_ENGINES": ENGINES,
-        "OPENIDV_QUEUE_NAME": f"first-{uuid.uuid4().hex[:10]}",
-        "OPENIDV_CONSOLE_SECURE_COOKIES": "false",  # plain http in the test
-        "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
-    }
-    for name in ("OPENIDV_DATABASE_URL", "OPENIDV_QUEUE_URL", "OPENIDV_STORAGE_URL"):
-        env.pop(name, None)
-    deployment = Server(root, env, free_port(), None)
-    try:
-        deployment.start("run")
-        subprocess.run(
-            [sys.executable, "-m", "openidv", "reviewer", "add", REVIEWER, "--password-stdin"],
-            input=PASSWORD + "\n", env=env, text=True, check=True, capture_output=True,
-        )  # fmt: skip
-        yield deployment
-    finally:
-        for process in deployment.processes:
-            deployment.stop(process, signal.SIGKILL)
+    with console_server(root, ENGINES, "first", (REVIEWER,), PASSWORD) as server:
+        yield server
 
 
 def _origin(server: Server) -> str:
