@@ -207,20 +207,12 @@ def _grey(portrait: PILImage.Image) -> PILImage.Image:
 
 def _halftoned(portrait: PILImage.Image, cell: float) -> PILImage.Image:
     """CMY dot screens at the size the TD1 page prints the portrait (200 x 260 px)."""
+    from faces import halftone  # noqa: PLC0415 (the sibling script's screens, the same print)
     from openidv.vision.synth.artwork import fit_portrait  # noqa: PLC0415
 
     fitted = np.asarray(fit_portrait(portrait, (200, 260)), dtype=np.uint8)[:, :, ::-1]
-    height, width = fitted.shape[:2]
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    out = np.empty_like(fitted)
-    for channel, angle in ((0, 0.0), (1, 75.0), (2, 15.0)):
-        theta = np.deg2rad(angle)
-        u = (xx * np.cos(theta) + yy * np.sin(theta)) * (2 * np.pi / cell)
-        v = (-xx * np.sin(theta) + yy * np.cos(theta)) * (2 * np.pi / cell)
-        spot = 0.5 - 0.25 * (np.cos(u) + np.cos(v))
-        ink = 1.0 - fitted[:, :, channel].astype(np.float32) / 255.0
-        out[:, :, channel] = np.where(ink > spot, 20, 250).astype(np.uint8)
-    return PILImage.fromarray(np.ascontiguousarray(out[:, :, ::-1]))
+    printed = halftone(np.ascontiguousarray(fitted), cell)
+    return PILImage.fromarray(np.ascontiguousarray(printed[:, :, ::-1]))
 
 
 Kind = Callable[[int, PILImage.Image], bytes]
