@@ -106,7 +106,7 @@ class DlibResnet:
 
     def __init__(self, files: tuple[Path, Path] | None = None) -> None:
         try:
-            import dlib  # type: ignore[import-untyped]  # noqa: PLC0415 (heavy, only when built)
+            import dlib  # noqa: PLC0415 (heavy, only when built; an optional extra)
         except ImportError as exc:
             raise FaceModelNotFoundError(
                 "dlib is not installed: pip install -e '.[second-face-model]'"
