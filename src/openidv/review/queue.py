@@ -24,7 +24,7 @@ from openidv.review.accounts import Account
 from openidv.review.audit import append
 from openidv.review.models import Decision
 from openidv.review.reasons import MANUAL_SUB_CHECK, allowed
-from openidv.sessions import states
+from openidv.sessions import events, states
 from openidv.sessions.models import Check, Resource, Session
 from openidv.sessions.service import SessionContext, store_media
 from openidv.store.crypto import seal, unseal
@@ -366,7 +366,22 @@ def _apply(
     # A decision proposed before migration 0005 carried its fields in clear: applied, they
     # live on only in the sealed document_fields media.
     conn.execute(update(decisions_t).where(decisions_t.c.id == decision_id).values(fields=None))
-    return announce_final(conn, "check" if kind == "check" else "task", row, now)
+    item_kind = "check" if kind == "check" else "task"
+    # The machine logged this item "QUEUED_FOR_REVIEW"; the person's decision is what finishes
+    # it, so the operator's log says so too. Ids only: the reviewer's account id, never their
+    # e-mail, and never the entered fields. Before the announce, as the machine's path does, so
+    # the log reads "check done" then "session completed" when this was the last item.
+    events.event(
+        f"{item_kind} done",
+        row["session_id"],
+        type=row["type"],
+        state=states.DONE,
+        process="EXPERT_REVIEW",
+        decision=decision_id,
+        reviewer=decision["confirmed_by"] or decision["reviewer_id"],
+        **{item_kind: row["id"]},
+    )
+    return announce_final(conn, item_kind, row, now)
 
 
 def _text_data_check(
