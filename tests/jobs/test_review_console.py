@@ -161,22 +161,22 @@ def test_review_journey(deployment: Deployment, receiver: Receiver) -> None:
     with deployment.db().begin() as conn:
         rows = conn.execute(text("SELECT email, id FROM reviewers")).all()
     ids = {email: reviewer_id for email, reviewer_id in rows}
-    log = (deployment.root / "run-0.log").read_text()
+    run_log = (deployment.root / "run-0.log").read_text()
     of, uuid_ = f"session={created.session_id}", "[0-9a-f-]{36}"
     done = f"state=DONE process=EXPERT_REVIEW decision={uuid_}"
     bob_id, alice_id = ids["bob@example.com"], ids["alice@example.com"]
     assert re.search(
         rf"check done {of} type=ID_DOCUMENT_FACE_MATCH {done} reviewer={bob_id} check={face[1]}\n",
-        log,
-    ), log
+        run_log,
+    ), run_log
     assert re.search(
         rf"task done {of} type=ID_DOCUMENT_TEXT_DATA_EXTRACTION {done} reviewer={alice_id} "
         rf"task={task[1]}\n",
-        log,
-    ), log
-    assert log.rindex("process=EXPERT_REVIEW") < log.index(f"completed {of}")
+        run_log,
+    ), run_log
+    assert run_log.rindex("process=EXPERT_REVIEW") < run_log.index(f"completed {of}")
     leaked = ["alice@", "bob@", *fields.values()]
-    assert [secret for secret in leaked if secret in log] == [], log
+    assert [secret for secret in leaked if secret in run_log] == [], run_log
 
     # The audit chain holds, and an edited row is detected.
     assert "intact" in deployment.openidv("audit", "verify")

@@ -366,7 +366,7 @@ def _apply(
     # A decision proposed before migration 0005 carried its fields in clear: applied, they
     # live on only in the sealed document_fields media.
     conn.execute(update(decisions_t).where(decisions_t.c.id == decision_id).values(fields=None))
-    item_kind = "check" if kind == "check" else "task"
+    item_kind: Literal["check", "task"] = "check" if kind == "check" else "task"
     # The machine logged this item "QUEUED_FOR_REVIEW"; the person's decision is what finishes
     # it, so the operator's log says so too. Ids only: the reviewer's account id, never their
     # e-mail, and never the entered fields. Before the announce, as the machine's path does, so
