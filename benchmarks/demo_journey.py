@@ -84,7 +84,11 @@ def run_once(origin: str, mesh: synth.FaceMesh, seed: int) -> dict[str, float]:
         ).json()
         # Rendering is taken off the clock: a phone captures these while the user moves.
         rendering = time.perf_counter()
-        frames = synth.genuine_attempt(mesh, turn=attempt["challenge"]["turn"], seed=seed).frames
+        # The server issues a sequence of moves (LEFT/RIGHT/UP/DOWN); "turn" is its first.
+        moves = tuple(attempt["challenge"].get("moves") or [attempt["challenge"]["turn"]])
+        side = next((move for move in moves if move in ("LEFT", "RIGHT")), "LEFT")
+        capture = synth.Capture(moves=moves)
+        frames = synth.genuine_attempt(mesh, turn=side, seed=seed, capture=capture).frames
         t2 = time.perf_counter()
         rendering = t2 - rendering
         for image in frames:

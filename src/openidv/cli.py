@@ -18,6 +18,7 @@ from openidv.settings import Settings
 
 if TYPE_CHECKING:
     import socket
+    from collections.abc import Callable
 
     import uvicorn
     from huey.consumer import Consumer
@@ -54,6 +55,7 @@ def main() -> None:
 )
 def run(host: str, port: int, workers: int) -> None:
     """Run the whole product: web, job consumer and scheduler, migrations applied first."""
+    from openidv.jobs.warm import Warmer
     from openidv.runtime import Runtime, Scheduler
 
     settings = _settings()
@@ -63,12 +65,16 @@ def run(host: str, port: int, workers: int) -> None:
     _log_events()
     runtime = Runtime(settings)
     consumer = _consumer(runtime)
+    # The workers load the engines' models once the server answers (jobs/warm.py): the first
+    # session's checks then run at the usual speed, and the first answer is not delayed.
+    warmer = Warmer(runtime)
+    warmer.install()
     consumer.start()  # forks the worker processes first: nothing else is running yet
     supervisor = _supervise(consumer)
     scheduler = Scheduler(runtime)
     scheduler.start()
     try:
-        _serve(settings, host, port, 1, runtime)
+        _serve(settings, host, port, 1, runtime, on_listening=warmer.release)
     finally:
         scheduler.stop()
         supervisor.set()
@@ -122,12 +128,14 @@ def worker(scheduler: bool) -> None:
     """Run the job consumer (and the scheduler: only one runs it at a time, by lease)."""
     from huey.consumer import ConsumerStopped
 
+    from openidv.jobs.warm import Warmer
     from openidv.runtime import Runtime, Scheduler
 
     settings = _settings()
     _log_events()
     runtime = Runtime(settings)
     consumer = _consumer(runtime)
+    Warmer(runtime, released=True).install()  # no server here to wait for
     consumer.start()  # forks first: the scheduler thread must not exist in the children
     reconciler = Scheduler(runtime) if scheduler else None
     if reconciler:
@@ -147,7 +155,13 @@ def worker(scheduler: bool) -> None:
 
 
 def _serve(
-    settings: Settings, host: str, port: int, workers: int, runtime: Runtime | None = None
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    runtime: Runtime | None = None,
+    *,
+    on_listening: Callable[[], None] | None = None,
 ) -> None:
     import uvicorn
 
@@ -170,7 +184,7 @@ def _serve(
             create_app(settings, runtime, listen_host=host),
             host=host, port=port, log_level="warning",
         )  # fmt: skip
-        _announcing_server(config, banner).run()
+        _announcing_server(config, banner, on_listening).run()
         return
     click.echo(banner, err=True)  # the workers bind their sockets after this: close enough
     # Worker processes rebuild the app from the environment: pass the resolved settings on.
@@ -186,9 +200,11 @@ def _serve(
     )
 
 
-def _announcing_server(config: uvicorn.Config, banner: str) -> uvicorn.Server:
+def _announcing_server(
+    config: uvicorn.Config, banner: str, on_listening: Callable[[], None] | None = None
+) -> uvicorn.Server:
     """uvicorn's server, printing the banner once its socket listens (the first moment a
-    browser opened on those URLs gets an answer)."""
+    browser opened on those URLs gets an answer), then calling ``on_listening``."""
     import uvicorn
 
     class Announcing(uvicorn.Server):
@@ -196,6 +212,8 @@ def _announcing_server(config: uvicorn.Config, banner: str) -> uvicorn.Server:
             await super().startup(sockets)
             if self.started:
                 click.echo(banner, err=True)
+                if on_listening is not None:
+                    on_listening()
 
     return Announcing(config)
 
