@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+import secrets
 import time
 from pathlib import Path
 
@@ -187,9 +188,13 @@ def test_failed_liveness_offers_a_retry_with_the_hint(deployment: Deployment, ta
     expect(page.locator("#verdict-next")).to_have_text("Try again")
     assert_accessible(page, "liveness: try again")
     screenshot(page, "9-liveness-try-again")
-    # Try again asks the server for a new attempt; this one (its engine approves) answers
-    # LIVENESS_PASSED, as it would after a reload: the journey goes on.
+    # Try again: the face screen, Back offered (nothing is opened until Start); Start asks the
+    # server for a new attempt, and this one (its engine approves) answers LIVENESS_PASSED,
+    # as it would after a reload: the journey goes on.
     page.locator("#verdict-next").click()
+    expect(page.locator("#capture-title")).to_have_text("Check that it is really you")
+    expect(page.locator("#back")).to_be_visible()
+    page.locator("#shoot").click()
     expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
     assert tab.errors == []
 
@@ -395,6 +400,18 @@ def test_arabic_screens_are_accessible(deployment: Deployment, tab: Tab) -> None
         {"locale": "ar", "preset_issuing_country": "GBR", "allow_handoff": True}
     )
     page = tab.page
+
+    def turn_first(route: Route) -> None:
+        """The server draws the moves at random: a turn first here, so that the arrow's side
+        can be checked (the engines approve whatever the frames show)."""
+        response = route.fetch()
+        body = response.json()
+        if route.request.method == "POST" and body.get("challenge"):
+            side = secrets.choice(["LEFT", "RIGHT"])
+            body["challenge"] |= {"moves": [side, *body["challenge"]["moves"][1:]], "turn": side}
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r".*/liveness-attempts$"), turn_first)
     page.goto(deployment.page_url(session.session_id, session.client_session_token))
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     assert_accessible(page, "Arabic: intro")

@@ -169,11 +169,22 @@ class JourneyResource(Out):
     pages: int
 
 
+class JourneyLiveness(Out):
+    """A liveness requirement: how many attempts it allows and how the latest one stands
+    (None: none started), so the page resumes without opening an attempt to find out."""
+
+    requirement_id: str
+    max_attempts: int
+    last: AttemptStatusOut | None
+
+
 class Journey(Out):
-    """Where the user is: the resources started and their pages, and whether they agreed to
-    the biometric processing. A reload, Back or another tab resumes from here."""
+    """Where the user is: the resources started and their pages, the liveness attempts, and
+    whether they agreed to the biometric processing. A reload, Back or another tab resumes
+    from here."""
 
     resources: list[JourneyResource]
+    liveness: list[JourneyLiveness] = []
     consented: bool
     requester: str  # the integrator's app name: who asks for the verification
     # The deployment's policy, for sessions whose sdk_config names none.
@@ -399,7 +410,31 @@ def _journey(
         .where(resources_t.c.session_id == session_id, resources_t.c.type.in_(DOCUMENT_TYPES))
         .order_by(resources_t.c.created_at)
     ).all()
+    latest: dict[str, tuple[int, str]] = {}
+    for attempt in conn.execute(
+        select(resources_t.c.id, resources_t.c.requirement_id, resources_t.c.content).where(
+            resources_t.c.session_id == session_id, resources_t.c.type == "LIVENESS"
+        )
+    ):
+        number = int((attempt.content or {}).get("attempt", 0))
+        if attempt.requirement_id not in latest or number > latest[attempt.requirement_id][0]:
+            latest[attempt.requirement_id] = (number, attempt.id)
+    attempts = {
+        requirement_id: AttemptStatusOut(**dataclasses.asdict(
+            liveness.status(conn, session_id, resource_id, now)
+        ))
+        for requirement_id, (_, resource_id) in latest.items()
+    }  # fmt: skip
     return Journey(
+        liveness=[
+            JourneyLiveness(
+                requirement_id=requirement["id"],
+                max_attempts=int(requirement.get("max_retries") or 1),
+                last=attempts.get(requirement["id"]),
+            )
+            for requirement in session["requirements"]
+            if requirement["type"] == "LIVENESS"
+        ],
         resources=[
             JourneyResource(
                 id=row.id,

@@ -14,7 +14,6 @@ const framed = window.parent !== window;
 const STORE = 'openidv.session';
 const ONE_SIDED = new Set(['PASSPORT', 'TRAVEL_DOCUMENT']); // cards have a back worth reading
 const SUPPLEMENTARY_TYPES = ['UTILITY_BILL', 'BANK_STATEMENT', 'COUNCIL_TAX'];
-const ATTEMPT = 'openidv.attempt';
 const INTRO = 'openidv.intro'; // the session whose intro this tab has passed
 // ZOOM and STATIC's burst: liveness.js (phases, frames sent while captured, camera facts).
 const HINTS = new Set(['FACE_NOT_FOUND', 'MULTIPLE_FACES', 'MOVE_CLOSER', 'HOLD_STILL', 'TURN_FURTHER', 'BETTER_LIGHT', 'TOO_FEW_FRAMES', 'TRY_AGAIN']);
@@ -438,29 +437,14 @@ async function documentStep(requirement, { resume = null, canGoBack = false, aga
 
 // --------------------------------------------------------------------------- liveness
 
-// The attempt in progress survives a reload (this tab only), so it can still be judged.
-function recallAttempt(requirementId) {
-  try {
-    const kept = JSON.parse(sessionStorage.getItem(ATTEMPT));
-    return kept?.requirement === requirementId ? kept.id : null;
-  } catch { return null; }
-}
-
-function keepAttempt(requirementId, id) {
-  try {
-    if (id) sessionStorage.setItem(ATTEMPT, JSON.stringify({ requirement: requirementId, id }));
-    else sessionStorage.removeItem(ATTEMPT);
-  } catch { /* storage blocked */ }
-}
-
-const attemptNote = (attempt) => (attempt.max_attempts > 1 ? t('liveness.attempt', { n: attempt.attempt, total: attempt.max_attempts }) : '');
+const attemptNote = (n, total) => (total > 1 ? t('liveness.attempt', { n, total }) : '');
 
 // The camera view set up for a face: mirrored preview, oval guide, no upload control.
-function faceViewer(title, hint, attempt) {
+function faceViewer(title, hint, note) {
   const section = show('capture');
   $('#capture-title').textContent = title;
   $('#capture-hint').textContent = hint;
-  $('#attempt').textContent = attemptNote(attempt);
+  $('#attempt').textContent = note;
   $('.viewer', section).classList.add('selfie');
   $('#guide').className = 'guide oval far';
   $('#cue').hidden = true;
@@ -470,39 +454,49 @@ function faceViewer(title, hint, attempt) {
 }
 
 // ZOOM (far, closer, then the moves the server drew) or STATIC's short burst: Start, then
-// frames (raw camera pixels, unmirrored), each sent while the page guides.
-async function livenessFrames(attempt) {
-  const zoom = attempt.liveness_type !== 'STATIC';
+// frames (raw camera pixels, unmirrored), each sent while the page guides. The attempt is
+// opened when the user presses Start, not before: Back from this screen (the page's or the
+// browser's) leaves nothing behind, and the capture window starts with the capture. Resolves
+// with the attempt once its frames are sent; rejects with Back, or with Refused when the
+// server has no attempt to give (passed, pending, none left).
+async function livenessFrames(requirement, { number, total, canGoBack }) {
+  const zoom = requirement.liveness_type !== 'STATIC';
   const kind = zoom ? 'zoom' : 'static';
-  const section = faceViewer(t(`liveness.${kind}.title`), t(`liveness.${kind}.hint`), attempt);
+  const section = faceViewer(t(`liveness.${kind}.title`), t(`liveness.${kind}.hint`), attemptNote(number, total));
   const video = $('#video');
   const guide = $('#guide');
   const cue = $('#cue');
   const hint = $('#capture-hint');
   const shoot = $('#shoot');
   shoot.textContent = t('liveness.start');
-  await camera(video, 'user', false);
-  show('capture');
-  video.hidden = guide.hidden = shoot.hidden = false;
-  const nonce = attempt.challenge?.nonce;
-  const send = (frame) => persist(() => client.uploadMedia(attempt.id, frame, 'CAMERA', nonce));
+  const pressed = new Promise((resolve) => { shoot.onclick = () => { shoot.onclick = null; resolve(); }; });
+  const ready = canGoBack ? orBack(pressed) : pressed;
+  ready.catch(() => {}); // awaited below, once the camera has started
   try {
-    return await untilDone(shoot, section, async () => {
-      shoot.hidden = true;
-      hint.focus();
-      await reportCamera(client, attempt.id, video);
-      // The user's own left: in the mirrored preview it is the screen's left too.
-      return captureFrames(video, zoom ? zoomPhases(attempt.challenge) : staticPhases(), (phase) => {
-        const move = !['fit', 'closer', 'hold'].includes(phase);
-        hint.textContent = t(`liveness.${kind}.${phase}`);
-        guide.classList.toggle('far', phase === 'fit');
-        guide.classList.toggle('closer', zoom && phase !== 'fit');
-        cue.className = `cue ${phase}`;
-        cue.hidden = !move;
-      }, send);
-    });
+    await camera(video, 'user', false);
+    show('capture');
+    video.hidden = guide.hidden = shoot.hidden = false;
+    await ready;
+    shoot.hidden = true;
+    hint.focus();
+    const attempt = await persist(() => client.startLiveness(requirement.id));
+    $('#attempt').textContent = attemptNote(attempt.attempt, attempt.max_attempts);
+    const nonce = attempt.challenge?.nonce;
+    const send = (frame) => persist(() => client.uploadMedia(attempt.id, frame, 'CAMERA', nonce));
+    await reportCamera(client, attempt.id, video);
+    // The user's own left: in the mirrored preview it is the screen's left too.
+    await captureFrames(video, zoom ? zoomPhases(attempt.challenge) : staticPhases(), (phase) => {
+      const move = !['fit', 'closer', 'hold'].includes(phase);
+      hint.textContent = t(`liveness.${kind}.${phase}`);
+      guide.classList.toggle('far', phase === 'fit');
+      guide.classList.toggle('closer', zoom && phase !== 'fit');
+      cue.className = `cue ${phase}`;
+      cue.hidden = !move;
+    }, send);
+    return attempt;
   } finally {
     stopCamera();
+    shoot.onclick = null;
     cue.hidden = shoot.hidden = true;
     guide.classList.remove('closer');
   }
@@ -530,7 +524,7 @@ async function verdict(id, evaluate) {
 }
 
 // After a failed attempt: why, and another try; after the last one, on with the journey.
-function afterFailure(result) {
+function afterFailure(result, canGoBack) {
   const last = !(result.attempts_left > 0);
   const section = show('verdict');
   $('#verdict-title').textContent = t(last ? 'liveness.last.title' : 'liveness.failed.title');
@@ -540,39 +534,45 @@ function afterFailure(result) {
   $('#verdict-left').textContent = last ? '' : t('liveness.left', { n: result.attempts_left });
   const next = $('#verdict-next', section);
   next.textContent = t(last ? 'continue' : 'error.retry');
-  return new Promise((resolve) => { next.onclick = () => resolve(!last); });
+  const chosen = new Promise((resolve) => { next.onclick = () => resolve(!last); });
+  return canGoBack && !last ? orBack(chosen) : chosen; // Back: to the document, then here again
 }
 
-async function livenessStep(requirement) {
-  let waited = 0;
+// Where the server says this requirement stands (GET journey): passed, in review or out of
+// attempts is done; an attempt being judged is waited for; one left mid-capture by a reload
+// counts, and is judged on what it has when the next one opens.
+async function livenessStep(requirement, canGoBack) {
+  const kept = () => journeyState.liveness?.find((l) => l.requirement_id === requirement.id);
+  let last = kept()?.last ?? null;
+  const total = kept()?.max_attempts ?? 0;
+  let before = true; // `last` was judged before this page opened (a reload, Back, another tab)
   for (;;) {
-    let attempt = null;
     let result = null;
+    if (last?.state === 'PENDING') {
+      result = await verdict(last.id, false);
+      before = false;
+    } else if (last?.state === 'DONE' || last?.state === 'IN_REVIEW') {
+      result = last;
+    }
+    if (result) {
+      if (result.passed || result.state === 'IN_REVIEW') return;
+      if (before && !(result.attempts_left > 0)) return; // ended before: on with the journey
+      if (!(await afterFailure(result, canGoBack))) return;
+    }
+    before = false;
+    let attempt;
     try {
-      attempt = await client.startLiveness(requirement.id);
+      attempt = await livenessFrames(requirement, { number: last ? last.attempt + 1 : 1, total, canGoBack });
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
-      if (error.code !== 'LIVENESS_ATTEMPT_PENDING') { keepAttempt(requirement.id, null); return; } // passed, or no tries left
-      const pending = recallAttempt(requirement.id);
-      if (pending) {
-        result = await verdict(pending, false);
-      } else {
-        if (waited > VERDICT_WAIT) throw new Retryable('slow');
-        show('checking');
-        await sleep(1000);
-        waited += 1000;
-        continue;
-      }
+      // Judged or taken on elsewhere meanwhile (another tab, the phone): where it stands now.
+      journeyState = await persist(() => client.journey());
+      last = kept()?.last ?? null;
+      before = true;
+      if (!last || last.state === 'CAPTURING') throw new Retryable('slow');
+      continue;
     }
-    if (!result) {
-      keepAttempt(requirement.id, attempt.id);
-      await livenessFrames(attempt);
-      result = await verdict(attempt.id, true);
-    }
-    keepAttempt(requirement.id, null);
-    if (result.passed || result.state === 'IN_REVIEW') return;
-    if (!(await afterFailure(result))) return;
-    waited = 0;
+    last = await verdict(attempt.id, true);
   }
 }
 
@@ -610,7 +610,7 @@ function plan(config) {
       });
     } else if (requirement.type === 'LIVENESS' && ['ZOOM', 'STATIC'].includes(requirement.liveness_type)) {
       if (consent && consentAt === null) consentAt = steps.length; // just in time
-      steps.push({ back: false, run: () => livenessStep(requirement) });
+      steps.push({ back: false, run: (canGoBack) => livenessStep(requirement, canGoBack) });
     } else {
       throw new Fatal(5008);
     }
