@@ -11,9 +11,13 @@ worst, for the page and for the page plus its eager images fetched one after ano
 
 With ``--browser``, Debian's Chromium (Playwright) also opens each case at 1280x900 and
 reports the time from navigation to the page's ``load`` event (every image it fetched at once
-decoded), and the page's height.
+decoded), and the page's height; then when the HTML arrived, the DOM was ready and the first
+paint came, and each image: its size on the wire, its own size against the size shown, and
+when it arrived. ``--mbit 50`` puts the browser behind a 50 Mbit/s link (10 ms latency), as a
+reviewer on another machine is: over loopback, bytes cost nothing and decoding is all.
 
-Usage: ``python benchmarks/console.py [--runs N] [--browser]`` from the repository root. Run
+Usage: ``python benchmarks/console.py [--runs N] [--browser [--mbit M]]`` from the repository
+root. Run
 it on another tree (``PYTHONPATH=/other/src``) to compare versions on the same machine.
 """
 
@@ -135,7 +139,37 @@ def _login(origin: str, email: str) -> httpx.Client:
     return console
 
 
-def _in_browser(origin: str, reviewer: httpx.Client, path: str, label: str, runs: int) -> None:
+# From the navigation's start, in ms: the HTML's last byte, DOMContentLoaded's end, the first
+# contentful paint, the load event; and each image fetched: its size on the wire, its own
+# pixels against the size it is shown at (what decoding at full size costs), when it arrived.
+_TIMING = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  const shown = new Map([...document.images].map((i) => [i.currentSrc || i.src, i]));
+  return {
+    html: n.responseEnd - n.startTime,
+    dom: n.domContentLoadedEventEnd - n.startTime,
+    paint: paint ? paint.startTime : NaN,
+    load: n.loadEventStart - n.startTime,
+    images: performance.getEntriesByType('resource')
+      .filter((r) => r.initiatorType === 'img')
+      .map((r) => {
+        const img = shown.get(r.name);
+        return {
+          name: r.name.split('/').pop().slice(0, 8),
+          kb: r.encodedBodySize / 1024,
+          end: r.responseEnd,
+          natural: img ? `${img.naturalWidth}x${img.naturalHeight}` : '?',
+          shown: img ? `${img.width}x${img.height}` : '?',
+        };
+      }),
+  };
+}"""
+
+
+def _in_browser(
+    origin: str, reviewer: httpx.Client, path: str, label: str, runs: int, mbit: float
+) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --browser)
 
     cookies = [
@@ -149,28 +183,55 @@ def _in_browser(origin: str, reviewer: httpx.Client, path: str, label: str, runs
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_cookies(cookies)  # type: ignore[arg-type]
         page = context.new_page()
-        loads, height = [], 0
+        if mbit:  # a reviewer across a network, not on the server's loopback
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send(
+                "Network.emulateNetworkConditions",
+                {
+                    "offline": False,
+                    "latency": 10,
+                    "downloadThroughput": mbit * 1_000_000 / 8,
+                    "uploadThroughput": mbit * 1_000_000 / 8,
+                },
+            )
+        timings: list[dict[str, Any]] = []
+        height = 0
         for _ in range(runs + 1):
             page.goto(f"{origin}/console{path}", wait_until="load")
-            loads.append(
-                page.evaluate(
-                    "() => { const n = performance.getEntriesByType('navigation')[0];"
-                    " return n.loadEventStart - n.startTime; }"
-                )
-            )
+            timings.append(page.evaluate(_TIMING))
             height = page.evaluate("() => document.documentElement.scrollHeight")
         browser.close()
-    loads = loads[1:]
+    timings = timings[1:]  # the first warms the browser's and the server's caches
+    loads = [t["load"] for t in timings]
     print(
         f"{label:34} browser: load event {statistics.median(loads):6.0f} ms "
         f"(max {max(loads):6.0f}); page {height} px tall"
     )
+
+    def median(name: str) -> float:
+        return float(statistics.median(t[name] for t in timings))
+
+    print(
+        f"{'':34}   html {median('html'):4.0f} ms, DOM ready {median('dom'):4.0f} ms, "
+        f"first paint {median('paint'):4.0f} ms"
+    )
+    for image in timings[-1]["images"]:
+        print(
+            f"{'':34}   image {image['name']}: {image['kb']:5.0f} kB, {image['natural']} "
+            f"shown {image['shown']}, fetched by {image['end']:4.0f} ms"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument(
+        "--mbit", type=float, default=0.0,
+        help="with --browser: the browser's link to the server, Mbit/s with 10 ms latency "
+        "(a reviewer across a network); 0: loopback as it is",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite:///{tmp}/openidv.db"
@@ -238,7 +299,10 @@ def main() -> None:
                     f"{len(deferred)} images on demand"
                 )
                 if args.browser:
-                    _in_browser(origin, reviewer, f"/items/{kind}/{item_id}", item_type, args.runs)
+                    _in_browser(
+                        origin, reviewer, f"/items/{kind}/{item_id}", item_type, args.runs,
+                        args.mbit,
+                    )  # fmt: skip
                 reviewer.post(f"/items/{kind}/{item_id}/release", data={"csrf": csrf.group(1)})
             reviewer.close()
         finally:

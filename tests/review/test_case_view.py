@@ -103,5 +103,10 @@ def test_the_case_page_is_prefilled_with_the_machines_read_escaped() -> None:
     assert 'name="next" value="1"' in html  # recording goes on to the next item
     assert 'data-approve="PROGRESS" data-reject="MUST_TRY_AGAIN"' in html
     # The item's page at once; the session's other images only when asked for.
-    assert html.count('loading="lazy"') == 1 and 'src="/console/media/s1/m1"' in html
+    assert html.count('loading="lazy"') == 1
+    # The page at the size its frame shows it; the original when zoomed or asked for.
+    assert 'src="/console/media/s1/m1?w=1200"' in html
+    assert 'data-full="/console/media/s1/m1"' in html
+    assert 'href="/console/media/s1/m1" target="_blank"' in html
+    assert 'src="/console/media/s1/m2"' in html  # a frame is small already: as it is
     assert html.index('id="decide"') < html.index('id="evidence-title"')  # Tab order

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -36,6 +37,7 @@ from openidv.review import queue as review
 from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
+from openidv.review.renditions import rendition
 from openidv.sessions.media_types import browser_headers
 from openidv.sessions.models import Media
 from openidv.sessions.service import SessionContext, media_aad
@@ -403,7 +405,25 @@ def build_console_router() -> APIRouter:
         return await _guarded(request, unit)
 
     @router.get("/media/{session_id}/{media_id}")
-    async def media(request: Request, session_id: str, media_id: str) -> Response:
+    async def media(
+        request: Request, session_id: str, media_id: str, w: int | None = None
+    ) -> Response:
+        """The stored media; ``w``: an image at most that wide (renditions.WIDTHS), as the case
+        view shows it, made after the transaction (decoding holds no database lock)."""
+        served = await _media(request, session_id, media_id)
+        if (
+            w is None
+            or served.status_code != 200
+            or not (served.media_type or "").startswith("image/")
+        ):
+            return served
+        smaller = await to_thread.run_sync(rendition, bytes(served.body), w)
+        if smaller is None:
+            return served
+        media_type, headers = browser_headers(smaller, "image/jpeg", media_id)
+        return Response(smaller, media_type=media_type, headers={**_HEADERS, **headers})
+
+    async def _media(request: Request, session_id: str, media_id: str) -> Response:
         services = _services(request)
 
         def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:

@@ -76,6 +76,12 @@ function setUpViewer(figure) {
     image.style.width = `${Math.round(width * scale)}px`;
     image.style.height = `${Math.round(height * scale)}px`;
     image.style.transform = `translate(-50%, -50%) rotate(${state.rotation}deg)`;
+    // A rendition drawn larger than its own pixels (zoomed in, or a high-density screen):
+    // the original now, once (its load event applies the scale again).
+    if (figure.dataset.full && width * scale * devicePixelRatio > width * 1.05) {
+      image.src = figure.dataset.full;
+      delete figure.dataset.full;
+    }
     level.value = `${Math.round(state.zoom * 100)}%`;
     figure.dataset.zoom = String(state.zoom);
     figure.dataset.rotation = String(state.rotation);
