@@ -118,6 +118,7 @@ def test_journey_with_camera_lands_evidence_and_redirects_to_success_url(
     page.locator("#consent-agree").click()
 
     expect(page.locator("#capture-title")).to_have_text("Check that it is really you")
+    expect(page.locator("#shoot")).to_be_visible()  # the camera is on
     screenshot(page, "4-liveness")
     expect(page.locator("#upload-slot input")).to_have_count(0)  # never an upload for liveness
     page.locator("#shoot").click()  # Start: the frames while the oval grows, then the turn
