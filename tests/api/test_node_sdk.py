@@ -103,7 +103,8 @@ def test_node_sdk_reads_document_results(
     read = json.loads(done.stdout.splitlines()[-1])
     assert len(read["documents"]) == 2
     for document in read["documents"]:
-        assert document["pages"] == [{"method": "CAMERA", "frames": 0}]
+        # A CAMERA page is one camera frame: its frames list that frame (the page's media).
+        assert document["pages"] == [{"method": "CAMERA", "frames": [True]}]
         assert document["photo"]["type"] == "image/jpeg" and document["photo"]["bytes"] > 1000
         names = {field["name"]: field for field in document["expanded"]["fields"]}
         assert names["date_of_birth"]["source"] == "MRZ"

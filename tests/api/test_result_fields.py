@@ -76,7 +76,7 @@ def test_document_portrait_and_expanded_fields_read_by_the_python_sdk(
     client = DocScanClient(integrator.sdk_id, str(integrator.key_path), api_url=server.base_url)
     [document] = client.get_session(session_id).resources.id_documents
     assert document.pages[0].capture_method == "UPLOAD"
-    assert document.pages[0].frames == []  # one image per side: no extra video frames
+    assert document.pages[0].frames == []  # an uploaded file is no camera frame
     # The portrait: a JPEG of the passport's face, the same person as the photo printed.
     photo = client.get_media_content(session_id, document.document_id_photo.media.id)
     assert photo.mime_type == "image/jpeg"
@@ -105,6 +105,25 @@ def test_expanded_fields_only_when_asked(
     assert "expanded_document_fields" not in resource
     assert resource["document_fields"]["media"]["type"] == "JSON"
     assert resource["document_id_photo"]["media"]["type"] == "IMAGE"
+
+
+def test_camera_page_is_its_own_frame(
+    server: Server, api: SignedClient, integrator: Integrator
+) -> None:
+    """Yoti's page ``frames`` are the camera frames the page was taken from: a CAMERA page is
+    one, read back by the Python SDK as a frame whose media is the page's."""
+    created = api.create(
+        {"requested_tasks": [{"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": {}}]}
+    ).json()
+    session_id = created["session_id"]
+    capture_documents(server, session_id, created["client_session_token"], [_jpeg()], "CAMERA")
+    client = DocScanClient(integrator.sdk_id, str(integrator.key_path), api_url=server.base_url)
+    [document] = client.get_session(session_id).resources.id_documents
+    [page] = document.pages
+    assert page.capture_method == "CAMERA"
+    assert [frame.media.id for frame in page.frames] == [page.media.id]
+    content = client.get_media_content(session_id, page.frames[0].media.id)
+    assert content.content == _jpeg() and content.mime_type == "image/jpeg"
 
 
 def test_no_face_no_portrait() -> None:

@@ -5,9 +5,12 @@ entries answer successive liveness attempts (the n-th LIVENESS check of the sess
 n-th entry, the last entry answering any further ones). A type with no entry approves, as
 Yoti's sandbox does without a config. An entry's ``response_delay``, else
 ``async_report_delay``, delays its result by that many seconds (at most 60). Entries give a
-``report`` / ``result`` or name a template (sandbox/templates.py). NOT_AVAILABLE counts as "the
-machine could not decide", so FALLBACK sends it to the review console exactly as a live
-engine's result would.
+``report`` / ``result`` or name a template (sandbox/templates.py).
+
+Configured results are final, as Yoti's sandbox fabricates them (reference §7: it "skips real
+processing"): processing records them DONE whatever the check's ``manual_check`` (ALWAYS, or
+FALLBACK with a NOT_AVAILABLE), so a CI run never waits for a reviewer. ``decided`` still
+says whether the machine could decide, for the metrics.
 """
 
 from __future__ import annotations

@@ -88,6 +88,16 @@ class Page(Out):
     frames: list[Frame] = []
     extraction_image_ids: list[str] = []
 
+    @classmethod
+    def captured(cls, capture_method: Literal["CAMERA", "UPLOAD"], media: MediaRef | None) -> Page:
+        """A page as captured. Yoti's ``frames`` are the camera frames a page was taken from
+        (reference §4.2); the capture page takes a CAMERA page as one frame of the camera's
+        video, so that frame is the page's one frame. An UPLOAD is a file, not a camera
+        frame: it has none. (Not the page's retakes: a photo refused for its quality is never
+        stored.)"""
+        frames = [Frame(media=media)] if capture_method == "CAMERA" and media else []
+        return cls(capture_method=capture_method, media=media, frames=frames)
+
 
 class Resource(Out):
     id: str

@@ -299,7 +299,7 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
             )
             continue
         pages = [
-            out.Page(capture_method=p["capture_method"], media=media.get(p["media_id"]))
+            out.Page.captured(p["capture_method"], media.get(p["media_id"]))
             for p in content.get("pages", [])
         ]
         document: dict[str, Any] = {

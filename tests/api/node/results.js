@@ -20,7 +20,10 @@ const client = new IDVClient(sdkId, fs.readFileSync(pemPath), { apiUrl: base });
       ? await client.getMediaContent(sessionId, expanded.getMedia().getId()) : null;
     documents.push({
       id: document.getId(),
-      pages: document.getPages().map((p) => ({ method: p.getCaptureMethod(), frames: p.getFrames().length })),
+      pages: document.getPages().map((p) => ({
+        method: p.getCaptureMethod(),
+        frames: p.getFrames().map((f) => f.getMedia().getId() === p.getMedia().getId()),
+      })),
       photo: photoMedia ? { type: photoMedia.getMimeType(), bytes: photoMedia.getContent().length } : null,
       expanded: expandedMedia ? JSON.parse(expandedMedia.getContent().toString()) : null,
     });
