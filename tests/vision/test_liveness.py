@@ -19,7 +19,7 @@ from openidv.checks.liveness import LivenessEngine
 from openidv.cli import main as cli
 from openidv.vision.faces import FaceEngine
 from openidv.vision.liveness import landmarks as lm
-from openidv.vision.liveness import moves, zoom
+from openidv.vision.liveness import moves, tracking
 from openidv.vision.liveness.zoom import LivenessReason, ZoomAnalyser, ZoomMeasurement
 from openidv.vision.synth import liveness as synth
 
@@ -102,8 +102,8 @@ def test_moves_are_read_in_order(
 
 def test_pitch_follows_a_nod(meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser) -> None:
     up = synth.render_attack(meshes["astronaut"], moves=("UP", "UP"), seed=12)
-    tracking = analyser.track(up.frames)
-    values = [moves.pitch(t.marks.points.astype(np.float64)) for t in tracking.tracks if t.marks]
+    tracked = analyser.track(up.frames)
+    values = [moves.pitch(t.marks.points.astype(np.float64)) for t in tracked.tracks if t.marks]
     # Looking UP brings the nose tip towards the eye line.
     assert min(values) < values[0] - moves.MIN_PITCH_MOVE
 
@@ -121,9 +121,9 @@ def test_read_moves_collapses_runs() -> None:
 
 
 def test_frames_given_the_mesh() -> None:
-    assert zoom._analysed(list(range(10))) == list(range(10))
-    chosen = zoom._analysed(list(range(24)))
-    assert len(chosen) == zoom.MAX_ANALYSED
+    assert tracking.analysed_indices(list(range(10))) == list(range(10))
+    chosen = tracking.analysed_indices(list(range(24)))
+    assert len(chosen) == tracking.MAX_ANALYSED
     assert chosen[0] == 0
     assert set(range(12, 24)) <= set(chosen)  # the moves: every frame
     assert chosen == sorted(set(chosen))
@@ -152,7 +152,7 @@ def test_half_size_decoding_gives_the_same_measurement(
         assert va is not None and vb is not None
         assert abs(va - vb) <= 0.1 * abs(vb), name
     # Fewer frames get the mesh than were uploaded, but every frame feeds scene continuity.
-    assert len(from_bytes.tracks) == zoom.MAX_ANALYSED < len(frames)
+    assert len(from_bytes.tracks) == tracking.MAX_ANALYSED < len(frames)
     assert len(from_bytes.scene) == len(frames)
     # Reported, never deciding: the far -> near depth fit and the camera signals.
     for name in ("depth_gain", "depth_ratio", "noise_sigma", "block_grid", "texture_response"):

@@ -33,6 +33,7 @@ and only the thresholds marked decisive in ``zoom`` change the verdict.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 import cv2
@@ -40,15 +41,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openidv.vision.liveness.geometry import Points, face_height, iod, yaw
+from openidv.vision.liveness.signals import Signal, make_signal
+from openidv.vision.liveness.tracking import Track
 
 __all__ = [
     "arrival_span",
     "block_grid",
+    "capture_signals",
     "noise_statistics",
     "texture_response",
 ]
 
 ImageArray = NDArray[np.uint8]
+# Reported only (decisive=False; see the HONEST STATUS above). The thresholds are where a value
+# would start to look unlike a camera, read off the shared real bursts (noise sigma >= 0.55,
+# spread <= 0.17, block grid <= 1.3, texture >= 0.14 per yaw unit) with a wide margin; they are
+# not validated against real attacks.
+MIN_NOISE_SIGMA = 0.3
+MAX_NOISE_SPREAD = 0.35
+MIN_NOISE_BRIGHTNESS = -0.5
+MAX_BLOCK_GRID = 1.6
+MIN_TEXTURE_RESPONSE = 0.08
 MIN_TEXTURE_YAW = 0.1  # below this yaw change the response is not measured
 NOISE_FRAMES = 6
 
@@ -205,3 +218,32 @@ def arrival_span(arrivals: Sequence[float] | None, fps: float) -> float | None:
         return None
     needed = (len(arrivals) - 1) / fps
     return float(max(arrivals) - min(arrivals)) / needed if needed > 0 else None
+
+
+def capture_signals(tracks: Sequence[Track]) -> list[Signal]:
+    """The camera signals of the tracked frames in which the face was found."""
+    found = [t for t in tracks if t.marks is not None]
+    images = [t.image for t in found]
+    marks = [t.marks.points.astype(np.float64) / t.factor for t in found if t.marks]
+    sigma, spread, brightness_corr = noise_statistics(images, marks)
+    signals = [
+        make_signal("noise_sigma", sigma, MIN_NOISE_SIGMA, ">=", decisive=False),
+        make_signal("noise_spread", spread, MAX_NOISE_SPREAD, "<=", decisive=False),
+        make_signal("noise_brightness", brightness_corr, MIN_NOISE_BRIGHTNESS, ">=",
+                    decisive=False),
+    ]  # fmt: skip
+    # The JPEG grid is the frame's own: only frames decoded at full size keep it.
+    full = [t for t in found if t.factor == 1.0 and t.marks is not None][:6]
+    grids = [
+        g
+        for t in full
+        if t.marks is not None
+        and (g := block_grid(t.image, t.marks.points.astype(np.float64))) is not None
+    ]
+    signals.append(make_signal("block_grid", statistics.median(grids) if grids else None,
+                               MAX_BLOCK_GRID, "<=", decisive=False))  # fmt: skip
+    response, _ = texture_response(images, marks)
+    signals.append(
+        make_signal("texture_response", response, MIN_TEXTURE_RESPONSE, ">=", decisive=False)
+    )
+    return signals
