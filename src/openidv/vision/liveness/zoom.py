@@ -77,6 +77,7 @@ from numpy.typing import NDArray
 
 from openidv.vision.faces import SFACE_COSINE_THRESHOLD, compare
 from openidv.vision.liveness.camera import arrival_span, capture_signals, frame_change
+from openidv.vision.liveness.compression import MIN_JPEG_QUALITY, frames_jpeg_quality
 from openidv.vision.liveness.geometry import (
     face_height,
     homography_residual,
@@ -309,18 +310,6 @@ class ZoomAnalyser(Tracker):
         near_scale = scales[near] or 0.0
         near_group = [i for i in frontal if (scales[i] or 0.0) >= 0.93 * near_scale] or [near]
 
-        # -- identity: SFace on two frames (the far frame and the last one) ------------------
-        t4 = time.perf_counter()
-        vectors = []
-        for i in dict.fromkeys([far, known[-1]]):
-            p, track = points[i], tracks[i]
-            if p is not None:
-                face = face_from_points(p / track.factor, 1.0)
-                vectors.append(self.faces.embed(track.image, face))
-        identity = min((compare(vectors[0], v) for v in vectors[1:]), default=None)
-        embed_ms += (time.perf_counter() - t4) * 1000.0
-        signals.append(make_signal("identity_similarity", identity, MIN_IDENTITY, ">="))
-
         # -- approach and 3-D ------------------------------------------------------------------
         far_points, near_points = points[far], points[near]
         assert far_points is not None and near_points is not None
@@ -428,6 +417,8 @@ class ZoomAnalyser(Tracker):
 
         # -- the camera ------------------------------------------------------------------------
         signals += capture_signals(found_tracks)
+        quality = frames_jpeg_quality(tracking.frames)
+        signals.append(make_signal("jpeg_quality", quality, MIN_JPEG_QUALITY, ">="))
         span = arrival_span(arrivals, MAX_PAGE_FPS) if arrivals else None
         signals.append(make_signal("arrival_span", span, MIN_ARRIVAL_SPAN, ">="))
         # One camera gives one frame size; frames from two sources (a splice) rarely agree.
@@ -435,6 +426,23 @@ class ZoomAnalyser(Tracker):
         sizes = {(t.image.shape[1], t.image.shape[0]) for t in tracks if t.factor == 1.0}
         signals.append(make_signal("frame_sizes", float(len(sizes)) if sizes else None, 1.0, "<="))
         frame_size = next(iter(sizes)) if len(sizes) == 1 else None
+
+        # -- identity: SFace on two frames (the far frame and the last one) ------------------
+        # The costliest step, so only when it can change the outcome: an attempt another hard
+        # signal already rejects, or that cannot be judged, is not compared (reported NONE).
+        failed = tuple(s.name for s in signals if s.passed is False and s.decisive)
+        identity: float | None = None
+        if quality_reason is None and not any(name in _HARD for name in failed):
+            t4 = time.perf_counter()
+            vectors = []
+            for i in dict.fromkeys([far, known[-1]]):
+                p, track = points[i], tracks[i]
+                if p is not None:
+                    face = face_from_points(p / track.factor, 1.0)
+                    vectors.append(self.faces.embed(track.image, face))
+            identity = min((compare(vectors[0], v) for v in vectors[1:]), default=None)
+            embed_ms += (time.perf_counter() - t4) * 1000.0
+        signals.append(make_signal("identity_similarity", identity, MIN_IDENTITY, ">="))
 
         timings = ZoomTimings(decode_ms, detect_ms, landmarks_ms, embed_ms)
         failed = tuple(s.name for s in signals if s.passed is False and s.decisive)
@@ -450,9 +458,14 @@ class ZoomAnalyser(Tracker):
         elif challenge is not None and failed and set(failed) <= {"moves_matched", "turn_onset"}:
             # The right moves so far but not all of them, or started too early: a retry.
             reason = LivenessReason.TURN_FURTHER
-        elif challenge is None and not failed:
+        elif failed and set(failed) <= _PROOF:
+            # No sign of an attack, but what only a camera filming a head shows is missing (a
+            # turn that uncovers nothing, frames another encoder wrote): a person decides.
+            reason = LivenessReason.NOT_PROVEN
+        elif challenge is None and not failed and not _burst_proven(signals):
             # A burst without a request to move passes every attack signal, which does not
-            # make it live: nothing in it proves a person rather than a replay. Undecided.
+            # make it live: without natural 3-D motion that uncovers what a render of one photo
+            # cannot show, nothing in it proves a person rather than a replay. Undecided.
             reason = LivenessReason.NOT_PROVEN
         else:
             live = not failed
@@ -464,6 +477,19 @@ _HARD = frozenset(
     {"identity_similarity", "max_centre_step", "max_scale_step", "max_scene_step",
      "moire_peak_ratio", "frame_change", "arrival_span", "frame_sizes"}
 )  # fmt: skip
+
+
+# Signals that prove a camera filming a head rather than show an attack: failing one leaves the
+# attempt undecided (NOT_PROVEN: a reviewer, or another attempt), never a REJECT.
+_PROOF = frozenset({"jpeg_quality"})
+# What a burst without a request to move must show to be approved by the engine: motion no
+# plane makes (a print, a flat photo), measured and passed.
+_BURST_PROOF = ("turn_residual",)
+
+
+def _burst_proven(signals: Sequence[Signal]) -> bool:
+    by_name = {s.name: s for s in signals}
+    return all(name in by_name and by_name[name].passed is True for name in _BURST_PROOF)
 
 
 def _is_prefix(shown: Sequence[str], challenge: Sequence[str]) -> bool:
