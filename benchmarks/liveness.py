@@ -4,6 +4,7 @@
         --photos-dir ../shared/corpora/real-faces --frames-dir ../shared/corpora/real-face-video
     ... --quick            # 4 photos instead of 12
     ... --frames-dir DIR   # labelled bursts only (no photo attacks)
+    ... --dump FILE        # every outcome with its signal values, one JSON line each
 
 Bona fide side (BPCER) - real people in front of real cameras only, from ``--frames-dir``: one
 subdirectory per burst holding its frames (sorted by name) and a ``label.json`` (``live``,
@@ -32,7 +33,15 @@ random sequence of two moves as the server draws them:
 * ``reencoded_replay``: a real burst resampled and re-encoded (a replay through a virtual
   camera), against a random challenge (what an attacker gets per attempt) and, apart, against
   the one move it shows (the 1-in-16 case where the recording happens to fit);
+* ``reencoded_replay_q90_matched``: the same at the page's own JPEG quality (90), which the
+  compression-history signal cannot see;
+* STATIC attacks, judged as bursts without a challenge: ``static_print``, ``static_screen``,
+  ``static_flat_photo``, ``static_render`` (a render with a small natural turn, made
+  beforehand), ``static_reencoded_replay`` (quality 70) and ``static_reencoded_replay_q90``
+  (a real recording replayed);
 * ``deepfake`` (bursts labelled live=false) as STATIC bursts.
+
+Real bursts are split by clip (``TUNING_CLIPS``); BPCER lines give both halves.
 
 Counts with exact (Clopper-Pearson) 95% intervals; 0 of n bounds a rate only below 3.7/n.
 Time: p50/p95 of ``analyse`` per attempt (rendering excluded), with the same attempt's

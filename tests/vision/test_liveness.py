@@ -19,7 +19,7 @@ from openidv.checks.liveness import LivenessEngine
 from openidv.cli import main as cli
 from openidv.vision.faces import FaceEngine
 from openidv.vision.liveness import landmarks as lm
-from openidv.vision.liveness import moves, tracking
+from openidv.vision.liveness import moves, tracking, zoom
 from openidv.vision.liveness.zoom import LivenessReason, ZoomAnalyser, ZoomMeasurement
 from openidv.vision.synth import liveness as synth
 
@@ -427,3 +427,21 @@ def test_cli_liveness_prints_the_report(render_frames: list[bytes], tmp_path: Pa
     report = json.loads(result.output)
     assert report["recommendation"] == {"value": "REJECT"}
     assert report["breakdown"][0]["sub_check"] == "liveness_auth"
+
+
+@pytest.mark.skipif(not (REAL_BURSTS / "labels.jsonl").is_file(), reason="no real bursts here")
+def test_static_burst_approval_follows_the_switch(
+    analyser: ZoomAnalyser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real burst whose natural motion no plane makes: NOT_PROVEN while engine approval of
+    bursts is off (the default: a render made beforehand would pass too), live when on; a
+    re-encode of it below the page's JPEG quality is never approved."""
+    frames = [p.read_bytes() for p in sorted((REAL_BURSTS / "fr_hamilton_b1").glob("*.jpg"))]
+    off = analyser.analyse(frames, None)
+    assert off.live is None and off.reason is LivenessReason.NOT_PROVEN
+    assert off.signal("turn_residual").passed
+    monkeypatch.setattr(zoom, "BURST_APPROVAL", True)
+    assert analyser.analyse(frames, None).live is True
+    again = analyser.analyse(synth.reencode(frames, seed=3, quality=70), None)
+    assert again.live is not True
+    assert again.signal("jpeg_quality").passed is False
