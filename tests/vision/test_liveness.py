@@ -445,3 +445,20 @@ def test_static_burst_approval_follows_the_switch(
     again = analyser.analyse(synth.reencode(frames, seed=3, quality=70), None)
     assert again.live is not True
     assert again.signal("jpeg_quality").passed is False
+
+
+@pytest.mark.skipif(not (REAL_BURSTS / "labels.jsonl").is_file(), reason="no real bursts here")
+def test_engine_static_burst_of_a_real_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STATIC of a real person: NOT_AVAILABLE (a reviewer decides) while burst approval is
+    off, APPROVE when the switch is on and the burst proves natural 3-D motion."""
+    frames = [p.read_bytes() for p in sorted((REAL_BURSTS / "fr_hamilton_b1").glob("*.jpg"))]
+    engine = LivenessEngine()
+    off = engine.run(_evidence(frames, "STATIC", None))
+    assert off.report is not None and not off.decided
+    assert off.report["recommendation"]["value"] == "NOT_AVAILABLE"
+    details = {d["name"]: d["value"] for d in off.report["breakdown"][0]["details"]}
+    assert details["jpeg_quality"] == "90.0000" and details["turn_residual_result"] == "PASS"
+    monkeypatch.setattr(zoom, "BURST_APPROVAL", True)
+    on = engine.run(_evidence(frames, "STATIC", None))
+    assert on.decided and on.report is not None
+    assert on.report["recommendation"] == {"value": "APPROVE"}
