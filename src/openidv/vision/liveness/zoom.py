@@ -40,10 +40,11 @@ Signals:
   REJECT; the right moves so far but not all of them is a retry (TURN_FURTHER).
 * **injected still** - ``frame_change``: the first frame's face region must change in later
   frames (``camera.frame_change``); one photo uploaded again and again does not.
-* **capture** - ``camera.py``: sensor noise and its consistency, the JPEG grid (compression
-  history), texture against pose, reported with thresholds but not deciding (their HONEST
-  STATUS is in camera.py); ``arrival_span`` (frames sent while captured) and ``frame_sizes``
-  (one camera, one size) decide.
+* **capture** - ``camera.py``: sensor noise and its consistency, the JPEG grid, texture against
+  pose, the detail a turn uncovers beside the near cheek, reported with thresholds but not
+  deciding (their HONEST STATUS is in camera.py); ``arrival_span`` (frames sent while captured)
+  and ``frame_sizes`` (one camera, one size) decide; ``jpeg_quality`` (``compression.py``:
+  frames encoded again below the page's quality) keeps an attempt from approval.
 * **quality** - face brightness and sharpness (Laplacian variance of the face crop).
 
 Decision (``live``): ``None`` with a reason when the attempt cannot be measured or should be
