@@ -19,7 +19,7 @@ from openidv.checks.liveness import LivenessEngine
 from openidv.cli import main as cli
 from openidv.vision.faces import FaceEngine
 from openidv.vision.liveness import landmarks as lm
-from openidv.vision.liveness import moves, zoom
+from openidv.vision.liveness import moves, tracking, zoom
 from openidv.vision.liveness.zoom import LivenessReason, ZoomAnalyser, ZoomMeasurement
 from openidv.vision.synth import liveness as synth
 
@@ -102,8 +102,8 @@ def test_moves_are_read_in_order(
 
 def test_pitch_follows_a_nod(meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser) -> None:
     up = synth.render_attack(meshes["astronaut"], moves=("UP", "UP"), seed=12)
-    tracking = analyser.track(up.frames)
-    values = [moves.pitch(t.marks.points.astype(np.float64)) for t in tracking.tracks if t.marks]
+    tracked = analyser.track(up.frames)
+    values = [moves.pitch(t.marks.points.astype(np.float64)) for t in tracked.tracks if t.marks]
     # Looking UP brings the nose tip towards the eye line.
     assert min(values) < values[0] - moves.MIN_PITCH_MOVE
 
@@ -121,9 +121,9 @@ def test_read_moves_collapses_runs() -> None:
 
 
 def test_frames_given_the_mesh() -> None:
-    assert zoom._analysed(list(range(10))) == list(range(10))
-    chosen = zoom._analysed(list(range(24)))
-    assert len(chosen) == zoom.MAX_ANALYSED
+    assert tracking.analysed_indices(list(range(10))) == list(range(10))
+    chosen = tracking.analysed_indices(list(range(24)))
+    assert len(chosen) == tracking.MAX_ANALYSED
     assert chosen[0] == 0
     assert set(range(12, 24)) <= set(chosen)  # the moves: every frame
     assert chosen == sorted(set(chosen))
@@ -152,7 +152,7 @@ def test_half_size_decoding_gives_the_same_measurement(
         assert va is not None and vb is not None
         assert abs(va - vb) <= 0.1 * abs(vb), name
     # Fewer frames get the mesh than were uploaded, but every frame feeds scene continuity.
-    assert len(from_bytes.tracks) == zoom.MAX_ANALYSED < len(frames)
+    assert len(from_bytes.tracks) == tracking.MAX_ANALYSED < len(frames)
     assert len(from_bytes.scene) == len(frames)
     # Reported, never deciding: the far -> near depth fit and the camera signals.
     for name in ("depth_gain", "depth_ratio", "noise_sigma", "block_grid", "texture_response"):
@@ -427,3 +427,38 @@ def test_cli_liveness_prints_the_report(render_frames: list[bytes], tmp_path: Pa
     report = json.loads(result.output)
     assert report["recommendation"] == {"value": "REJECT"}
     assert report["breakdown"][0]["sub_check"] == "liveness_auth"
+
+
+@pytest.mark.skipif(not (REAL_BURSTS / "labels.jsonl").is_file(), reason="no real bursts here")
+def test_static_burst_approval_follows_the_switch(
+    analyser: ZoomAnalyser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real burst whose natural motion no plane makes: NOT_PROVEN while engine approval of
+    bursts is off (the default: a render made beforehand would pass too), live when on; a
+    re-encode of it below the page's JPEG quality is never approved."""
+    frames = [p.read_bytes() for p in sorted((REAL_BURSTS / "fr_hamilton_b1").glob("*.jpg"))]
+    off = analyser.analyse(frames, None)
+    assert off.live is None and off.reason is LivenessReason.NOT_PROVEN
+    assert off.signal("turn_residual").passed
+    monkeypatch.setattr(zoom, "BURST_APPROVAL", True)
+    assert analyser.analyse(frames, None).live is True
+    again = analyser.analyse(synth.reencode(frames, seed=3, quality=70), None)
+    assert again.live is not True
+    assert again.signal("jpeg_quality").passed is False
+
+
+@pytest.mark.skipif(not (REAL_BURSTS / "labels.jsonl").is_file(), reason="no real bursts here")
+def test_engine_static_burst_of_a_real_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STATIC of a real person: NOT_AVAILABLE (a reviewer decides) while burst approval is
+    off, APPROVE when the switch is on and the burst proves natural 3-D motion."""
+    frames = [p.read_bytes() for p in sorted((REAL_BURSTS / "fr_hamilton_b1").glob("*.jpg"))]
+    engine = LivenessEngine()
+    off = engine.run(_evidence(frames, "STATIC", None))
+    assert off.report is not None and not off.decided
+    assert off.report["recommendation"]["value"] == "NOT_AVAILABLE"
+    details = {d["name"]: d["value"] for d in off.report["breakdown"][0]["details"]}
+    assert details["jpeg_quality"] == "90.0000" and details["turn_residual_result"] == "PASS"
+    monkeypatch.setattr(zoom, "BURST_APPROVAL", True)
+    on = engine.run(_evidence(frames, "STATIC", None))
+    assert on.decided and on.report is not None
+    assert on.report["recommendation"] == {"value": "APPROVE"}

@@ -12,13 +12,15 @@ undecided, so FALLBACK sends it to a reviewer (manual review of LIVENESS needs
 NOT_AVAILABLE. Attempts issued before move sequences (one ``turn``) are judged on that move.
 
 STATIC: the page sends a short burst around the selfie (no request to move); the burst is
-judged by the ZOOM machinery without a challenge: any attack signal REJECTs; passing them all
-proves no person (NOT_PROVEN). The selfie (the burst's middle frame) gets the one-frame
-measures (``openidv.vision.liveness.static``): strong evidence of a screen or print REJECTs;
-an operator-supplied passive model (``passive_model_path``) decides APPROVE / REJECT at
-``passive_threshold`` (not calibrated here); without one the result is NOT_AVAILABLE and a
-reviewer decides (FALLBACK / ALWAYS). A single frame (older pages, SDK uploads) is judged as
-before on the one-frame measures.
+judged by the ZOOM machinery without a challenge: any attack signal REJECTs; a burst the engine
+finds live (natural motion no plane makes, ``zoom.BURST_PROOF``, only while
+``zoom.BURST_APPROVAL`` is on; it is off, see there) is APPROVEd unless an operator model
+disagrees; passing the attack signals without that proves no person (NOT_PROVEN). The selfie
+(the burst's middle frame) gets the one-frame measures (``openidv.vision.liveness.static``):
+strong evidence of a screen or print REJECTs; an operator-supplied passive model
+(``passive_model_path``) decides APPROVE / REJECT at ``passive_threshold`` (not calibrated
+here); without one the result is NOT_AVAILABLE and a reviewer decides (FALLBACK / ALWAYS). A
+single frame (older pages, SDK uploads) is judged as before on the one-frame measures.
 
 Every measured value and its threshold is in the breakdown details (strings). Models are loaded
 once per process on first use (workers fork).
@@ -256,6 +258,9 @@ class LivenessEngine:
         if burst is not None and burst.reason not in (None, LivenessReason.NOT_PROVEN):
             return _result("NOT_AVAILABLE", details, recovery=burst.reason.value)
         if measured.passive_score is None:
+            if burst is not None and burst.live is True:
+                # The burst showed natural 3-D motion uncovering real detail, and no attack.
+                return _result("APPROVE", details)
             return _result("NOT_AVAILABLE", details)  # cannot decide: a human looks
         live = measured.passive_score >= self.passive_threshold
         return _result("APPROVE" if live else "REJECT", details)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from openidv.vision.liveness.zoom import Signal
+from openidv.vision.liveness.signals import Signal
 
 __all__ = ["VIRTUAL_CAMERA", "camera_signals"]
 
