@@ -48,6 +48,7 @@ class SignedClient:
         digest: str | None = None,
         sign_body: bytes | None = None,
         sign_path: str | None = None,
+        sdk_header: str | None = None,
     ) -> httpx.Response:
         """Send ``method path?query`` signed as Yoti's SDKs sign; the keyword arguments let a
         test sign something other than what is sent."""
@@ -59,6 +60,8 @@ class SignedClient:
         headers = {"X-Yoti-Auth-Digest": digest, "Content-Type": "application/json"}
         if not digest:
             del headers["X-Yoti-Auth-Digest"]
+        if sdk_header:
+            headers["X-Yoti-SDK"] = sdk_header
         return self.http.request(method, self.base_url + target, content=body, headers=headers)
 
     def create(self, payload: dict[str, Any] | bytes, **kwargs: Any) -> httpx.Response:

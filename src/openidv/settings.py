@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         default=600,
         gt=0,
         description="A timestamp that looks like wall-clock time (epoch ms or s) must be this "
-        "close to now. Timestamps that are not wall-clock (Java's monotonic clock) are "
+        "close to now. Timestamps that are not wall-clock, and every timestamp of a client "
+        "that says it is the Java SDK (X-Yoti-SDK: Java; its clock is monotonic), are "
         "accepted and protected by the nonce alone.",
     )
     auth_reject_non_wallclock_timestamps: bool = False

@@ -142,6 +142,22 @@ def test_java_monotonic_microseconds_are_accepted(api: SignedClient) -> None:
     assert api.create(BODY, query=api.query(timestamp=monotonic_us)).status_code == 201
 
 
+# Java's clock counts from the host's boot: 30 minutes after boot its microseconds look like
+# epoch seconds (2027), 20 days after boot like epoch milliseconds (2024).
+JAVA_LOOKALIKES = [30 * 60 * 1_000_000, 20 * 86_400 * 1_000_000]
+
+
+@pytest.mark.parametrize("monotonic_us", JAVA_LOOKALIKES, ids=["30-min-uptime", "20-day-uptime"])
+def test_java_clock_that_looks_like_wall_clock_is_accepted_from_java(
+    api: SignedClient, monotonic_us: int
+) -> None:
+    query = api.query(timestamp=monotonic_us)
+    assert api.create(BODY, query=query, sdk_header="Java").status_code == 201
+    # The same value from any other client is a stale wall-clock time: the header decides.
+    response = api.create(BODY, query=api.query(timestamp=monotonic_us), sdk_header="Node")
+    assert error(response)[:2] == (401, "UNAUTHORIZED")
+
+
 @pytest.mark.parametrize("ts", ["-5", "12.5", "soon", "1" * 30])
 def test_malformed_timestamp(api: SignedClient, ts: str) -> None:
     query = f"sdkId={api.sdk_id}&nonce={uuid.uuid4()}&timestamp={ts}"

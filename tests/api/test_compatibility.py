@@ -176,7 +176,7 @@ def _send(
     if path == "/supported-documents" and sdk.name != JAVA:  # Java sends it unsigned
         query = f"nonce={uuid.uuid4()}&timestamp={_ms()}"
     target = f"{path}?{query}" if query else path
-    headers = {"Content-Type": content_type}
+    headers = {"Content-Type": content_type, "X-Yoti-SDK": sdk.name.split()[0]}
     if query:
         headers["X-Yoti-Auth-Digest"] = sign(integrator.key, method, target, body)
     return http.request(method, target, content=body, headers=headers)

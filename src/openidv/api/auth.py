@@ -54,6 +54,8 @@ class RawRequest:
     body: bytes
     digest: str | None
     message_digests: tuple[bytes, ...] = ()
+    # What the client says it is (X-Yoti-SDK): only Java's timestamp is not wall-clock time.
+    sdk_name: str | None = None
 
     @property
     def path_and_query(self) -> bytes:
@@ -90,10 +92,17 @@ def _query_sdk_id(params: dict[str, list[str]], required: bool) -> str | None:
     return _single_param(params, given[0])
 
 
-def _check_timestamp(raw: str, policy: AuthPolicy, now: float) -> None:
+def _check_timestamp(raw: str, policy: AuthPolicy, now: float, sdk_name: str | None = None) -> None:
     if not raw.isdigit() or len(raw) > 20:
         raise malformed("query.timestamp", "must be a non-negative integer")
     value = int(raw)
+    if sdk_name == "Java" and not policy.reject_non_wallclock_timestamps:
+        # Java sends System.nanoTime()/1000, microseconds from an arbitrary origin (the host's
+        # boot): 11 to 47 days after boot it falls in the epoch-milliseconds range, 16 to 68
+        # minutes after boot in the epoch-seconds one, and judging it as wall-clock time would
+        # refuse every Java client then. The header is not signed: a replayer who adds it to a
+        # captured request meets the nonce check instead, as Java's own requests do.
+        return
     if _WALLCLOCK_MILLIS[0] <= value < _WALLCLOCK_MILLIS[1]:
         seconds = value / 1000
     elif _WALLCLOCK_SECONDS[0] <= value < _WALLCLOCK_SECONDS[1]:
@@ -130,7 +139,7 @@ def _identify(
     assert nonce is not None and timestamp is not None and sdk_id is not None
     if len(nonce) > 128 or not nonce.isprintable():
         raise malformed("query.nonce", "must be at most 128 printable characters")
-    _check_timestamp(timestamp, policy, time.time())
+    _check_timestamp(timestamp, policy, time.time(), request.sdk_name)
     app = _SELECT_APP.fetchone(conn, {"sdk_id": sdk_id})
     if app is None:
         raise ApiError(404, "APP_NOT_FOUND", "No application is registered for this sdkId")

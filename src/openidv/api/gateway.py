@@ -140,6 +140,7 @@ class Gateway:
             query=request.scope.get("query_string", b""),
             body=body,
             digest=request.headers.get("x-yoti-auth-digest"),
+            sdk_name=request.headers.get("x-yoti-sdk"),
         )
 
     async def call(
