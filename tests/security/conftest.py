@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, select, text
 
 from openidv.api.apps import generate_key_pair, register_app
 from openidv.app import create_app
@@ -165,7 +165,8 @@ def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = 
 
 
 def traces(target: Target, marker: bytes) -> list[str]:
-    """Where ``marker`` is still readable: table rows, and SQLite's files."""
+    """Where ``marker`` is still readable: table rows; SQLite's files; PostgreSQL's pages
+    (old row versions that an UPDATE or DELETE left behind, index entries)."""
     found = []
     with target.app.state.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
@@ -175,12 +176,46 @@ def traces(target: Target, marker: bytes) -> list[str]:
                     if marker in (raw if isinstance(raw, bytes) else raw.encode()):
                         found.append(f"{table.name}.{column}")
     url = target.app.state.engine.url
+    if url.get_backend_name() == "postgresql":
+        found += pages_holding(target.app.state.engine, marker)
     if url.get_backend_name() == "sqlite":
         database = Path(url.database or "")
         for path in (database, database.with_name(database.name + "-wal")):
             if path.exists() and marker in path.read_bytes():
                 found.append(path.name)
     return found
+
+
+def pages_holding(engine: Engine, marker: bytes) -> list[str]:
+    """PostgreSQL: the relations (tables, their TOAST tables, btree indexes) of the schema
+    with a tuple that contains ``marker``, read page by page with pageinspect as a superuser
+    could read the files: live rows and the dead versions an UPDATE or DELETE left behind
+    alike. (Bytes of removed tuples can stay in a page's free space until it is reused:
+    THREAT_MODEL.md says why that leaves nothing readable.)"""
+    blocks = "generate_series(0, pg_relation_size(c.oid) / current_setting('block_size')::int - 1)"
+    heap = (
+        f"SELECT 1 FROM {blocks} b, heap_page_items(get_raw_page(c.oid::regclass::text, b::int))"
+        " h WHERE position(:marker IN h.t_data) > 0"
+    )
+    index = (
+        f"SELECT 1 FROM {blocks} b, bt_page_items(c.oid::regclass::text, b::int) i"
+        " WHERE b > 0 AND position(:marker IN decode(replace(i.data, ' ', ''), 'hex')) > 0"
+    )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        return list(
+            conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " LEFT JOIN pg_am a ON a.oid = c.relam"
+                    " WHERE c.relpersistence = 'p' AND ("
+                    "  (n.nspname = current_schema() AND (c.relkind = 'r' OR a.amname = 'btree'))"
+                    "  OR (n.nspname = 'pg_toast' AND c.relkind = 't'))"
+                    f" AND CASE WHEN c.relkind = 'i' THEN EXISTS ({index}) ELSE EXISTS ({heap}) END"
+                ),
+                {"marker": marker},
+            ).scalars()
+        )
 
 
 def login(target: Target, email: str, password: str = PASSWORD) -> httpx.Client:
