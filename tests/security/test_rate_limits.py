@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 from fastapi import FastAPI
 
 from openidv.api.apps import generate_key_pair, register_app
@@ -26,7 +27,7 @@ from openidv.settings import Settings
 from openidv.store.migrate import upgrade
 from tests.asyncutil import run_async
 from tests.jobs.conftest import REDIS_URL
-from tests.security.conftest import PASSWORD
+from tests.security.conftest import DEPLOYMENT_FAILURES_PER_APP, PASSWORD, Deployed
 
 SPEC = json.dumps({"requested_checks": [{"type": "ID_DOCUMENT_AUTHENTICITY"}]}).encode()
 
@@ -277,3 +278,18 @@ def test_many_accounts_from_one_address_stay_limited_per_address(tmp_path: Path)
         assert elsewhere.status_code == 303
 
     run_async(attack())
+
+
+def test_the_deployment_s_web_processes_share_their_counters(deployed_target: Deployed) -> None:
+    """``openidv web --workers 2`` on Redis, reached over the network: each request on a
+    new connection (either process may answer it). The application's failures are counted
+    in Redis, once each, and every process refuses it once they reach the limit (with a
+    counter in each process, forty failures split between two leave both under it)."""
+    with deployed_target.integrator() as shop:
+        shop.http.headers["Connection"] = "close"
+        for _ in range(DEPLOYMENT_FAILURES_PER_APP):
+            assert shop.create(SPEC, sign_body=b"{}").status_code == 401
+        counted = redis.Redis.from_url(REDIS_URL).get(f"openidv:rl:sig-app:{shop.sdk_id}")
+        assert int(counted or 0) == DEPLOYMENT_FAILURES_PER_APP
+        for _ in range(6):
+            _assert_limited(shop.create(SPEC))  # even signed right: refused before verifying
