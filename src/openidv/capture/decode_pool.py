@@ -8,20 +8,19 @@ web process, and a decoder that crashes or is killed for memory (libheif on a ho
 takes that one upload down, not the server.
 
 The pool is per web process, made on first use, and spawned (never forked: the web process
-of ``openidv run`` has the consumer and scheduler threads). Its processes die with their
-parent, even by SIGKILL. Callers bound the concurrency themselves (``CaptureServices.decoding``)
-and wait in a thread: the pool has as many processes as that bound.
+of ``openidv run`` has the consumer and scheduler threads). Its processes exit when their
+parent dies, even by SIGKILL. Callers bound the concurrency themselves
+(``CaptureServices.decoding``) and wait in a thread: the pool has as many processes as that
+bound.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import ctypes
 import multiprocessing
 import os
-import signal
-import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -34,14 +33,17 @@ class DecoderCrashed(Exception):
 
 
 def _die_with_parent() -> None:
-    if sys.platform != "linux":
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
+    """A worker exits within a second of its parent's death, even by SIGKILL. (Not
+    PR_SET_PDEATHSIG: that fires when the *thread* that spawned the worker ends, and the pool
+    spawns from whichever request thread submits first, which anyio retires when idle.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
         os._exit(0)
+
+    threading.Thread(target=watch, name="openidv-parent-watch", daemon=True).start()
 
 
 class DecodePool:
@@ -70,14 +72,25 @@ class DecodePool:
 
     def run(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` in a worker process (blocking: call it from a thread). Exceptions
-        ``fn`` raises come back as they are; a dead worker raises DecoderCrashed, and the
-        next call gets a fresh pool."""
-        executor = self._executor()
-        try:
-            return executor.submit(fn, *args).result()
-        except BrokenProcessPool as exc:
-            self._discard(executor)
-            raise DecoderCrashed("the image decoder stopped") from exc
+        ``fn`` raises come back as they are; a worker that dies is replaced by a fresh pool,
+        and DecoderCrashed is raised when it dies there too."""
+        for attempt in range(2):
+            executor = self._executor()
+            try:
+                return executor.submit(fn, *args).result()
+            except BrokenProcessPool as exc:
+                # Once more in a fresh pool: a worker may have died of something else (the
+                # OOM killer, an operator). A file that kills the decoder kills it twice.
+                self._discard(executor)
+                if attempt:
+                    raise DecoderCrashed("the image decoder stopped") from exc
+        raise AssertionError("unreachable")
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and diagnostics)."""
+        with self._lock:
+            pool = self._pool
+        return [] if pool is None else list(getattr(pool, "_processes", {}) or {})
 
     def shutdown(self) -> None:
         with self._lock:
