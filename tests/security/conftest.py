@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from openidv.api.apps import generate_key_pair, register_app
 from openidv.app import create_app
@@ -33,7 +36,9 @@ from openidv.sessions.models import Task
 from openidv.settings import Settings
 from openidv.store.db import Base, table_of
 from openidv.store.migrate import upgrade
-from tests.conftest import _serve, free_port
+from tests.conftest import POSTGRES_ADMIN_URL, _serve, free_port
+from tests.jobs.conftest import REDIS_URL
+from tests.s3server import BUCKET, S3_ENV
 from tests.signing import SignedClient
 
 PASSWORD = "correct horse battery"
@@ -165,22 +170,57 @@ def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = 
 
 
 def traces(target: Target, marker: bytes) -> list[str]:
-    """Where ``marker`` is still readable: table rows, and SQLite's files."""
+    """Where ``marker`` is still readable: table rows; SQLite's files; PostgreSQL's pages
+    (old row versions that an UPDATE or DELETE left behind, index entries)."""
     found = []
-    with target.app.state.engine.connect() as conn:
+    with target.db.connect() as conn:
         for table in Base.metadata.sorted_tables:
             for row in conn.execute(select(table)).mappings():
                 for column, value in row.items():
                     raw = value if isinstance(value, bytes) else json.dumps(value, default=str)
                     if marker in (raw if isinstance(raw, bytes) else raw.encode()):
                         found.append(f"{table.name}.{column}")
-    url = target.app.state.engine.url
+    url = target.db.url
+    if url.get_backend_name() == "postgresql":
+        found += pages_holding(target.db, marker)
     if url.get_backend_name() == "sqlite":
         database = Path(url.database or "")
         for path in (database, database.with_name(database.name + "-wal")):
             if path.exists() and marker in path.read_bytes():
                 found.append(path.name)
     return found
+
+
+def pages_holding(engine: Engine, marker: bytes) -> list[str]:
+    """PostgreSQL: the relations (tables, their TOAST tables, btree indexes) of the schema
+    with a tuple that contains ``marker``, read page by page with pageinspect as a superuser
+    could read the files: live rows and the dead versions an UPDATE or DELETE left behind
+    alike. (Bytes of removed tuples can stay in a page's free space until it is reused:
+    THREAT_MODEL.md says why that leaves nothing readable.)"""
+    blocks = "generate_series(0, pg_relation_size(c.oid) / current_setting('block_size')::int - 1)"
+    heap = (
+        f"SELECT 1 FROM {blocks} b, heap_page_items(get_raw_page(c.oid::regclass::text, b::int))"
+        " h WHERE position(:marker IN h.t_data) > 0"
+    )
+    index = (
+        f"SELECT 1 FROM {blocks} b, bt_page_items(c.oid::regclass::text, b::int) i"
+        " WHERE b > 0 AND position(:marker IN decode(replace(i.data, ' ', ''), 'hex')) > 0"
+    )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        return list(
+            conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " LEFT JOIN pg_am a ON a.oid = c.relam"
+                    " WHERE c.relpersistence = 'p' AND ("
+                    "  (n.nspname = current_schema() AND (c.relkind = 'r' OR a.amname = 'btree'))"
+                    "  OR (n.nspname = 'pg_toast' AND c.relkind = 't'))"
+                    f" AND CASE WHEN c.relkind = 'i' THEN EXISTS ({index}) ELSE EXISTS ({heap}) END"
+                ),
+                {"marker": marker},
+            ).scalars()
+        )
 
 
 def login(target: Target, email: str, password: str = PASSWORD) -> httpx.Client:
@@ -268,18 +308,124 @@ def run_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         log.close()
 
 
-@pytest.fixture(params=["in-process", "openidv-run"])
+# The deployment's own limits: per address off (the tests share 127.0.0.1), per application
+# low, so that one test can show the counters are shared by its web processes.
+DEPLOYMENT_FAILURES_PER_APP = 40
+
+
+@dataclass
+class Deployed(Target):
+    """A Target that is the PostgreSQL + Redis + S3 deployment; ``objects`` lists the media
+    objects under its storage prefix (what an S3 reader would find)."""
+
+    s3: Any = None
+    bucket: str = ""
+    prefix: str = ""
+
+    def objects(self) -> list[str]:
+        listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix)
+        return [item["Key"] for item in listed.get("Contents", [])]
+
+
+@pytest.fixture(scope="module")
+def deployed_target(
+    s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployed]:
+    """The scaled deployment, started as an operator starts it: ``openidv web --workers 2``
+    and ``openidv worker`` on a fresh PostgreSQL database, Redis for the queue and the rate
+    limits' counters, SeaweedFS as the S3 media store. Per module, like ``run_target``."""
+    root = tmp_path_factory.mktemp("deployment")
+    name = f"openidv_sec_{uuid.uuid4().hex[:10]}"
+    admin = make_url(POSTGRES_ADMIN_URL)
+    admin_dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    database_url = admin.set(database=name).render_as_string(hide_password=False)
+    prefix = uuid.uuid4().hex[:10]
+    env = {
+        **os.environ,
+        **S3_ENV,
+        "OPENIDV_DATA_DIR": str(root / "data"),
+        "OPENIDV_DATABASE_URL": database_url,
+        "OPENIDV_QUEUE_URL": REDIS_URL,
+        "OPENIDV_QUEUE_NAME": f"security-{prefix}",
+        "OPENIDV_STORAGE_URL": f"s3://{BUCKET}/{prefix}",
+        "OPENIDV_S3_ENDPOINT_URL": s3_endpoint,
+        "OPENIDV_FAILURE_LIMIT_PER_ADDRESS": "1000000",
+        "OPENIDV_FAILURE_LIMIT_PER_APP": str(DEPLOYMENT_FAILURES_PER_APP),
+        "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
+    }
+    port = free_port()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "openidv", "db", "upgrade"], env=env, check=True,
+            capture_output=True, timeout=120,
+        )  # fmt: skip
+        for command in (["web", "--workers", "2", "--port", str(port)], ["worker"]):
+            log = (root / f"{command[0]}.log").open("wb")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "openidv", *command], env=env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            processes.append(process)
+        origin = f"http://127.0.0.1:{port}"
+        _wait_healthy(origin, processes[0], root)
+        settings = Settings(data_dir=root / "data", database_url=database_url)
+        db = create_engine(database_url)
+        s3 = boto3.client(
+            "s3", endpoint_url=s3_endpoint, region_name=S3_ENV["AWS_DEFAULT_REGION"],
+            aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
+        )  # fmt: skip
+        yield Deployed(origin, settings, db, s3=s3, bucket=BUCKET, prefix=prefix)
+        db.dispose()
+    finally:
+        for process in processes:
+            _stop(process)
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _wait_healthy(origin: str, process: subprocess.Popen[bytes], logs: Path) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{origin}/healthz").status_code == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"openidv did not start; see the logs in {logs}")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(params=["in-process", "openidv-run", "deployment"])
 def served(request: pytest.FixtureRequest, database_url: str) -> Target:
-    """The attacks that matter most, replayed against both: the app served in this process
-    (per database backend) and ``openidv run`` as a separate process (its embedded default,
-    once: the database backend is the in-process server's parameter)."""
+    """The attacks that matter most, replayed against all three: the app served in this
+    process (per database backend), ``openidv run`` as a separate process (its embedded
+    default) and the PostgreSQL + Redis + S3 deployment (each of those two once: the
+    database backend is the in-process server's parameter)."""
     if request.param == "in-process":
         found: Target = request.getfixturevalue("target")
         return found
-    if not database_url.startswith("sqlite"):
-        pytest.skip("openidv run is replayed on its embedded default (the sqlite run)")
-    running: Target = request.getfixturevalue("run_target")
-    return running
+    if request.param == "openidv-run":
+        if not database_url.startswith("sqlite"):
+            pytest.skip("openidv run is replayed on its embedded default (the sqlite run)")
+        running: Target = request.getfixturevalue("run_target")
+        return running
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the deployment is replayed once (with the postgresql run)")
+    deployed: Target = request.getfixturevalue("deployed_target")
+    return deployed
 
 
 def raw_exchange(

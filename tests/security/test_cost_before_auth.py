@@ -27,36 +27,51 @@ BOMB = (Path(__file__).parent / "bomb-7000.heic").read_bytes()
 MB = 1024 * 1024
 
 
-def test_decoding_a_heic_bomb_does_not_freeze_the_server(target: Target) -> None:
-    """A legitimate token holder's 7000x7000 HEIC is decoded off the event loop: the server
-    keeps answering other requests meanwhile. In-process only: against ``openidv run`` one
-    probe near the end of the upload (after the decode) waited about 1.5 s on a loaded
-    machine, three runs of three; that stall is still open (issue 15's closing note). First
-    in the module: before ``openidv run`` (the ``served`` tests below) shares the CPU."""
-    with target.integrator() as shop:
-        session_id, token = target.session(shop)
-    with journey(target, session_id, token, timeout=60) as capture:
-        resource = capture.passport()
-        answers: list[int] = []
+def _probe_while(target: Target, work: list[threading.Thread]) -> list[float]:
+    """Probe ``/healthz`` every 20 ms until every thread of ``work`` has ended; the waits."""
+    for thread in work:
+        thread.start()
+    waits = []
+    with httpx.Client(timeout=60) as probe:
+        while any(thread.is_alive() for thread in work):
+            started = time.perf_counter()
+            assert probe.get(f"{target.origin}/healthz").status_code == 200
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.02)
+    for thread in work:
+        thread.join()
+    return waits
 
-        def upload() -> None:
-            answers.append(capture.upload(resource, BOMB, "image/heic").status_code)
 
-        uploading = threading.Thread(target=upload)
-        uploading.start()
-        waits = []
-        with httpx.Client(timeout=30) as probe:
-            while uploading.is_alive():
-                started = time.perf_counter()
-                assert probe.get(f"{target.origin}/healthz").status_code == 200
-                waits.append(time.perf_counter() - started)
-                time.sleep(0.05)
-        uploading.join()
-    assert answers == [201]
-    assert len(waits) >= 5  # the decode really ran while we probed
-    worst = max(range(len(waits)), key=waits.__getitem__)
-    # On the event loop the decode froze every request for ~2 s.
-    assert waits[worst] < 1.0, f"probe {worst} of {len(waits)} waited {waits[worst]:.2f} s"
+def test_heic_bombs_do_not_stall_the_event_loop(served: Target) -> None:
+    """Two token holders' 7000x7000 HEICs at once, twice: a cheap request sent meanwhile is
+    answered about as fast as the others. In a thread, Pillow's JPEG encode held the GIL: one
+    probe waited 1.3-1.8 s of a 4-5 s upload (``openidv run``, a loaded machine); the blob
+    write and SQLite commit on the loop added a quarter of a second.
+
+    Ratios, not times: the time probes spent stalled (each wait over five times this run's
+    median probe) as a share of the bombs' own upload time. Measured on a loaded machine,
+    ``openidv run``: 0.14-0.18 with the decode in a thread, 0.00-0.03 in worker processes
+    (the in-process server, which shares this process's GIL with the probe, did not show the
+    stall: 0.02-0.03 either way)."""
+    with served.integrator() as shop:
+        sessions = [served.session(shop) for _ in range(4)]
+    answers: list[int] = []
+
+    def upload(session_id: str, token: str) -> None:
+        with journey(served, session_id, token, timeout=120) as capture:
+            answers.append(capture.upload(capture.passport(), BOMB, "image/heic").status_code)
+
+    ratios = []
+    for pair in (sessions[:2], sessions[2:]):
+        started = time.perf_counter()
+        waits = _probe_while(served, [threading.Thread(target=upload, args=s) for s in pair])
+        took = time.perf_counter() - started
+        assert len(waits) >= 5  # the decodes really ran while we probed
+        usual = sorted(waits)[len(waits) // 2]  # the baseline: this run's median probe
+        ratios.append(sum(wait for wait in waits if wait > 5 * usual) / took)
+    assert answers == [201] * 4
+    assert max(ratios) < 0.08, f"probes stalled for {max(ratios):.0%} of the upload time"
 
 
 def _post_head(target: Target, query: str, length: int | None) -> str:

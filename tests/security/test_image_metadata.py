@@ -53,11 +53,11 @@ def _stored(target: Target, photo: bytes, content_type: str) -> bytes:
     ("kind", "content_type"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
 )
 def test_stored_images_keep_no_gps_or_other_metadata(
-    target: Target, kind: str, content_type: str
+    served: Target, kind: str, content_type: str
 ) -> None:
     photo = _photo(kind)
     assert b"PhoneMaker" in photo  # the attack's premise: the upload carries it
-    stored = _stored(target, photo, content_type)
+    stored = _stored(served, photo, content_type)
     for secret in (b"PhoneMaker", b"2026:11:30", b"home address", b"51.5N", b"Location"):
         assert secret not in stored, secret
     with Image.open(io.BytesIO(stored)) as image, Image.open(io.BytesIO(photo)) as original:

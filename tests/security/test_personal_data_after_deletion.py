@@ -9,6 +9,7 @@ on SQLite in the database and WAL files' bytes."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -16,13 +17,22 @@ from sqlalchemy import select, text, update
 
 from openidv.retention.models import DeletionReceipt
 from openidv.runtime import reconcile
-from openidv.sessions.models import Session
+from openidv.sessions.models import Media, Session
 from openidv.store.db import table_of, utcnow
-from tests.security.conftest import Target, held_case, traces
+from tests.security.conftest import (
+    DOCUMENT_SPEC,
+    PNG,
+    Deployed,
+    Target,
+    held_case,
+    journey,
+    traces,
+)
 from tests.signing import SignedClient
 
 sessions_t = table_of(Session)
 receipts_t = table_of(DeletionReceipt)
+media_t = table_of(Media)
 
 
 def _reviewed_session(target: Target, shop: SignedClient, fields: dict[str, str]) -> str:
@@ -111,3 +121,41 @@ def test_expired_session_tombstone_keeps_only_what_the_receipt_needs(target: Tar
         assert traces(target, tracking.encode()) == []
         assert traces(target, token.encode()) == []
         assert shop.send("GET", f"/sessions/{session_id}").status_code == 200  # the tombstone
+
+
+def _blob_exists(target: Target, key: str) -> bool:
+    if isinstance(target, Deployed):
+        return any(name.endswith(key) for name in target.objects())
+    return (target.settings.media_dir / key).exists()
+
+
+def test_delete_leaves_no_trace_on_every_server(served: Target) -> None:
+    """The DELETE, against each way of running openidv: no row, old row version, index
+    entry (PostgreSQL's pages), WAL (SQLite) or media object (disk, S3) keeps the wrapped
+    key, the user_tracking_id or the media, once the scheduler has had its tick."""
+    tracking = f"utid-{uuid.uuid4()}"
+    with served.integrator() as shop:
+        session_id, token = served.session(shop, {**DOCUMENT_SPEC, "user_tracking_id": tracking})
+        with journey(served, session_id, token) as capture:
+            assert capture.upload(capture.passport(), PNG, "image/png").status_code == 201
+        with served.db.connect() as conn:
+            key = conn.execute(
+                select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
+            ).scalar_one()
+            blobs = list(
+                conn.execute(select(media_t.c.blob_key).where(media_t.c.session_id == session_id))
+                .scalars()
+            )  # fmt: skip
+        assert blobs and all(_blob_exists(served, blob) for blob in blobs)
+        assert traces(served, key)  # the scan does find it while the session lives
+        assert shop.send("DELETE", f"/sessions/{session_id}").status_code == 204
+    deadline = time.monotonic() + 60
+    while any(_blob_exists(served, blob) for blob in blobs):
+        if served.in_process is not None:
+            reconcile(served.app.state.runtime)  # this server has no scheduler of its own
+        assert time.monotonic() < deadline, "the media outlived the DELETE"
+        time.sleep(0.5)
+    assert {"key": traces(served, key), "tracking": traces(served, tracking.encode())} == {
+        "key": [],
+        "tracking": [],
+    }

@@ -37,13 +37,18 @@ class Rules:
     # the account out), twenty for one address over all accounts (spraying).
     login_per_account_address: Rule = Rule("login-acct", 5, 900)
     login_per_address: Rule = Rule("login-addr", 20, 900)
+    # A browser with the account's device cookie: five tries of its own, wherever it is.
+    login_per_device: Rule = Rule("login-dev", 5, 900)
     # Many clients guessing one account's password (a botnet stays under each address's
-    # five): forty failures on the account from anywhere close it for the window to every
-    # address that never logged into it; an address that did (``login_known``, for 30 days)
-    # keeps its own five tries, so an outsider cannot lock the reviewer out from where they
-    # usually work.
+    # five): past forty failures on the account from anywhere, a login from an address and
+    # browser that never logged into it waits ``login_slow_seconds`` before its password is
+    # checked, right or wrong. Never a refusal: whoever can make the account refuse new
+    # addresses can lock its reviewer out of a new device at will. An address that logged in
+    # (``login_known``, 30 days) or a browser with the account's device cookie
+    # (review/accounts.py) is not slowed.
     login_per_account: Rule = Rule("login-any", 40, 900)
     login_known: Rule = Rule("login-known", 1, 30 * 86400)
+    login_slow_seconds: float = 3.0
 
     @classmethod
     def configured(cls, per_address: int, per_app: int) -> Rules:
@@ -150,7 +155,11 @@ class Limiter:
 
     # -- console logins: per account from an address, per address, per account ------------
 
-    def _login_keys(self, email: str, address: str) -> tuple[tuple[Rule, str], ...]:
+    def _login_keys(
+        self, email: str, address: str, device: str = ""
+    ) -> tuple[tuple[Rule, str], ...]:
+        if device:  # the reviewer's own browser (review/accounts.py's device cookie)
+            return ((self.rules.login_per_device, f"{self._account(email)}|{device}"),)
         return (
             (self.rules.login_per_account_address, f"{self._account(email)}|{address}"),
             (self.rules.login_per_address, address),
@@ -160,24 +169,26 @@ class Limiter:
     def _account(email: str) -> str:
         return email.strip().lower()[:320]
 
-    async def login_wait(self, email: str, address: str) -> float | None:
-        """Seconds this address must wait before trying ``email`` again, else None (checked
-        before the password is hashed)."""
-        wait = await self.check(*self._login_keys(email, address))
-        waits = [] if wait is None else [wait]
-        account = self._account(email)
-        over = await self.check((self.rules.login_per_account, account))
-        if over is not None:
-            known, _ = await self._counter.count(
-                f"{self.rules.login_known.name}:{account}|{address}"
-            )
-            if not known:
-                waits.append(over)
-        return max(waits) if waits else None
+    async def login_wait(self, email: str, address: str, device: str = "") -> float | None:
+        """Seconds this client must wait before trying ``email`` again, else None (checked
+        before the password is hashed). Only the client's own budgets refuse: its address's,
+        or its device's when it shows the account's device cookie."""
+        return await self.check(*self._login_keys(email, address, device))
 
-    async def login_failed(self, email: str, address: str) -> None:
+    async def login_slowed(self, email: str, address: str) -> bool:
+        """Whether the account is under a distributed guessing attack and this address
+        never logged into it (the caller then waits ``login_slow_seconds``, unless the
+        browser shows the account's device cookie)."""
+        account = self._account(email)
+        if await self.check((self.rules.login_per_account, account)) is None:
+            return False
+        known, _ = await self._counter.count(f"{self.rules.login_known.name}:{account}|{address}")
+        return not known
+
+    async def login_failed(self, email: str, address: str, device: str = "") -> None:
         await self.failed(
-            *self._login_keys(email, address), (self.rules.login_per_account, self._account(email))
+            *self._login_keys(email, address, device),
+            (self.rules.login_per_account, self._account(email)),
         )
 
     async def login_succeeded(self, email: str, address: str) -> None:

@@ -53,6 +53,7 @@ from openidv.api.errors import ApiError, PropertyError, malformed, payload_valid
 from openidv.api.limits import MAX_MEDIA_BYTES
 from openidv.api.models import App
 from openidv.api.ratelimit import Limiter, make_limiter
+from openidv.capture.decode_pool import DecodePool, DecoderCrashed
 from openidv.capture.images import ImageRefused, sniff
 from openidv.capture.quality import QualityChecker
 from openidv.jobs.queue import Jobs
@@ -98,11 +99,18 @@ class CaptureServices:
     quality: QualityChecker | None = dataclasses.field(default_factory=QualityChecker)
     privacy_policy_url: str | None = None
 
+    _pool: DecodePool | None = None
+
     def decoding(self) -> CapacityLimiter:
         # Made on first use: an anyio limiter belongs to the running event loop.
         if self._limiter is None:
             self._limiter = CapacityLimiter(self.max_decoding)
         return self._limiter
+
+    def decoder(self) -> DecodePool:
+        if self._pool is None:
+            self._pool = DecodePool(self.max_decoding)
+        return self._pool
 
 
 class NewResource(BaseModel):
@@ -529,11 +537,16 @@ def build_client_router() -> APIRouter:
             target.kind in DOCUMENT_TYPES and target.uploads_allowed and capture_method == "UPLOAD"
         )
         try:
-            # Decoding (HEIC to JPEG, PDF to JPEG) takes seconds of CPU: in a thread, a few at
-            # a time, so the event loop keeps answering and memory stays bounded.
-            image = await to_thread.run_sync(sniff, content, allow_pdf, limiter=services.decoding())
+            # Decoding (HEIC to JPEG, PDF to JPEG) takes seconds of CPU: in a worker process
+            # (a thread is not enough: Pillow's encoder holds the GIL; capture/decode_pool.py),
+            # a few at a time, so the event loop keeps answering and memory stays bounded.
+            image = await to_thread.run_sync(
+                services.decoder().run, sniff, content, allow_pdf, limiter=services.decoding()
+            )
         except ImageRefused as exc:
             raise malformed("body", str(exc)) from exc
+        except DecoderCrashed as exc:
+            raise malformed("body", "the image could not be decoded") from exc
         if services.quality is not None and target.kind in DOCUMENT_TYPES and quality == "check":
             checked = await to_thread.run_sync(
                 functools.partial(

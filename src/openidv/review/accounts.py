@@ -1,4 +1,5 @@
-"""Reviewer accounts: argon2id passwords, lockout, optional TOTP, console sessions."""
+"""Reviewer accounts: argon2id passwords, lockout, optional TOTP, console sessions, and the
+device cookie that lets a reviewer's own browser past an attack on their account."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ reviewers_t = table_of(Reviewer)
 console_sessions_t = table_of(ConsoleSession)
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
+# A browser that logged into an account gets a device cookie for it: proof, without a
+# CAPTCHA, that it is the reviewer's own. While many addresses guess the account's password,
+# logins from unknown addresses are slowed (api/ratelimit.py); one with this cookie is not,
+# and its failures count against the device instead of the address it comes from (an
+# attacker behind the same NAT cannot use up the reviewer's tries). It authenticates nothing:
+# the password and TOTP are still checked. Its MAC key comes from the password hash, so a new
+# password retires every device cookie of the account.
+DEVICE_LIFETIME = dt.timedelta(days=90)
 ROLES = ("reviewer", "admin")
 _hasher = PasswordHasher()
 # Verifying against this when the e-mail is unknown keeps the timing of a wrong e-mail and a
@@ -170,3 +179,45 @@ def logout(conn: Connection, token: str) -> None:
             console_sessions_t.c.token_hash == hashlib.sha256(token.encode()).hexdigest()
         )
     )
+
+
+def _device_mac(password_hash: str, email: str, issued: int) -> str:
+    key = hashlib.sha256(b"openidv device cookie\0" + password_hash.encode()).digest()
+    return hmac.new(key, f"{email}|{issued}".encode(), hashlib.sha256).hexdigest()
+
+
+def _password_hash(conn: Connection, email: str) -> str | None:
+    found: str | None = conn.execute(
+        select(reviewers_t.c.password_hash).where(
+            reviewers_t.c.email == email, reviewers_t.c.disabled_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    return found
+
+
+def device_cookie(conn: Connection, email: str, now: dt.datetime) -> str:
+    """The device cookie for ``email``'s account (after a successful login)."""
+    email = email.strip().lower()
+    password_hash = _password_hash(conn, email)
+    if password_hash is None:
+        raise LookupError(email)
+    issued = int(now.timestamp())
+    return f"{issued}.{_device_mac(password_hash, email, issued)}"
+
+
+def trusted_device(conn: Connection, email: str, cookie: str | None, now: dt.datetime) -> str:
+    """The device's id when ``cookie`` is a live device cookie of ``email``'s account, else
+    an empty string."""
+    issued_text, _, mac = (cookie or "").partition(".")
+    if not issued_text.isdigit() or len(mac) != 64:
+        return ""
+    issued = int(issued_text)
+    if not 0 <= now.timestamp() - issued <= DEVICE_LIFETIME.total_seconds():
+        return ""
+    email = email.strip().lower()
+    password_hash = _password_hash(conn, email)
+    if password_hash is None or not hmac.compare_digest(
+        mac, _device_mac(password_hash, email, issued)
+    ):
+        return ""
+    return mac[:32]

@@ -11,6 +11,7 @@ image) and every decision is written to the audit log.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hmac
@@ -48,6 +49,7 @@ from openidv.store.units import Units
 T = TypeVar("T")
 COOKIE = "openidv_console"
 LOGIN_COOKIE = "openidv_login_csrf"
+DEVICE_COOKIE = "openidv_device"  # review/accounts.py: this browser logged into the account
 SLA_MINUTES = 60
 _HERE = Path(__file__).parent
 _templates = Environment(
@@ -140,10 +142,16 @@ def build_console_router() -> APIRouter:
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         totp = str(form.get("totp", "")) or None
         address = request.client.host if request.client else "-"
-        # Before argon2 runs: per account from this address, per address, and per account
-        # from addresses it never logged in from (api/ratelimit.py: an outsider's wrong
-        # passwords never lock the reviewer out where they work).
-        wait = await services.failures.login_wait(email, address)
+        cookie = request.cookies.get(DEVICE_COOKIE)
+        device = "" if not cookie else await services.units.run(
+            lambda conn: accounts.trusted_device(conn, email, cookie, utcnow())
+        )  # fmt: skip
+        # Before argon2 runs: this address's (or this device's) budgets refuse; an account
+        # many addresses are guessing only slows those that never logged into it
+        # (api/ratelimit.py: an outsider can never lock the reviewer out).
+        wait = await services.failures.login_wait(email, address, device)
+        if wait is None and not device and await services.failures.login_slowed(email, address):
+            await asyncio.sleep(services.failures.rules.login_slow_seconds)
         if wait is not None:
             limited = _page(request, "login.html", 429, csrf=expected, who=None,
                             message="Too many failed attempts; try again later.")  # fmt: skip
@@ -162,7 +170,7 @@ def build_console_router() -> APIRouter:
 
         result = await services.units.run(unit)
         if result is None:
-            await services.failures.login_failed(email, address)
+            await services.failures.login_failed(email, address, device)
             refused = "Those credentials did not work, or the account is locked."
             return _page(request, "login.html", 401, csrf=expected, who=None, message=refused)
         await services.failures.login_succeeded(email, address)
@@ -172,6 +180,14 @@ def build_console_router() -> APIRouter:
             path=services.prefix, max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
         )  # fmt: skip
         response.delete_cookie(LOGIN_COOKIE, path=services.prefix)
+        trusted = await services.units.run(
+            lambda conn: accounts.device_cookie(conn, email, utcnow())
+        )
+        response.set_cookie(
+            DEVICE_COOKIE, trusted, httponly=True, samesite="strict",
+            secure=services.secure_cookies, path=f"{services.prefix}/login",
+            max_age=int(accounts.DEVICE_LIFETIME.total_seconds()),
+        )  # fmt: skip
         return response
 
     @router.post("/logout")

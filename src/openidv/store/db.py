@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import DateTime, MetaData, Table, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.expression import Executable
 
@@ -165,15 +166,42 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def checkpoint_after_deletion(engine: Engine, busy_ms: int = 200) -> bool:
-    """SQLite: copy the WAL into the database and truncate it, so that the old page versions
-    it holds (a purged session's wrapped data key among them) are gone from the WAL too.
+# The tables a purge updates or deletes from (retention.service.purge_session): on PostgreSQL
+# their old row versions hold what the purge cleared until VACUUM removes them.
+PURGED_TABLES = (
+    "sessions",
+    "review_decisions",
+    "notification_deliveries",
+    "tasks",
+    "checks",
+    "resources",
+    "media",
+    "tracked_devices",
+)
 
+
+def checkpoint_after_deletion(engine: Engine, busy_ms: int = 200) -> bool:
+    """Make the old versions of what a purge cleared unreadable from the database's files.
+
+    SQLite: copy the WAL into the database and truncate it, so that the old page versions
+    it holds (a purged session's wrapped data key among them) are gone from the WAL too.
     Best effort and short: a TRUNCATE checkpoint holds new writers back while it waits, so it
     waits at most ``busy_ms`` for readers; the scheduler tries again on its next tick after a
-    purge. Returns whether the WAL was emptied (always True on other databases, which have no
-    such file of ours to scrub).
+    purge.
+
+    PostgreSQL: an UPDATE or DELETE leaves the old row version (the wrapped data key, the
+    spec, a tracked device's address) in the table's pages, and its index entries (the
+    user_tracking_id's), until VACUUM removes them (tests/security reads the pages with
+    pageinspect). ``INDEX_CLEANUP ON``: with few dead rows VACUUM would otherwise skip the
+    indexes. VACUUM does not zero the space it frees: a removed version's bytes can stay in
+    a page until the page is reused (THREAT_MODEL.md). It cannot remove versions that a
+    transaction still running may see; the scheduler runs it again after the purge's blobs
+    are removed.
+
+    Returns whether it ran to the end.
     """
+    if engine.dialect.name == "postgresql":
+        return _vacuum_purged(engine, busy_ms)
     if engine.dialect.name != "sqlite":
         return True
     with engine.connect() as conn:
@@ -187,3 +215,17 @@ def checkpoint_after_deletion(engine: Engine, busy_ms: int = 200) -> bool:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
     return not busy
+
+
+def _vacuum_purged(engine: Engine, busy_ms: int) -> bool:
+    # VACUUM cannot run in a transaction; it takes a lock that lets reads and writes go on,
+    # and only waits (at most busy_ms) behind another VACUUM or a schema change.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        try:
+            conn.exec_driver_sql(f"SET lock_timeout = {int(busy_ms)}")
+            conn.exec_driver_sql(f"VACUUM (INDEX_CLEANUP ON) {', '.join(PURGED_TABLES)}")
+        except OperationalError:
+            return False
+        finally:
+            conn.exec_driver_sql("RESET lock_timeout")
+    return True
