@@ -27,7 +27,7 @@ from typing import Any
 from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents import DocumentReading
-from openidv.vision.documents.reader import names_contradicted
+from openidv.vision.documents.crosscheck import names_contradicted
 from openidv.vision.mrz import to_document_fields
 
 

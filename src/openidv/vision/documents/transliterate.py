@@ -53,7 +53,7 @@ _SHAPES = {
 }  # fmt: skip
 # Document numbers mix letters and digits freely, so more pairs are confusable there; but
 # G and 6 keep apart: they weigh the same in a check digit, so only the printed number can
-# tell them apart, and folding them would hide that it does (`reader._check_neutral_swaps`).
+# tell them apart, and folding them would hide that it does (`crosscheck.check_neutral_swaps`).
 _NUMBER_SHAPES = {key: value for key, value in _SHAPES.items() if key != "6"} | {
     "Q": "O", "D": "O", "L": "I", "7": "T", "4": "A",
 }  # fmt: skip
