@@ -156,6 +156,7 @@ class _Measured:
     legibility: MrzLegibility = dataclasses.field(default_factory=MrzLegibility)
     viz_lines: PrintedLines | None = None
     fine_lines: PrintedLines | None = None  # the finer second look (`_read_fine`)
+    decoloured: list[TextBox] | None = None  # lines read again without colour (`_read_decoloured`)
     # Text lines the detector found on the whole page (as read) while looking for an MRZ
     # that was not there: the VIZ read of such a page reuses them.
     page_quads: list[NDArray[np.float32]] | None = None
@@ -415,9 +416,44 @@ class DocumentReader:
             ]
             if missing:
                 fine = self._read_fine(measured, lines, may_hold, timings)
-                viz.update(find_mrz_values(mrz, fine, missing))
+                # Against every line: a date's year the finer detection found apart from
+                # its day and month joins them (`matching.row_joined`).
+                viz.update(find_mrz_values(mrz, boxes + fine, missing))
                 boxes = boxes + fine
+                missing = [name for name in missing if not (name in viz and viz[name].matches_mrz)]
+            if missing:
+                plain = self._read_decoloured(measured, lines.image, boxes, may_hold, timings)
+                viz.update(find_mrz_values(mrz, boxes + plain, missing))
+                boxes = boxes + plain
         return viz, boxes
+
+    def _read_decoloured(
+        self,
+        measured: _Measured,
+        region: Array,
+        boxes: list[TextBox],
+        may_hold: Callable[[str], bool],
+        timings: dict[str, float],
+    ) -> list[TextBox]:
+        """The lines that may hold a value of the MRZ read again with coloured ink made
+        light (each pixel's brightest channel): a red SPECIMEN stamp or a coloured
+        guilloche across a value (a 9 under a stamp read as C) gives way, black or dark
+        print stays. As with the finer look, only the MRZ's values are taken from them."""
+        if measured.decoloured is None:
+            # A date's day and month may show a single digit until the stamp is gone.
+            wanted = [box for box in boxes if may_hold(box.text) or _has_digit(box.text)]
+            if region.ndim != 3 or not wanted:
+                measured.decoloured = []
+            else:
+                light = cv2.cvtColor(np.max(region, axis=2), cv2.COLOR_GRAY2BGR)
+                crops = [crop_quad(light, box.quad) for box in wanted]
+                reads = timed(timings, "viz_decoloured_ocr", lambda: self._ocr.recognise(crops))
+                measured.decoloured = [
+                    TextBox(quad=box.quad, text=text, score=score)
+                    for box, (text, score) in zip(wanted, reads, strict=True)
+                    if text.strip()
+                ]
+        return measured.decoloured
 
     def _read_fine(
         self,
@@ -540,6 +576,10 @@ class DocumentReader:
             mrz_field_confidence=measured.legibility.field_confidence,
             printed_lines=tuple(printed),
         )
+
+
+def _has_digit(text: str) -> bool:
+    return any(char.isdigit() for char in text)
 
 
 def _portraits(faces: FaceEngine, page: Array) -> list[Face]:
