@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 
-__all__ = ["Date", "parse_date", "printed_dates"]
+__all__ = ["Date", "holds_date", "parse_date", "printed_dates"]
 
 Date = tuple[int, int, int]  # (year, month, day); year < 100 when printed with two digits
 
@@ -151,3 +151,15 @@ def parse_date(text: str, *, today: dt.date | None = None) -> str | None:
         this_year = (today or dt.date.today()).year
         year += 2000 if year <= this_year % 100 + 20 else 1900
     return dt.date(year, month, day).isoformat()
+
+
+_DAY_AND_MONTH = re.compile(r"(?<![0-9])[0-3]?[0-9]\s*[./ -]?\s*([A-Z0-9]{3,5})(?![A-Z])")
+
+
+def holds_date(text: str) -> bool:
+    """The text holds a date or part of one: a whole date, or a day and a month's name
+    without the year (``25 MAY /MAY``, a date's line cut short)."""
+    if printed_dates(text):
+        return True
+    cleaned = _normalised(text)
+    return any(_month(name) is not None for name in _DAY_AND_MONTH.findall(cleaned))
