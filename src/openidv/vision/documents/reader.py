@@ -19,8 +19,9 @@ Pipeline (times are typical for a 1000 px page on 2 cores):
 5. MRZ/VIZ cross-check, expiry and quality gates, each failure recorded as a `Reason`
    (on a poor capture the cross-check counts only what a partial read cannot explain).
 
-The MRZ search is `mrz_search`, the comparisons of the MRZ with the printed zone
-`crosscheck`, the reasons `verdicts`, line geometry `geometry`; this module orchestrates.
+The MRZ search is `mrz_search`, the printed zone's read `viz_read`, the comparisons of the
+MRZ with the printed zone `crosscheck`, the reasons `verdicts`, line geometry `geometry`;
+this module orchestrates.
 
 Nothing is loaded at import time: build one reader (loads and hash-checks the ONNX files,
 ~0.5 s) and reuse it; ``read`` is safe to call from several threads. With ``cache_size``,
@@ -32,19 +33,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import statistics
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from openidv.vision.documents.band import MrzLineBox
 from openidv.vision.documents.crosscheck import (
     CROSS_CHECKED_FIELDS,
     MIN_FIELD_CONFIDENCE,
@@ -63,25 +62,17 @@ from openidv.vision.documents.crosscheck import (
     surely_different,
     with_printed_century,
 )
-from openidv.vision.documents.geometry import bounds, iou, line_length, standing_share
 from openidv.vision.documents.locate import decode_image, locate_document
-from openidv.vision.documents.matching import (
-    MATCHED_FIELDS,
-    find_mrz_values,
-    may_hold_mrz_value,
-)
+from openidv.vision.documents.measured import Measured
 from openidv.vision.documents.mrz_search import MrzSearch
 from openidv.vision.documents.mrz_text import MrzLegibility, parse_ocr_lines, read_ocr_lines
-from openidv.vision.documents.ocr import VIZ_DET_LIMIT, OcrEngine, TextBox, crop_quad
+from openidv.vision.documents.ocr import OcrEngine, TextBox
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
-from openidv.vision.documents.printed import PrintedLines
 from openidv.vision.documents.quality import (
-    QualityMeasures,
     QualityThresholds,
     glare_share,
     measure_quality,
 )
-from openidv.vision.documents.recogniser import LineRead
 from openidv.vision.documents.result import DocumentReading, Reason, ReasonCode
 from openidv.vision.documents.timing import elapsed_ms, timed
 from openidv.vision.documents.verdicts import (
@@ -90,9 +81,9 @@ from openidv.vision.documents.verdicts import (
     mrz_reasons,
     quality_reasons,
 )
-from openidv.vision.documents.viz import VizField, extract_fields
+from openidv.vision.documents.viz import VizField
+from openidv.vision.documents.viz_read import VizReader
 from openidv.vision.faces import Face, FaceEngine
-from openidv.vision.mrz import MrzResult
 
 # The comparison functions live in `crosscheck`; they stay importable from here.
 __all__ = [
@@ -120,65 +111,24 @@ MIN_IMAGE_SIDE = 16
 # check digit covers them) and two in eight unread; from 6 px on, none of 50.
 MIN_MRZ_CHAR_PX = 6.0
 MIN_IMAGE_LENGTH = round(30 * MIN_MRZ_CHAR_PX)
-# A second, finer detection of the printed zone (longest side up to this) when the number,
-# surname or date of birth was not found printed: small print (7-9 px on a 550 px scan)
-# the economical detection merged with a neighbour or missed outright.
-FINE_DET_LIMIT = 1000
-# A line of the finer detection overlapping a line already read by at least this share
-# (intersection over union of their boxes) is the same line: not read again.
-SAME_LINE_IOU = 0.5
-FALLBACK_DET_LIMIT = 960
-# The printed fields an APPROVE needs found agreeing with the MRZ (see checks/authenticity):
-# when one is not, the printed zone gets a second, finer look (`FINE_DET_LIMIT`).
-FINE_LOOK_FIELDS = ("document_number", "surname", "date_of_birth")
-# Longest text lines the classifier looks at to tell an upside-down page without an MRZ.
-ORIENTATION_LINES = 8
-
-
-@dataclasses.dataclass
-class _Measured:
-    """What a read measured on one image, before the VIZ-dependent verdicts: kept in the
-    reader's cache so that a second read of the same bytes (another engine of the same
-    worker) redoes none of it, and a read with the VIZ after one without it only adds the
-    VIZ."""
-
-    page: Array  # as read (turned when the MRZ was found upside down or sideways)
-    found_outline: bool
-    quality: QualityMeasures
-    capture: CaptureMeasures
-    mrz: MrzResult | None
-    texts: list[str]
-    lines: list[MrzLineBox]
-    turn: int
-    # The recogniser's reads of the MRZ lines (re-parsed with the printed number) and how
-    # sure it was of them.
-    reads: list[LineRead] = dataclasses.field(default_factory=list)
-    legibility: MrzLegibility = dataclasses.field(default_factory=MrzLegibility)
-    viz_lines: PrintedLines | None = None
-    fine_lines: PrintedLines | None = None  # the finer second look (`_read_fine`)
-    decoloured: list[TextBox] | None = None  # lines read again without colour (`_read_decoloured`)
-    # Text lines the detector found on the whole page (as read) while looking for an MRZ
-    # that was not there: the VIZ read of such a page reuses them.
-    page_quads: list[NDArray[np.float32]] | None = None
-    portrait_px: int | None = None  # measured with the VIZ, once the page is upright
 
 
 class _ReadingCache:
-    """A small LRU of `_Measured` by (SHA-256 of the image bytes, today)."""
+    """A small LRU of `Measured` by (SHA-256 of the image bytes, today)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[bytes, dt.date], _Measured] = OrderedDict()
+        self._items: OrderedDict[tuple[bytes, dt.date], Measured] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[bytes, dt.date]) -> _Measured | None:
+    def get(self, key: tuple[bytes, dt.date]) -> Measured | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: tuple[bytes, dt.date], item: _Measured) -> None:
+    def put(self, key: tuple[bytes, dt.date], item: Measured) -> None:
         with self._lock:
             self._items[key] = item
             self._items.move_to_end(key)
@@ -210,6 +160,7 @@ class DocumentReader:
     ) -> None:
         self._ocr = OcrEngine(threads=threads, verify_models=verify_models)
         self._mrz = MrzSearch(self._ocr)
+        self._viz = VizReader(self._ocr)
         # The printed fields a read with the VIZ returns (None: every field it knows).
         self.viz_fields = frozenset(viz_fields) if viz_fields is not None else None
         # With a face engine, a read with the VIZ also looks for the portrait.
@@ -282,7 +233,7 @@ class DocumentReader:
 
     def _measure(
         self, image: bytes, today: dt.date, timings: dict[str, float]
-    ) -> _Measured | DocumentReading:
+    ) -> Measured | DocumentReading:
         """Everything up to and including the MRZ, or a failed reading."""
 
         def failed(reason: Reason) -> DocumentReading:
@@ -329,7 +280,7 @@ class DocumentReader:
         legibility = MrzLegibility()
         if mrz is not None and mrz.format is not None:
             legibility = read_ocr_lines(found.reads, today=today)[1]
-        return _Measured(
+        return Measured(
             page=page,
             found_outline=located.found_outline,
             quality=quality,
@@ -343,153 +294,9 @@ class DocumentReader:
             page_quads=found.page_quads,
         )
 
-    def _orient_without_mrz(self, measured: _Measured) -> list[NDArray[np.float32]]:
-        """Turn a page that has no MRZ (the front of a card) upright by its text lines, and
-        return the text lines detected on the upright page.
-
-        Lines standing on end mean a quarter turn; the text classifier then tells upright
-        from upside down on the longest lines. Costs one detection (which the VIZ read
-        reuses) and a classification, plus a second detection for a quarter-turned page."""
-        page = measured.page
-        quads = measured.page_quads
-        if quads is None:
-            quads = self._ocr.detect(page, limit=VIZ_DET_LIMIT)
-        turns = 0
-        if standing_share(quads) > 0.5:
-            turns = 1
-            page = np.ascontiguousarray(np.rot90(page, 1))
-            quads = self._ocr.detect(page, limit=VIZ_DET_LIMIT)
-        longest = sorted(quads, key=line_length, reverse=True)[:ORIENTATION_LINES]
-        if self._ocr.upside_down_share([crop_quad(page, quad) for quad in longest]) > 0.5:
-            turns += 2
-            height, width = page.shape[:2]
-            page = np.ascontiguousarray(np.rot90(page, 2))
-            # The same lines on the page turned half a turn, corners in reading order again.
-            quads = [np.roll(np.array([width, height]) - 1 - quad, 2, axis=0) for quad in quads]
-        measured.page, measured.turn = page, turns * 90
-        return quads
-
-    def _viz_lines(self, measured: _Measured, timings: dict[str, float]) -> PrintedLines:
-        if measured.viz_lines is None:
-            mrz, page = measured.mrz, measured.page
-            if (mrz is None or mrz.format is None) and measured.turn == 0:
-                # No MRZ to say which way is up, nor where the VIZ ends: the whole page.
-                quads = timed(timings, "orient", lambda: self._orient_without_mrz(measured))
-                region = measured.page
-            else:
-                lines = measured.lines
-                top = (
-                    int(min(line.quad(0, 0.6)[:, 1].min() for line in lines))
-                    if lines
-                    else page.shape[0]
-                )
-                region = page[: max(top, 1)]
-                quads = timed(
-                    timings, "viz_detect", lambda: self._ocr.detect(region, limit=VIZ_DET_LIMIT)
-                )
-            measured.viz_lines = PrintedLines(region, quads)
-        return measured.viz_lines
-
-    def _read_viz(
-        self, measured: _Measured, fields: Collection[str] | None, timings: dict[str, float]
-    ) -> tuple[dict[str, VizField], list[TextBox]]:
-        """The printed fields (by caption, then the MRZ's values found on any line, which
-        take precedence) and the recognised lines. On a page with an MRZ, every line whose
-        beginning may go on to one of its values is read whole: they may be printed
-        anywhere."""
-        lines = self._viz_lines(measured, timings)
-        mrz = measured.mrz
-        may_hold = None
-        if mrz is not None and mrz.format is not None:
-            may_hold = functools.partial(may_hold_mrz_value, mrz)
-        boxes = timed(
-            timings, "viz_ocr", lambda: lines.boxes(self._ocr.recognise, fields, may_hold)
-        )
-        viz = extract_fields(boxes, fields)
-        if mrz is not None and may_hold is not None:
-            matched = [name for name in MATCHED_FIELDS if fields is None or name in fields]
-            viz.update(find_mrz_values(mrz, boxes, matched))
-            missing = [
-                name
-                for name in FINE_LOOK_FIELDS
-                if name in matched and not (name in viz and viz[name].matches_mrz)
-            ]
-            if missing:
-                fine = self._read_fine(measured, lines, may_hold, timings)
-                # Against every line: a date's year the finer detection found apart from
-                # its day and month joins them (`matching.row_joined`).
-                viz.update(find_mrz_values(mrz, boxes + fine, missing))
-                boxes = boxes + fine
-                missing = [name for name in missing if not (name in viz and viz[name].matches_mrz)]
-            if missing:
-                plain = self._read_decoloured(measured, lines.image, boxes, may_hold, timings)
-                viz.update(find_mrz_values(mrz, boxes + plain, missing))
-                boxes = boxes + plain
-        return viz, boxes
-
-    def _read_decoloured(
-        self,
-        measured: _Measured,
-        region: Array,
-        boxes: list[TextBox],
-        may_hold: Callable[[str], bool],
-        timings: dict[str, float],
-    ) -> list[TextBox]:
-        """The lines that may hold a value of the MRZ read again with coloured ink made
-        light (each pixel's brightest channel): a red SPECIMEN stamp or a coloured
-        guilloche across a value (a 9 under a stamp read as C) gives way, black or dark
-        print stays. As with the finer look, only the MRZ's values are taken from them."""
-        if measured.decoloured is None:
-            # A date's day and month may show a single digit until the stamp is gone.
-            wanted = [box for box in boxes if may_hold(box.text) or _has_digit(box.text)]
-            if region.ndim != 3 or not wanted:
-                measured.decoloured = []
-            else:
-                light = cv2.cvtColor(np.max(region, axis=2), cv2.COLOR_GRAY2BGR)
-                crops = [crop_quad(light, box.quad) for box in wanted]
-                reads = timed(timings, "viz_decoloured_ocr", lambda: self._ocr.recognise(crops))
-                measured.decoloured = [
-                    TextBox(quad=box.quad, text=text, score=score)
-                    for box, (text, score) in zip(wanted, reads, strict=True)
-                    if text.strip()
-                ]
-        return measured.decoloured
-
-    def _read_fine(
-        self,
-        measured: _Measured,
-        lines: PrintedLines,
-        may_hold: Callable[[str], bool],
-        timings: dict[str, float],
-    ) -> list[TextBox]:
-        """The printed lines a finer detection finds that the first one did not (a date
-        detected only there, a value it split from a neighbour), those that may hold one of
-        the MRZ's values recognised. Only ever more evidence: a value is taken from these
-        lines only when it is the MRZ's, as on the first look."""
-        if measured.fine_lines is None:
-            region = lines.image
-            limit = min(FINE_DET_LIMIT, max(region.shape[:2]))
-            if limit <= VIZ_DET_LIMIT:
-                measured.fine_lines = PrintedLines(region, [])
-            else:
-                quads = timed(
-                    timings, "viz_fine_detect", lambda: self._ocr.detect(region, limit=limit)
-                )
-                known = [bounds(quad) for quad in lines.quads]
-                new = [q for q in quads if all(iou(bounds(q), k) < SAME_LINE_IOU for k in known)]
-                measured.fine_lines = PrintedLines(region, new)
-        fine = measured.fine_lines
-        if not fine.quads:
-            return []
-        return timed(
-            timings,
-            "viz_fine_ocr",
-            lambda: fine.boxes(self._ocr.recognise, fields=(), may_hold=may_hold),
-        )
-
     def _conclude(
         self,
-        measured: _Measured,
+        measured: Measured,
         today: dt.date,
         read_viz: bool,
         timings: dict[str, float],
@@ -514,7 +321,7 @@ class DocumentReader:
             fields: Collection[str] | None = self.viz_fields
             if not read_viz:
                 fields = ("document_number", "surname", "given_names")
-            viz, printed = self._read_viz(measured, fields, timings)
+            viz, printed = self._viz.read(measured, fields, timings)
             number = viz.get("document_number", printed_number)
             if (
                 mrz is not None
@@ -576,10 +383,6 @@ class DocumentReader:
             mrz_field_confidence=measured.legibility.field_confidence,
             printed_lines=tuple(printed),
         )
-
-
-def _has_digit(text: str) -> bool:
-    return any(char.isdigit() for char in text)
 
 
 def _portraits(faces: FaceEngine, page: Array) -> list[Face]:
