@@ -422,14 +422,13 @@ def _continued(first: TextBox, boxes: Sequence[TextBox]) -> list[TextBox]:
     directly under the one before, starting near its left edge, no caption or piece of
     one; at most `_MAX_VALUE_LINES` in all."""
     lines: list[TextBox] = []
+    taken = {id(first)}  # by identity: a TextBox holds an array, so == is no test
     last = first
     while len(lines) + 1 < _MAX_VALUE_LINES:
         below = [
             box
             for box in boxes
-            if box is not last
-            and box not in lines
-            and box is not first
+            if id(box) not in taken
             and -0.3 * last.height <= box.top - last.bottom <= _MAX_LINE_GAP * last.height
             and abs(box.left - last.left) <= 1.5 * max(box.height, last.height)
             and not _caption_fragment(box.text)
@@ -437,5 +436,6 @@ def _continued(first: TextBox, boxes: Sequence[TextBox]) -> list[TextBox]:
         if not below:
             break
         last = min(below, key=lambda box: box.top)
+        taken.add(id(last))
         lines.append(last)
     return lines
