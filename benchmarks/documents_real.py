@@ -55,6 +55,9 @@ REPORTED_FIELDS = {
     "surname": "family_name",
     "given_names": "given_names",
 }
+# The printed-only fields the text-extraction task adds to the MRZ's (the truth file does not
+# carry them: reported values are listed with --verbose, to check by eye against the image).
+PRINTED_ONLY = ("date_of_issue", "place_of_birth", "issuing_authority", "structured_postal_address")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -101,6 +104,8 @@ class RealTally:
         self.names_undecided: collections.Counter[str] = collections.Counter()
         self.extracted: collections.Counter[str] = collections.Counter()
         self.extracted_total: collections.Counter[str] = collections.Counter()
+        self.printed_only: collections.Counter[str] = collections.Counter()
+        self.printed_only_values: list[str] = []
         self.false_accepts: list[str] = []
         self.reader_valid_wrong: list[str] = []
         self.tampered: list[str] = []
@@ -147,6 +152,14 @@ class RealTally:
         for key in keys:
             self.extracted_total[key] += 1
             self.extracted[key] += bool(reported)
+        sources = reported.get("field_sources", {})
+        for key in PRINTED_ONLY:
+            if key in reported:
+                self.printed_only[key] += 1
+                confidence = sources.get(key, {}).get("confidence")
+                self.printed_only_values.append(
+                    f"{truth['id']} {truth['file']}: {key} = {reported[key]!r} ({confidence})"
+                )
         result = assess(readings)
         report = result.report or {}
         recommendation = report.get("recommendation", {})
@@ -257,6 +270,12 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
         tally.whole_total,
     )
     print(
+        f"\n== printed-only fields reported (of {tally.extracted['all']} documents extracted; "
+        "no truth: --verbose lists them) =="
+    )
+    for key in PRINTED_ONLY:
+        print(f"  {key:28s} {tally.printed_only[key]}")
+    print(
         f"\n== false accepts (a reported field that differs from the document): "
         f"{len(tally.false_accepts)} =="
     )
@@ -292,6 +311,9 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
             print(f"  {line}")
         print("\n== 'bar' documents not approved ==")
         for line in tally.not_approved:
+            print(f"  {line}")
+        print("\n== printed-only fields reported ==")
+        for line in tally.printed_only_values:
             print(f"  {line}")
 
 

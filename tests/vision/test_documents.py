@@ -558,3 +558,24 @@ def test_a_value_cut_short_like_a_caption_is_read_whole(reader: DocumentReader) 
     assert doc.viz["authority"] == "PASSPORT OFFICE"
     reading = _read(reader, doc, viz=True)
     assert reading.viz["authority"].value == "PASSPORT OFFICE"
+
+
+def _line(text: str, left: float, top: float, width: float = 300, height: float = 24) -> TextBox:
+    quad = np.array(
+        [[left, top], [left + width, top], [left + width, top + height], [left, top + height]],
+        np.float32,
+    )
+    return TextBox(quad, text, 0.97)
+
+
+def test_an_address_is_read_over_every_line_it_takes() -> None:
+    boxes = [
+        _line("Domiciliu/Adresse/Address", 10, 0, height=18),
+        _line("Mun. Hunedoara Jud. Hunedoara", 10, 22),
+        _line("Str. Rotarilor nr. 405", 10, 50),
+        _line("Emisa de/Delivree par/Issued by", 10, 120, height=18),  # the next caption
+        _line("SPCLEP Hunedoara", 10, 142),
+    ]
+    found = viz_module.extract_fields(boxes, ["address", "authority"])
+    assert found["address"].value == "MUN. HUNEDOARA JUD. HUNEDOARA, STR. ROTARILOR NR. 405"
+    assert found["authority"].value == "SPCLEP HUNEDOARA"  # one line only: no address of it

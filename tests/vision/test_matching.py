@@ -152,3 +152,72 @@ def test_a_td1_number_is_never_taken_as_cut() -> None:
     )
     assert mrz.valid and mrz.document_number.value == "D23145890"
     assert find_mrz_values(mrz, [_box("D2314589012")], ["document_number"]) == {}
+
+
+def _at(text: str, left: float, top: float, width: float, height: float) -> TextBox:
+    quad = np.array(
+        [[left, top], [left + width, top], [left + width, top + height], [left, top + height]],
+        np.float32,
+    )
+    return TextBox(quad, text, 0.95)
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("19OKT/OCT 1971", (1971, 10, 19)),  # the day glued to the month
+        ("1COKT/OCT 1971", (1971, 10, 10)),  # ... a C read for its 0
+        ("O7DEC 84", (84, 12, 7)),
+        ("12 0CT 1964", (1964, 10, 12)),  # a zero read for the month's O
+        ("12 N0V/NOV 64", (64, 11, 12)),
+        ("2SEPT 1980", (1980, 9, 2)),  # a one-digit day before a month beginning with S
+        ("17 RGS 1980", (1980, 9, 17)),  # Lithuanian
+        ("03 GRU 1990", (1990, 12, 3)),  # Polish
+        ("1 DETS 1999", (1999, 12, 1)),  # Estonian
+        ("26 MAÍ/MAY 09", (9, 5, 26)),  # Icelandic
+    ],
+)
+def test_dates_read_through_ocr_confusions(text: str, date: tuple[int, int, int]) -> None:
+    assert date in printed_dates(text)
+
+
+def test_a_confusion_never_stands_for_another_digit() -> None:
+    # Each look-alike stands for one digit: "1C" is the 10th, never the 19th the MRZ may
+    # say (a 9 hidden under a stamp), and a day glued to a word that names no month is no
+    # shorter day (not the 1st).
+    assert printed_dates("1COKT/OCT 1971") == {(1971, 10, 10)}
+    assert printed_dates("1SOKT/OCT 1971") == {(1971, 10, 15)}
+    # A word two languages use for different months is not read at all (LIS: October in
+    # Croatian, November in Polish).
+    assert printed_dates("12 LIS 1990") == set()
+
+
+def test_a_year_split_off_its_date_joins_it_on_the_same_line() -> None:
+    mrz = parse_mrz(PASSPORT)
+    boxes = [
+        _at("01 JAN/JAN", 0, 100, 180, 40),
+        _at("1911", 240, 108, 80, 28),  # further right, a smaller box of the same line
+        _at("1911", 0, 300, 80, 28),  # another line: never joined
+    ]
+    found = find_mrz_values(mrz, boxes, ["date_of_birth"])
+    assert found["date_of_birth"].value == "1911-01-01"
+    # The lines below each other are not one line.
+    below = [_at("01 JAN/JAN", 0, 100, 180, 40), _at("1911", 0, 150, 80, 28)]
+    assert find_mrz_values(mrz, below, ["date_of_birth"]) == {}
+
+
+def test_a_number_printed_as_series_and_number() -> None:
+    mrz = parse_mrz(PASSPORT)
+    found = find_mrz_values(mrz, [_box("SERIA L898 NR 902C3")], ["document_number"])
+    assert "document_number" in found
+    assert find_mrz_values(mrz, [_box("SERIA L898 NR 902C4")], ["document_number"]) == {}
+
+
+def test_thorn_and_ash_read_as_latin_letters() -> None:
+    # A recogniser reads a printed Þ as P and the ligature Æ as E; the MRZ writes TH, AE.
+    assert same_name("PURIDUR", "THURIDUR")
+    assert same_name("EVARSDÓTTIR", "AEVARSDOTTIR")
+    assert same_name("ÆVARSDÓTTIR", "AEVARSDOTTIR")
+    # Only the MRZ's TH and AE are read so, not any printed P or E.
+    assert not same_name("SMITH", "SMIP")
+    assert not same_name("EVANS", "EVENS")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
 from openidv.checks.readers import document_reader
-from openidv.checks.text_extraction import TextExtractionEngine
+from openidv.checks.text_extraction import TextExtractionEngine, plausible_printed
 from openidv.vision.synth import generate_document
 
 
@@ -71,3 +71,17 @@ def test_the_shared_reader_caches_pages() -> None:
     second = document_reader().read(doc.image, today=doc.today, read_viz=False)
     assert "cached" in second.timings_ms and "mrz_ocr" not in second.timings_ms
     assert second.mrz == first.mrz and second.mrz_valid
+
+
+def test_printed_only_values_must_be_plausible() -> None:
+    mrz = {"date_of_birth": "1971-10-19", "expiration_date": "2011-08-28"}
+    assert plausible_printed("date_of_issue", "2006-08-28", mrz)
+    assert not plausible_printed("date_of_issue", "2030-10-14", mrz)  # after the expiry
+    assert not plausible_printed("date_of_issue", "1960-01-01", mrz)  # before the birth
+    assert plausible_printed("place_of_birth", "PRAHA 1", mrz)
+    assert not plausible_printed("place_of_birth", "15 0CT 2020", mrz)  # a date
+    assert not plausible_printed("place_of_birth", "25 MAY /MAY", mrz)  # a date cut short
+    assert not plausible_printed("place_of_birth", "PLACE AND DATE OF BIRTH", mrz)  # caption
+    assert plausible_printed("authority", "STADT KÖLN", mrz)
+    assert plausible_printed("address", "1 MAIN STREET, 12345 TOWN", mrz)
+    assert not plausible_printed("address", "12.08.2006", mrz)

@@ -14,7 +14,7 @@ Each sub-check carries its measured value and its threshold in ``details``. The 
   rather than the document (DOCUMENT_COPY), a check digit that fails on an otherwise
   readable MRZ (TAMPERED), printed data that contradicts the MRZ on the same side or on the
   other side of a card (TAMPERED; undecided when every differing field was read with little
-  confidence, `reader.MIN_FIELD_CONFIDENCE`, and differs by more than a misread explains),
+  confidence, `crosscheck.MIN_FIELD_CONFIDENCE`, and differs by more than a misread explains),
   an expired document (EXPIRED_DOCUMENT). A screen seen only
   by the straight edges framing the page (no moire) is REJECT but *undecided*: FALLBACK lets
   a human look, since real documents (an open passport's cover) can draw such edges too.
@@ -39,15 +39,15 @@ from typing import Any, NamedTuple
 
 from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
-from openidv.vision.documents.physical import CaptureThresholds
-from openidv.vision.documents.reader import (
-    QualityThresholds,
+from openidv.vision.documents.crosscheck import (
     agreeing_fields,
     cross_check,
     is_degraded,
     mrz_names_legible,
     surely_different,
 )
+from openidv.vision.documents.physical import CaptureThresholds
+from openidv.vision.documents.quality import QualityThresholds
 from openidv.vision.documents.result import DocumentReading, ReasonCode
 from openidv.vision.mrz import MrzFormat, ProblemCode
 

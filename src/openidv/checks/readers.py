@@ -12,7 +12,7 @@ session read the same pages in the same worker, and the second read then reuses 
 one's OCR (a repeated MRZ-only read costs a hash; an MRZ-only read followed by a full one
 adds only the printed fields). It reads only the printed fields the checks compare with the
 MRZ (`CROSS_CHECKED_FIELDS`) and the printed-only ones the text-extraction task reports
-(date of issue, place of birth, issuing authority).
+(date of issue, place of birth, issuing authority, address).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from openidv.vision.faces import FaceEngine
 
 # The printed fields read: those the checks compare, and the printed-only ones the
 # text-extraction task reports.
-READ_FIELDS = (*CROSS_CHECKED_FIELDS, "date_of_issue", "place_of_birth", "authority")
+READ_FIELDS = (
+    *CROSS_CHECKED_FIELDS, "date_of_issue", "place_of_birth", "authority", "address"
+)  # fmt: skip
 # A few sessions' worth of pages (each entry ~2 MB: the flattened page and the readings).
 READING_CACHE_SIZE = 8
 

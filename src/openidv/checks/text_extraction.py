@@ -4,10 +4,12 @@ The captured pages are read as the sides of one document (`DocumentReader.read_s
 card's MRZ number can be settled with the number printed on its front), and the first that
 yields an MRZ whose every check digit holds gives the fields: they become Yoti's
 ``document_fields`` media and the task recommends PROGRESS. The date of issue, place of
-birth and issuing authority, which only the printed zone carries, are added when read with
-confidence, and ``field_sources`` says where each field came from (MRZ or PRINTED, with the
-recogniser's confidence). Names, which no check digit covers, read from small, blurred or
-glared MRZ characters and not found printed make the MRZ uncertain (the reader marks them).
+birth, issuing authority and (ID cards, driving licences) the address, which only the
+printed zone carries, are added when read with confidence and plausible
+(`plausible_printed`), and ``field_sources`` says where each field came from (MRZ or
+PRINTED, with the recogniser's confidence). Names, which no check digit covers, read from
+small, blurred or glared MRZ characters and not found printed make the MRZ uncertain (the
+reader marks them).
 MRZ fields come only from a fully valid MRZ: a field that failed its check digit is never
 reported as extracted. A document number holding G, 6, S or 8 is also compared with the
 printed one: G/6 and S/8 misreads pass every
@@ -27,7 +29,9 @@ from typing import Any
 from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents import DocumentReading
-from openidv.vision.documents.reader import names_contradicted
+from openidv.vision.documents.crosscheck import names_contradicted
+from openidv.vision.documents.dates import holds_date, printed_dates
+from openidv.vision.documents.viz import holds_caption
 from openidv.vision.mrz import to_document_fields
 
 
@@ -85,12 +89,16 @@ def extract(readings: list[DocumentReading]) -> MachineResult:
     return MachineResult(decided=False, recommendation=recommendation)
 
 
-# Printed-only fields and their Yoti document_fields keys.
+# Printed-only fields and their Yoti document_fields keys (the address goes into
+# ``structured_postal_address`` as its ``formatted_address``).
 PRINTED_FIELDS = {
     "date_of_issue": "date_of_issue",
     "place_of_birth": "place_of_birth",
     "authority": "issuing_authority",
+    "address": "structured_postal_address",
 }
+# Printed-only text fields: a place or an authority, never a date nor a caption.
+_TEXT_FIELDS = frozenset({"place_of_birth", "authority", "address"})
 # A printed value is reported from this OCR confidence (as the checks trust one).
 MIN_PRINTED_CONFIDENCE = 0.8
 
@@ -105,7 +113,9 @@ def _with_printed_fields(fields: dict[str, Any], readings: list[DocumentReading]
         field = printed.get(name)
         if field is None or not field.value or field.confidence < MIN_PRINTED_CONFIDENCE:
             continue
-        fields[key] = field.value
+        if not plausible_printed(name, field.value, fields):
+            continue
+        fields[key] = {"formatted_address": field.value} if name == "address" else field.value
         sources[key] = {"source": "PRINTED", "confidence": round(field.confidence, 2)}
     for name, key in (("surname", "family_name"), ("given_names", "given_names"),
                       ("document_number", "document_number"), ("date_of_birth", "date_of_birth"),
@@ -115,3 +125,24 @@ def _with_printed_fields(fields: dict[str, Any], readings: list[DocumentReading]
             sources[key] = {"source": "MRZ", "printed_confidence": round(field.confidence, 2)}
     fields["field_sources"] = sources
     return fields
+
+
+def plausible_printed(name: str, value: str, mrz_fields: dict[str, Any]) -> bool:
+    """A printed-only value can be that field's at all (no check digit vouches for it, and
+    real layouts put other values near a caption): a date of issue lies between the birth
+    and the expiry the MRZ gives; a place, an authority or an address holds letters, no
+    date (the issue date read under the neighbouring caption) and is no caption itself."""
+    if name == "date_of_issue":
+        birth, expiry = mrz_fields.get("date_of_birth"), mrz_fields.get("expiration_date")
+        return (birth is None or birth < value) and (expiry is None or value < expiry)
+    if name in _TEXT_FIELDS:
+        letters = sum(char.isalpha() for char in value)
+        digits = sum(char.isdigit() for char in value)
+        if letters < 2 or printed_dates(value):
+            return False
+        # An address holds numbers (and words a month's name begins: MAIN STREET); a place
+        # or an authority holds neither a date's day and month nor mostly digits.
+        if name != "address" and (digits > letters or holds_date(value)):
+            return False
+        return not holds_caption(value)
+    return True

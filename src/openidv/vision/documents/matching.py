@@ -17,13 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+import numpy as np
+
 from openidv.vision.documents.dates import Date, printed_dates
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number, shape_fold
 from openidv.vision.documents.viz import VizField
 from openidv.vision.mrz import MrzFormat, MrzResult
 
-__all__ = ["MATCHED_FIELDS", "find_mrz_values", "may_hold_mrz_value"]
+__all__ = ["MATCHED_FIELDS", "find_mrz_values", "may_hold_mrz_value", "row_joined"]
 
 MATCHED_FIELDS = ("surname", "given_names", "document_number", "date_of_birth", "expiry_date")
 # Words of a line joined into one candidate value at most (a name printed "VAN DER BERG",
@@ -37,6 +39,17 @@ _FIELD_NUMBER = re.compile(r"^[0-9]+(?=[^\W\d_])")
 # may run on past a number cut to fit them (`_number_cut`).
 _NUMBER_FIELD = 9
 _MAX_NUMBER_OVERRUN = 3
+# Caption words some issuers print between a number's series and the rest ("SERIA HD NR
+# 198025": the MRZ's HD198025); left out of the runs a number is looked for in.
+_NUMBER_WORDS = frozenset({"NR", "NO", "NUM", "NUMBER", "NUMERO"})
+# Two text boxes are parts of one printed line (a date whose year stands apart: "19 OKT/OCT"
+# then "1971" further right) when they overlap vertically by this share of the lower one's
+# height, are of like height (the detector's boxes of one line differ by up to 1.7x), and
+# the gap between them is at most this many heights.
+_ROW_OVERLAP = 0.6
+_ROW_HEIGHT_RATIO = 2.0
+_ROW_GAP_HEIGHTS = 6.0
+_DATE_FIELDS = frozenset({"date_of_birth", "expiry_date"})
 
 
 def _same_date(printed: Date, iso: str) -> bool:
@@ -54,12 +67,21 @@ def _printed_iso(printed: Date, iso: str) -> str:
     return f"{printed[0]:04d}{iso[4:]}"
 
 
-def _runs(text: str, *, names: bool = False) -> Iterator[str]:
+def _runs(text: str, *, names: bool = False, number: bool = False) -> Iterator[str]:
     """Every run of up to `_MAX_RUN` consecutive words of a line, joined by spaces (for
-    ``names``, without a field number printed against a word)."""
+    ``names``, without a field number printed against a word; for a ``number``, without
+    the caption words printed inside one)."""
     words = _WORD.findall(text)
     if names:
         words = [_FIELD_NUMBER.sub("", word) for word in words]
+    yield from _word_runs(words)
+    if number:
+        kept = [word for word in words if word.upper() not in _NUMBER_WORDS]
+        if len(kept) < len(words):
+            yield from _word_runs(kept)
+
+
+def _word_runs(words: list[str]) -> Iterator[str]:
     for start in range(len(words)):
         for end in range(start + 1, min(start + _MAX_RUN, len(words)) + 1):
             yield " ".join(words[start:end])
@@ -88,7 +110,8 @@ def _agreeing_value(
     """The field's value when the printed ``text`` shows the MRZ's value, else None: the
     MRZ's value, but for a date printed with its century (which the MRZ lacks)."""
     if field == "document_number" and number_cut:
-        return mrz_value if any(_cut_number(run, mrz_value) for run in _runs(text)) else None
+        runs = _runs(text, number=True)
+        return mrz_value if any(_cut_number(run, mrz_value) for run in runs) else None
     if field in ("surname", "given_names", "document_number"):
         return mrz_value if _agrees(field, mrz_value, text, truncated) else None
     dates = [date for date in printed_dates(text) if _same_date(date, mrz_value)]
@@ -102,7 +125,7 @@ def _agrees(field: str, mrz_value: str, text: str, truncated: bool) -> bool:
             return False
         runs = _runs(text, names=True)
         return any(same_name(run, mrz_value, truncated=truncated) for run in runs)
-    return any(same_number(run, mrz_value) for run in _runs(text))
+    return any(same_number(run, mrz_value) for run in _runs(text, number=True))
 
 
 def _cut_number(printed: str, mrz_value: str) -> bool:
@@ -125,12 +148,17 @@ def find_mrz_values(
     truncated = _truncated(mrz)
     number_cut = _number_cut(mrz)
     found: dict[str, VizField] = {}
+    joined: list[TextBox] | None = None
     for field in fields:
         mrz_field = mrz.fields[field]
         if mrz_field.value is None or mrz_field.valid is False:
             continue
+        candidates = list(boxes)
+        if field in _DATE_FIELDS:
+            joined = joined if joined is not None else row_joined(boxes)
+            candidates += joined
         best: tuple[TextBox, str] | None = None
-        for box in boxes:
+        for box in candidates:
             if best is not None and box.score <= best[0].score:
                 continue
             value = _agreeing_value(field, mrz_field.value, box.text, truncated, number_cut)
@@ -146,6 +174,38 @@ def find_mrz_values(
                 matches_mrz=True,
             )
     return found
+
+
+def _same_row(left: TextBox, right: TextBox) -> bool:
+    """``right`` continues ``left``'s printed line: beside it to the right, of like height,
+    overlapping it vertically, not further away than `_ROW_GAP_HEIGHTS` heights."""
+    low, high = sorted((left.height, right.height))
+    if low <= 0 or high > _ROW_HEIGHT_RATIO * low:
+        return False
+    overlap = min(left.bottom, right.bottom) - max(left.top, right.top)
+    gap = right.left - left.right
+    return overlap >= _ROW_OVERLAP * low and -0.5 * low <= gap <= _ROW_GAP_HEIGHTS * low
+
+
+def row_joined(boxes: Sequence[TextBox]) -> list[TextBox]:
+    """Each box joined with each box that continues its printed line to the right (the
+    detector splits a line at a wide gap: "19 OKT/OCT" and its year "1971", or merges the
+    year with the next value), as one box with the lower confidence of the two. Only ever
+    read for the MRZ's dates: a value found in such a pair is still the MRZ's value,
+    character for character."""
+    out: list[TextBox] = []
+    for left in boxes:
+        for right in boxes:
+            if right is left or not _same_row(left, right):
+                continue
+            top, bottom = min(left.top, right.top), max(left.bottom, right.bottom)
+            quad = np.array(
+                [[left.left, top], [right.right, top], [right.right, bottom], [left.left, bottom]],
+                dtype=np.float32,
+            )
+            text = f"{left.text} {right.text}"
+            out.append(TextBox(quad=quad, text=text, score=min(left.score, right.score)))
+    return out
 
 
 # Characters a line begun must share with an MRZ name or number to be worth reading whole.

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from openidv.vision.documents.recogniser import LineRead, LineRecogniser
 from openidv.vision.pinned import read_pinned
 
-__all__ = ["DET_MODEL", "REC_MODEL", "OcrEngine", "OcrModelError", "TextBox"]
+__all__ = ["DET_MODEL", "REC_MODEL", "VIZ_DET_LIMIT", "OcrEngine", "OcrModelError", "TextBox"]
 
 # (file name inside site-packages/rapidocr/models, SHA-256) for rapidocr==3.10.0.
 DET_MODEL = (
@@ -50,6 +50,10 @@ CLS_MODEL = (
 
 Array = NDArray[np.uint8]
 REC_MIN_WIDTH = 160
+# Detector input limit (longest side) for a whole page: the VIZ text is 15-25 px high on a
+# 1000 px page, still 10-16 px at 640, which PP-OCRv6's detector finds reliably at a third
+# of the cost. The MRZ search's page detection uses it too, so that the VIZ read reuses it.
+VIZ_DET_LIMIT = 640
 
 
 class OcrModelError(RuntimeError):

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["QualityMeasures", "glare_share", "measure_quality"]
+__all__ = ["QualityMeasures", "QualityThresholds", "glare_share", "measure_quality"]
 
 Array = NDArray[np.uint8]
 
@@ -134,3 +134,21 @@ def measure_quality(document: Array, *, scale: float) -> QualityMeasures:
         colourfulness=_colourfulness(document),
         document_width_px=document.shape[1] * scale,
     )
+
+
+class QualityThresholds:
+    """Gates for the quality reasons. Calibrated on synthetic captures only (see the
+    benchmark); real-capture calibration is still to do."""
+
+    min_mrz_text_height_px = 12.0  # below this OCR errors climb steeply
+    # Variance of the Laplacian at 1000 px: synthetic mild blur (sigma 1) and camera shots
+    # measure 60-230 and still read; sigma 2 blur measures 9-22 and loses the VIZ.
+    min_sharpness = 40.0
+    max_glare_blob = 0.01  # clean pages <= 0.002, a lamp hotspot 0.03-0.05
+    min_mean_luma = 60.0
+    max_clipped_high = 0.5
+    min_colourfulness = 3.0  # grey-scale copies measure ~0, colour pages 15-25
+    # Least probability of a name's characters for the MRZ names to be trusted without the
+    # printed zone showing them: the recogniser put at least this much on its reading of
+    # each (exact real reads: median 0.98; a dropped I that shifted a name: 0.11).
+    min_name_char_confidence = 0.6

@@ -13,6 +13,7 @@ folded to one representative), and agree when either says so.
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 
 __all__ = ["same_name", "same_number", "shape_fold", "spellings"]
@@ -53,12 +54,18 @@ _SHAPES = {
 }  # fmt: skip
 # Document numbers mix letters and digits freely, so more pairs are confusable there; but
 # G and 6 keep apart: they weigh the same in a check digit, so only the printed number can
-# tell them apart, and folding them would hide that it does (`reader._check_neutral_swaps`).
+# tell them apart, and folding them would hide that it does (`crosscheck.check_neutral_swaps`).
 _NUMBER_SHAPES = {key: value for key, value in _SHAPES.items() if key != "6"} | {
     "Q": "O", "D": "O", "L": "I", "7": "T", "4": "A",
 }  # fmt: skip
 # Spellings tried per name; a name with more letters that allow two is compared by shape.
 _MAX_SPELLINGS = 16
+# Letters outside the Latin alphabet proper that a recogniser trained mostly on it reads as
+# a Latin one (Icelandic, Danish, Norwegian, Old English names): Þ as P, the ligature Æ as
+# its E. The MRZ writes them as TH and AE, so an MRZ's TH may be a printed Þ read as P and
+# its AE a printed Æ read as E.
+_MISREAD_AS = {"TH": "P", "AE": "E"}
+_MISREAD = re.compile("|".join(_MISREAD_AS))
 
 
 def _plain(char: str) -> str:
@@ -111,9 +118,27 @@ def same_name(printed: str, mrz: str, *, truncated: bool = False) -> bool:
     def agrees(candidate: str, target: str) -> bool:
         return candidate == target or (truncated and candidate.startswith(target))
 
-    if any(agrees(spelling, wanted) for spelling in spellings(printed)):
-        return True
-    return agrees(shape_fold(printed), shape_fold(wanted))
+    printed_spellings = spellings(printed)
+    for target in _as_misread(wanted):
+        if any(agrees(spelling, target) for spelling in printed_spellings):
+            return True
+        if agrees(shape_fold(printed), shape_fold(target)):
+            return True
+    return False
+
+
+def _as_misread(mrz: str) -> list[str]:
+    """The MRZ name, then as a recogniser may have read its printed Þ and Æ (`_MISREAD_AS`):
+    every combination, up to `_MAX_SPELLINGS`."""
+    parts = _MISREAD.split(mrz)
+    found = _MISREAD.findall(mrz)
+    if not found:
+        return [mrz]
+    options = [(pair, _MISREAD_AS[pair]) for pair in found]
+    out = []
+    for choice in itertools.islice(itertools.product(*options), _MAX_SPELLINGS):
+        out.append(parts[0] + "".join(c + rest for c, rest in zip(choice, parts[1:], strict=True)))
+    return out
 
 
 def same_number(printed: str, mrz: str) -> bool:

@@ -25,6 +25,7 @@ __all__ = [
     "VizField",
     "caption_field",
     "extract_fields",
+    "holds_caption",
     "parse_date",
     "value_distance",
 ]
@@ -229,8 +230,36 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
         "issued by",
         "issuing office",
     ),
+    # Printed on ID cards and driving licences (and some passports' observations page).
+    "address": (
+        "address",
+        "adresse",
+        "domicile",
+        "domiciliu",
+        "anschrift",
+        "wohnort",
+        "domicilio",
+        "direccion",
+        "indirizzo",
+        "residenza",
+        "adres",
+        "endereco",
+        "morada",
+        "osoite",
+        "adress",
+        "adresa",
+        "lakcim",
+        "bydliste",
+        "place of residence",
+        "residence",
+    ),
 }
 DATE_FIELDS = frozenset({"date_of_birth", "date_of_issue", "expiry_date"})
+# Fields whose value may run on over several lines under the first (an address: street,
+# then postcode and town), how many lines at most, and how far apart (in line heights).
+MULTI_LINE_FIELDS = frozenset({"address"})
+_MAX_VALUE_LINES = 4
+_MAX_LINE_GAP = 1.0
 _MATCH_RATIO = 0.8
 
 
@@ -327,6 +356,22 @@ def value_distance(caption: TextBox, box: TextBox) -> float | None:
     return gap + 0.2 * abs(box.left - caption.left)
 
 
+# Caption phrases long enough to tell a caption inside a longer text ("PLACE AND DATE OF
+# BIRTH" holds "date of birth") from a value that merely shares a short word with one.
+_LONG_CAPTIONS = tuple(
+    sorted({known for phrases in CAPTIONS.values() for known in phrases if len(known) >= 6})
+)
+
+
+def holds_caption(text: str) -> bool:
+    """The text is, or holds as whole words, a caption of the table (a caption read where
+    a value was expected)."""
+    if caption_field(text) is not None:
+        return True
+    words = f" {' '.join(_fold(text).replace('/', ' ').split())} "
+    return any(f" {known} " in words for known in _LONG_CAPTIONS)
+
+
 def caption_field(text: str) -> str | None:
     """The field a VIZ caption names, or None for text that is no known caption."""
     match = _caption_field(text)
@@ -358,10 +403,39 @@ def extract_fields(
         if best is None:
             continue
         value_box = best[1]
+        parts = [value_box]
+        if field in MULTI_LINE_FIELDS:
+            parts += _continued(value_box, [b for i, b in enumerate(boxes) if i not in captions])
+        text = ", ".join(part.text.strip() for part in parts)
+        score = min(part.score for part in parts)
         found[field] = VizField(
             name=field,
-            value=_value(field, value_box.text),
-            text=value_box.text,
-            confidence=round(min(value_box.score, caption.score * ratio), 4),
+            value=_value(field, text),
+            text=text,
+            confidence=round(min(score, caption.score * ratio), 4),
         )
     return found
+
+
+def _continued(first: TextBox, boxes: Sequence[TextBox]) -> list[TextBox]:
+    """The lines that continue a value printed over several (`MULTI_LINE_FIELDS`): each
+    directly under the one before, starting near its left edge, no caption or piece of
+    one; at most `_MAX_VALUE_LINES` in all."""
+    lines: list[TextBox] = []
+    taken = {id(first)}  # by identity: a TextBox holds an array, so == is no test
+    last = first
+    while len(lines) + 1 < _MAX_VALUE_LINES:
+        below = [
+            box
+            for box in boxes
+            if id(box) not in taken
+            and -0.3 * last.height <= box.top - last.bottom <= _MAX_LINE_GAP * last.height
+            and abs(box.left - last.left) <= 1.5 * max(box.height, last.height)
+            and not _caption_fragment(box.text)
+        ]
+        if not below:
+            break
+        last = min(below, key=lambda box: box.top)
+        taken.add(id(last))
+        lines.append(last)
+    return lines
