@@ -7,8 +7,10 @@ same way. The order of the rules is the policy:
 2. selfie frames that disagree with each other (a swapped frame?): REJECT, undecided;
 3. score >= ``APPROVE_AT``: APPROVE, whatever the image quality (a poor image lowers genuine
    scores; it does not raise impostor ones to a match: see the README's real-face figures);
-4. a poor image on either side (``quality``): NOT_AVAILABLE, undecided: the image cannot
-   support a rejection, so a reviewer looks;
+4. a poor image on either side (``quality``: low resolution, a resolved dot screen, blur, a
+   turned head; quality.POOR_ISSUES): NOT_AVAILABLE, undecided: the image cannot support a
+   rejection, so a reviewer looks. A greyscale portrait is not poor (laser-engraved cards
+   print them by design, and it is compared with the selfie in grey): it is decided;
 5. score < ``REJECT_BELOW``: REJECT, DIFFERENT_PERSON, decided;
 6. between the two: REJECT, undecided (FALLBACK sends it to a reviewer).
 """
@@ -40,7 +42,6 @@ _NOT_MEASURABLE = {
 # Yoti's NOT_AVAILABLE reasons for ID_DOCUMENT_FACE_MATCH, by the first quality issue.
 _QUALITY = {
     "LOW_RESOLUTION": "FACE_PHOTO_LOW_RESOLUTION",
-    "GREYSCALE": "FACE_PHOTO_LOW_RESOLUTION",
     "HALFTONE": "FACE_PHOTO_LOW_RESOLUTION",
     "BLURRY": "PHOTO_TOO_BLURRY",
     "POSE": "PARTIAL_PHOTO",
@@ -74,7 +75,7 @@ def decide(
         return FaceDecision("REJECT", "DIFFERENT_PERSON", False, "inconsistent")
     if score >= approve_at:
         return FaceDecision("APPROVE", None, True, "approve")
-    issues = measured.quality_issues
+    issues = measured.poor_quality_issues
     if issues:
         kind = issues[0].split("_", 1)[1]
         return FaceDecision("NOT_AVAILABLE", _QUALITY.get(kind, "INVALID"), False, "quality")

@@ -34,6 +34,7 @@ __all__ = [
     "GREYSCALE_CHROMA_MAX",
     "HALFTONE_TEXTURE_MIN",
     "LOW_RESOLUTION_EYE_PX",
+    "POOR_ISSUES",
     "POSE_YAW_MAX",
     "FaceQuality",
     "QualityIssue",
@@ -70,6 +71,16 @@ class QualityIssue(StrEnum):
     POSE = "POSE"
 
 
+# The issues that make an image *poor*: the image, not the person, can explain a low score, so
+# a score below the approve line goes to a reviewer instead of a rejection. GREYSCALE is not
+# one of them: laser-engraved cards print every portrait in grey by design, and the comparison
+# then takes the other side in grey too (match.py's grey-matched probe), so a grey portrait is
+# compared like for like and decided like a colour one. It stays reported, for the reviewer.
+POOR_ISSUES = frozenset(
+    {QualityIssue.LOW_RESOLUTION, QualityIssue.HALFTONE, QualityIssue.BLURRY, QualityIssue.POSE}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class FaceQuality:
     """The measurements behind :attr:`issues` (kept so a reviewer sees the numbers)."""
@@ -84,6 +95,14 @@ class FaceQuality:
     @property
     def good(self) -> bool:
         return not self.issues
+
+    @property
+    def greyscale(self) -> bool:
+        return QualityIssue.GREYSCALE in self.issues
+
+    @property
+    def poor_issues(self) -> tuple[QualityIssue, ...]:
+        return tuple(i for i in self.issues if i in POOR_ISSUES)
 
     def as_details(self) -> dict[str, str]:
         return {
