@@ -324,8 +324,8 @@ def test_a_greyscale_side_is_compared_with_the_other_in_grey(
     from openidv.vision.faces import FaceMatcher  # noqa: PLC0415
     from openidv.vision.faces.engine import compare  # noqa: PLC0415
 
-    card = cv2.cvtColor(cv2.cvtColor(document_page(engine, images["obama"]), cv2.COLOR_BGR2GRAY),
-                        cv2.COLOR_GRAY2BGR)  # fmt: skip
+    grey = cv2.cvtColor(document_page(engine, images["obama"]), cv2.COLOR_BGR2GRAY)
+    card = np.asarray(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
     matcher = FaceMatcher(engine)
     document = matcher.document_side(encode(card))
     selfie = matcher.selfie_side(face_photos["obama2"])
