@@ -47,6 +47,7 @@ from openidv.vision.faces import (
     REJECT_BELOW,
     FaceEngine,
     FaceMatcher,
+    FaceModelNotFoundError,
     FaceSide,
     decide,
 )
@@ -522,6 +523,20 @@ def time_comparisons(
     )
 
 
+def time_shipped(matcher: FaceMatcher, pairs: Sequence[tuple[bytes, bytes]]) -> str:
+    """Fresh comparisons (nothing cached) after load, as the check runs them."""
+    ours = _timed_runs(matcher, pairs)
+    load = os.getloadavg()[0]
+    return (
+        "Time per comparison (document page + selfie: decode, detect, embed, quality, "
+        "decision; nothing cached; after load):\n"
+        f"  shipped (SFace alone): p50 {percentile(ours, 50):5.0f} ms  p95 "
+        f"{percentile(ours, 95):5.0f} ms  max {max(ours):5.0f} ms  n={len(ours)}; "
+        f"load average {load:.1f} on {os.cpu_count()} cores (target p95 <= 150 ms; figures "
+        "taken under load are not valid)"
+    )
+
+
 def run(
     root: Path,
     *,
@@ -533,7 +548,14 @@ def run(
 ) -> None:
     started = time.perf_counter()
     engine = FaceEngine()
-    dlib = fusion.DlibResnet() if second else None
+    dlib = None
+    if second:
+        try:
+            dlib = fusion.DlibResnet()
+        except FaceModelNotFoundError as exc:
+            # The second model is an optional extra (weight 0 as shipped): without it the run
+            # measures what the check runs, and says so, instead of stopping.
+            print(f"Second model not installed ({exc}); SFace alone, as the check runs it.")
     matcher = FaceMatcher(engine, dlib)
     print(f"Models loaded in {time.perf_counter() - started:.1f} s: {matcher.model_id}")
     photos = load_corpus(root, limit_people if limit_people else (10 if quick else None))
@@ -567,6 +589,10 @@ def run(
     )
     pairs = [(rendered[(r.kind, r.document)], by_file[r.selfie].data) for r in sample]
     # Timed as shipped: the second model only when its calibrated weight is above 0.
-    shipped = matcher if fusion.FUSION_WEIGHT > 0 else FaceMatcher(engine)
-    print(time_comparisons(shipped, FaceMatcher(engine), pairs))
+    if fusion.FUSION_WEIGHT > 0 and matcher.second is not None:
+        print(time_comparisons(matcher, FaceMatcher(engine), pairs))
+    else:
+        # Shipped is SFace alone: timing a "baseline" of the same configuration would only
+        # double the run (and, interleaved, the load on a shared machine).
+        print(time_shipped(FaceMatcher(engine), pairs))
     print(f"Whole run: {time.perf_counter() - started:.0f} s")

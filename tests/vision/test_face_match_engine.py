@@ -129,17 +129,21 @@ def test_the_breakdown_carries_what_a_reviewer_compares(
 def test_a_poor_portrait_of_someone_else_goes_to_a_reviewer(
     engine: FaceMatchEngine, face_photos: dict[str, bytes]
 ) -> None:
-    """A greyscale, blurred portrait cannot support a rejection: NOT_AVAILABLE, undecided."""
+    """A blurred portrait cannot support a rejection: NOT_AVAILABLE, undecided. A merely
+    greyscale one (a laser-engraved card) is compared in grey and decided."""
     card = cv2.imdecode(np.frombuffer(_card(face_photos["obama"]), np.uint8), cv2.IMREAD_COLOR)
     assert card is not None
     grey = cv2.cvtColor(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     page = cv2.imencode(".jpg", grey)[1].tobytes()
     result = engine.run(_evidence(page, [face_photos["biden"]]))
     report = _report(result)
-    assert not result.decided
-    assert report["recommendation"] == {
-        "value": "NOT_AVAILABLE",
-        "reason": "FACE_PHOTO_LOW_RESOLUTION",
-    }
+    assert result.decided
+    assert report["recommendation"] == {"value": "REJECT", "reason": "DIFFERENT_PERSON"}
     details = {d["name"]: d["value"] for d in report["breakdown"][0]["details"]}  # type: ignore[index]
     assert "DOCUMENT_GREYSCALE" in details["quality_issues"]
+
+    blurred = cv2.imencode(".jpg", cv2.GaussianBlur(grey, (0, 0), 5.0))[1].tobytes()
+    result = engine.run(_evidence(blurred, [face_photos["biden"]]))
+    report = _report(result)
+    assert not result.decided
+    assert report["recommendation"] == {"value": "NOT_AVAILABLE", "reason": "PHOTO_TOO_BLURRY"}

@@ -285,6 +285,60 @@ def test_document_portrait_does_not_match_someone_else(
     assert not result.is_match()
 
 
+def _cmy_screen(image: Image, cell: float) -> Image:
+    """Three rotated binary dot screens, as a colour print resolved by a close capture."""
+    yy, xx = np.mgrid[0 : image.shape[0], 0 : image.shape[1]].astype(np.float32)
+    out = np.empty_like(image)
+    for channel, angle in ((0, 0.0), (1, 75.0), (2, 15.0)):
+        theta = np.deg2rad(angle)
+        u = (xx * np.cos(theta) + yy * np.sin(theta)) * (2 * np.pi / cell)
+        v = (-xx * np.sin(theta) + yy * np.cos(theta)) * (2 * np.pi / cell)
+        spot = 0.5 - 0.25 * (np.cos(u) + np.cos(v))
+        ink = 1.0 - image[:, :, channel].astype(np.float32) / 255.0
+        out[:, :, channel] = np.where(ink > spot, 20, 250).astype(np.uint8)
+    return out
+
+
+def test_a_screened_portrait_is_aligned_on_the_descreened_image(
+    engine: FaceEngine, images: dict[str, Image], face_photos: dict[str, bytes]
+) -> None:
+    """Landmarks found on the dots are off; the document side takes them from the descreened
+    page, and the print is still reported as HALFTONE."""
+    from openidv.vision.faces import FaceMatcher, QualityIssue  # noqa: PLC0415
+    from openidv.vision.faces.match import _descreen  # noqa: PLC0415
+
+    printed = _cmy_screen(document_page(engine, images["obama"]), 3.0)
+    side = FaceMatcher(engine).document_side(encode(printed, ".png"))
+    assert side.face is not None and side.quality is not None
+    assert QualityIssue.HALFTONE in side.quality.issues
+    clean = engine.detect(_descreen(printed))
+    assert side.face == clean[0]
+    assert side.face != engine.detect(printed)[0]
+    result = engine.match_document_to_selfie(encode(printed, ".png"), [face_photos["obama2"]])
+    assert result.similarity is not None and result.similarity >= SFACE_COSINE_THRESHOLD
+
+
+def test_a_greyscale_side_is_compared_with_the_other_in_grey(
+    engine: FaceEngine, images: dict[str, Image], face_photos: dict[str, bytes]
+) -> None:
+    from openidv.vision.faces import FaceMatcher  # noqa: PLC0415
+    from openidv.vision.faces.engine import compare  # noqa: PLC0415
+
+    grey = cv2.cvtColor(document_page(engine, images["obama"]), cv2.COLOR_BGR2GRAY)
+    card = np.asarray(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+    matcher = FaceMatcher(engine)
+    document = matcher.document_side(encode(card))
+    selfie = matcher.selfie_side(face_photos["obama2"])
+    assert document.greyscale and not selfie.greyscale
+    assert document.vector is not None and selfie.vector is not None
+    _, sface, _ = matcher.score(document, selfie)
+    grey_selfie = cv2.cvtColor(cv2.cvtColor(selfie.image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    assert selfie.face is not None
+    assert sface == pytest.approx(compare(document.vector, engine.embed(grey_selfie, selfie.face)))
+    assert sface != pytest.approx(compare(document.vector, selfie.vector), abs=1e-4)
+    assert sface >= STRICT_COSINE_THRESHOLD
+
+
 def test_median_over_frames_skips_frames_without_a_face(
     engine: FaceEngine, face_photos: dict[str, bytes]
 ) -> None:

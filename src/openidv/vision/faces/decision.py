@@ -7,8 +7,10 @@ same way. The order of the rules is the policy:
 2. selfie frames that disagree with each other (a swapped frame?): REJECT, undecided;
 3. score >= ``APPROVE_AT``: APPROVE, whatever the image quality (a poor image lowers genuine
    scores; it does not raise impostor ones to a match: see the README's real-face figures);
-4. a poor image on either side (``quality``): NOT_AVAILABLE, undecided: the image cannot
-   support a rejection, so a reviewer looks;
+4. a poor image on either side (``quality``: low resolution, a resolved dot screen, blur, a
+   turned head; quality.POOR_ISSUES): NOT_AVAILABLE, undecided: the image cannot support a
+   rejection, so a reviewer looks. A greyscale portrait is not poor (laser-engraved cards
+   print them by design, and it is compared with the selfie in grey): it is decided;
 5. score < ``REJECT_BELOW``: REJECT, DIFFERENT_PERSON, decided;
 6. between the two: REJECT, undecided (FALLBACK sends it to a reviewer).
 """
@@ -24,9 +26,10 @@ __all__ = ["APPROVE_AT", "REJECT_BELOW", "FaceDecision", "decide"]
 # On the fused score (SFace's cosine scale; SFace alone while the fusion weight is 0). Checked,
 # not fitted, on the real-face development set (benchmarks/faces.py --real, README "Real
 # faces"): no impostor of 40,740 reaches 0.50 (the highest, 0.473, is a look-alike pair), while
-# a threshold fitted by cross-validation without that family lets 3 of its 900 pairs through.
-# 0.363 is OpenCV's published SFace threshold; about 5% of genuine pairs fall below it, most
-# of them halftone or greyscale portraits, which the quality rule sends to a reviewer instead.
+# a threshold fitted by cross-validation without that family lets 3-4 of its 900 pairs through.
+# 0.363 is OpenCV's published SFace threshold; about 1.7% of genuine pairs fall below it, most
+# of them halftone portraits, which the quality rule sends to a reviewer instead (2 of 1,120,
+# greyscale cards, are decided REJECT: the price of deciding grey portraits at all).
 APPROVE_AT = 0.50
 REJECT_BELOW = 0.363
 
@@ -40,7 +43,6 @@ _NOT_MEASURABLE = {
 # Yoti's NOT_AVAILABLE reasons for ID_DOCUMENT_FACE_MATCH, by the first quality issue.
 _QUALITY = {
     "LOW_RESOLUTION": "FACE_PHOTO_LOW_RESOLUTION",
-    "GREYSCALE": "FACE_PHOTO_LOW_RESOLUTION",
     "HALFTONE": "FACE_PHOTO_LOW_RESOLUTION",
     "BLURRY": "PHOTO_TOO_BLURRY",
     "POSE": "PARTIAL_PHOTO",
@@ -74,7 +76,7 @@ def decide(
         return FaceDecision("REJECT", "DIFFERENT_PERSON", False, "inconsistent")
     if score >= approve_at:
         return FaceDecision("APPROVE", None, True, "approve")
-    issues = measured.quality_issues
+    issues = measured.poor_quality_issues
     if issues:
         kind = issues[0].split("_", 1)[1]
         return FaceDecision("NOT_AVAILABLE", _QUALITY.get(kind, "INVALID"), False, "quality")

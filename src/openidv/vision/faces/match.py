@@ -36,7 +36,12 @@ from openidv.vision.faces.engine import (
     compare,
     decode_image,
 )
-from openidv.vision.faces.quality import FaceQuality, QualityIssue, measure_quality
+from openidv.vision.faces.quality import (
+    HALFTONE_TEXTURE_MIN,
+    POOR_ISSUES,
+    FaceQuality,
+    measure_quality,
+)
 from openidv.vision.faces.second import (
     DLIB_MODEL_ID,
     Descriptor,
@@ -45,6 +50,7 @@ from openidv.vision.faces.second import (
     fuse,
     in_band,
 )
+from openidv.vision.image_measures import grey as to_grey
 
 __all__ = [
     "SIMILAR_FACE_RATIO",
@@ -94,6 +100,11 @@ class FaceSide:
     timings: Timings
     other_faces: int = 0  # faces detected besides the subject (tolerated or not)
     _descriptor: Descriptor | None = field(default=None, repr=False)
+    _grey_vector: Embedding | None = field(default=None, repr=False)
+
+    @property
+    def greyscale(self) -> bool:
+        return self.quality is not None and self.quality.greyscale
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -147,6 +158,12 @@ class FaceMatchMeasurement:
     @property
     def measurable(self) -> bool:
         return not self.reasons
+
+    @property
+    def poor_quality_issues(self) -> tuple[str, ...]:
+        """The :attr:`quality_issues` that make an image poor (quality.POOR_ISSUES)."""
+        poor = {i.value for i in POOR_ISSUES}
+        return tuple(i for i in self.quality_issues if i.split("_", 1)[1] in poor)
 
     @property
     def quality_issues(self) -> tuple[str, ...]:
@@ -306,11 +323,20 @@ class FaceMatcher:
         vector, quality = None, None
         if face is not None and reason is None:
             quality = measure_quality(image, face)
-            if QualityIssue.HALFTONE in quality.issues:
-                # The dots are texture no photo of a face has: both models read them as
-                # features, and genuine scores collapse (to ~0.1 on resolved screens). The
-                # embedding is taken from the descreened image; the issue stays reported.
-                image = _descreen(image)
+            # The print-texture measure, not the HALFTONE issue: a screened face whose
+            # landmarks came out wrong can look small, and small faces are not flagged
+            # HALFTONE (quality.py), yet it is the screen that put the landmarks astray.
+            if quality.texture > HALFTONE_TEXTURE_MIN:
+                printed = image
+                image = _descreen(printed)
+                # The dots are texture no photo of a face has: the detector's landmarks
+                # wander with them (eyes placed on dot rows: the aligned face is shifted and
+                # scaled, and genuine scores fall to ~0.1), and the embedding reads them as
+                # features. Landmarks and embedding both come from the descreened image.
+                face = _same_face(face, self.engine.detect(image))
+                # Measured again on the print (the issues are the print's), with the
+                # landmarks found on the clean image.
+                quality = measure_quality(printed, face)
             vector = self.engine.embed(image, face)
         done = time.perf_counter()
         timings = Timings(
@@ -329,10 +355,29 @@ class FaceMatcher:
             side._descriptor = self.second.describe(side.image, side.face)
         return side._descriptor
 
+    def grey_vector(self, side: FaceSide) -> Embedding:
+        """SFace vector of the side's face seen in grey (computed on first use, then kept)."""
+        assert side.vector is not None and side.face is not None
+        if side.greyscale:
+            return side.vector
+        if side._grey_vector is None:
+            grey = cv2.cvtColor(to_grey(side.image), cv2.COLOR_GRAY2BGR)
+            side._grey_vector = self.engine.embed(grey, side.face)
+        return side._grey_vector
+
     def score(self, document: FaceSide, selfie: FaceSide) -> tuple[float, float, float | None]:
-        """(fused, SFace cosine, dlib distance or None) for two usable sides."""
+        """(fused, SFace cosine, dlib distance or None) for two usable sides.
+
+        Grey-matched probe: when either side is greyscale (a laser-engraved card, a grey
+        photocopy, an infrared camera), the other is compared in grey too. Colour against
+        grey is a difference of rendering that SFace partly reads as one of identity; grey
+        against grey compares the faces alone, at the cost of one more embedding.
+        """
         assert document.vector is not None and selfie.vector is not None
-        sface = compare(document.vector, selfie.vector)
+        if document.greyscale or selfie.greyscale:
+            sface = compare(self.grey_vector(document), self.grey_vector(selfie))
+        else:
+            sface = compare(document.vector, selfie.vector)
         distance = None
         if self.second is not None and in_band(sface):
             a, b = self.descriptor(document), self.descriptor(selfie)
@@ -437,6 +482,15 @@ class FaceMatcher:
             document_quality=document.quality,
             representative_frame=representative,
         )
+
+
+def _same_face(face: Face, found: Sequence[Face]) -> Face:
+    """The face in ``found`` (detected again on a cleaned copy of the image) nearest ``face``,
+    if one is within ``TRACK_MAX_SHIFT`` of its width; else ``face`` itself."""
+    cx, cy = _centre(face)
+    near = [f for f in found if np.hypot(_centre(f)[0] - cx, _centre(f)[1] - cy)
+            <= TRACK_MAX_SHIFT * face.box[2]]  # fmt: skip
+    return min(near, key=lambda f: np.hypot(_centre(f)[0] - cx, _centre(f)[1] - cy), default=face)
 
 
 def _descreen(image: ImageArray) -> ImageArray:

@@ -16,17 +16,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from openidv.vision.faces.engine import Face
+from openidv.vision.image_measures import (
+    NORMALISED_SIDE,
+    crop_resized,
+    laplacian_variance,
+    texture_ratio,
+)
+from openidv.vision.image_measures import chroma as measure_chroma
+from openidv.vision.image_measures import grey as to_grey
 
 __all__ = [
     "BLUR_SHARPNESS_MIN",
     "GREYSCALE_CHROMA_MAX",
     "HALFTONE_TEXTURE_MIN",
     "LOW_RESOLUTION_EYE_PX",
+    "POOR_ISSUES",
     "POSE_YAW_MAX",
     "FaceQuality",
     "QualityIssue",
@@ -52,8 +60,6 @@ BLUR_SHARPNESS_MIN = 1.0
 # frontal, about 0.5 at a 45-degree turn. Past 0.35 the far half of the face is foreshortened.
 POSE_YAW_MAX = 0.35
 
-_NORMALISED_SIDE = 128
-
 
 class QualityIssue(StrEnum):
     """Why a face image may not support a confident comparison."""
@@ -63,6 +69,16 @@ class QualityIssue(StrEnum):
     HALFTONE = "HALFTONE"
     BLURRY = "BLURRY"
     POSE = "POSE"
+
+
+# The issues that make an image *poor*: the image, not the person, can explain a low score, so
+# a score below the approve line goes to a reviewer instead of a rejection. GREYSCALE is not
+# one of them: laser-engraved cards print every portrait in grey by design, and the comparison
+# then takes the other side in grey too (match.py's grey-matched probe), so a grey portrait is
+# compared like for like and decided like a colour one. It stays reported, for the reviewer.
+POOR_ISSUES = frozenset(
+    {QualityIssue.LOW_RESOLUTION, QualityIssue.HALFTONE, QualityIssue.BLURRY, QualityIssue.POSE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +96,14 @@ class FaceQuality:
     def good(self) -> bool:
         return not self.issues
 
+    @property
+    def greyscale(self) -> bool:
+        return QualityIssue.GREYSCALE in self.issues
+
+    @property
+    def poor_issues(self) -> tuple[QualityIssue, ...]:
+        return tuple(i for i in self.issues if i in POOR_ISSUES)
+
     def as_details(self) -> dict[str, str]:
         return {
             "eye_distance_px": f"{self.eye_distance_px:.0f}",
@@ -95,33 +119,9 @@ def _face_patch(image: NDArray[np.uint8], face: Face) -> NDArray[np.uint8]:
     x, y, w, h = face.box
     # The inner 70% of YuNet's box: hair, background and the box's forehead margin would
     # dilute every statistic below with pixels that are not the face.
-    x0, y0 = max(0, int(x + 0.15 * w)), max(0, int(y + 0.2 * h))
-    x1, y1 = min(image.shape[1], int(x + 0.85 * w)), min(image.shape[0], int(y + 0.95 * h))
-    if x1 - x0 < 4 or y1 - y0 < 4:
-        return np.zeros((_NORMALISED_SIDE, _NORMALISED_SIDE, 3), dtype=np.uint8)
-    crop = image[y0:y1, x0:x1]
-    shrinking = crop.shape[0] > _NORMALISED_SIDE
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    patch = cv2.resize(crop, (_NORMALISED_SIDE, _NORMALISED_SIDE), interpolation=interpolation)
-    return np.asarray(patch, dtype=np.uint8)
-
-
-def _chroma(patch: NDArray[np.uint8]) -> float:
-    lab = cv2.cvtColor(patch, cv2.COLOR_BGR2LAB).astype(np.float32)
-    return float(np.mean(np.hypot(lab[:, :, 1] - 128.0, lab[:, :, 2] - 128.0)))
-
-
-def _texture(grey: NDArray[np.float32]) -> float:
-    """Finest band (1 px scale) over the next one (2-4 px): high for dots and noise."""
-    fine = grey - cv2.GaussianBlur(grey, (0, 0), 1.0)
-    coarse = cv2.GaussianBlur(grey, (0, 0), 1.0) - cv2.GaussianBlur(grey, (0, 0), 3.0)
-    return float(np.std(fine) / max(float(np.std(coarse)), 1e-3))
-
-
-def _sharpness(grey: NDArray[np.float32]) -> float:
-    # A light smoothing first, so print dots or noise do not count as sharpness.
-    smooth = cv2.GaussianBlur(grey, (0, 0), 1.0)
-    return float(cv2.Laplacian(smooth, cv2.CV_32F).var())
+    x0, y0 = int(x + 0.15 * w), int(y + 0.2 * h)
+    x1, y1 = int(x + 0.85 * w), int(y + 0.95 * h)
+    return crop_resized(image, x0, y0, x1, y1, NORMALISED_SIDE)
 
 
 def _yaw(face: Face) -> float:
@@ -133,11 +133,13 @@ def _yaw(face: Face) -> float:
 def measure_quality(image: NDArray[np.uint8], face: Face) -> FaceQuality:
     """Measure ``face`` (found in the BGR ``image``); list what is below par."""
     patch = _face_patch(image, face)
-    grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    grey = to_grey(patch)
     # Enlarged faces are smooth because they were enlarged: texture and blur only mean
     # something at native resolution, so they are not judged on a face already flagged small.
-    eye_px, chroma = face.eye_distance_px, _chroma(patch)
-    texture, sharpness, yaw = _texture(grey), _sharpness(grey), _yaw(face)
+    eye_px, chroma = face.eye_distance_px, measure_chroma(patch)
+    # A light smoothing before the Laplacian, so print dots or noise do not count as sharpness.
+    texture, sharpness = texture_ratio(grey), laplacian_variance(grey, smooth_sigma=1.0)
+    yaw = _yaw(face)
     issues: list[QualityIssue] = []
     small = eye_px < LOW_RESOLUTION_EYE_PX
     if small:
