@@ -196,6 +196,7 @@ def constrain_classes(
         repairs.append(
             MrzRepair(field, row + 1, column + 1, have, want, basis="allows only letters there")
         )
+    repairs = _whole_codes_only(rows, lines, layout, repairs)
     name = layout.name
     repairs.extend(_filler_runs(rows, grid, name))
     if layout.given_names is not None:
@@ -216,6 +217,23 @@ def constrain_classes(
         )  # fmt: skip
         rows[name.line][column] = FILLER
     return ["".join(row) for row in rows], repairs
+
+
+def _whole_codes_only(
+    rows: list[list[str]], lines: Sequence[str], layout: Layout, repairs: list[MrzRepair]
+) -> list[MrzRepair]:
+    """Undo the letter repairs of a country code that still holds a digit: a code printed
+    with digits (Romania's nationality '132' on old cards) is what the document says, and
+    half of it turned into letters ('I3Z') is neither that nor a code."""
+    kept = list(repairs)
+    for span in (layout.issuing_state, layout.nationality):
+        if span is None or all(rows[span.line][c] not in DIGITS for _, c in span.cells()):
+            continue
+        for row, column in span.cells():
+            rows[row][column] = lines[row][column]
+        cells = {(row + 1, column + 1) for row, column in span.cells()}
+        kept = [r for r in kept if (r.line, r.position) not in cells]
+    return kept
 
 
 def _filler_runs(

@@ -50,9 +50,11 @@ from openidv.vision.mrz import (
     parse_mrz,
 )
 from openidv.vision.mrz.layouts import Span
+from openidv.vision.mrz.result import ProblemCode
 
 __all__ = [
     "MrzLegibility", "letter_positions", "mrz_char_count", "parse_ocr_lines", "read_ocr_lines",
+    "worth_rereading",
 ]  # fmt: skip
 
 _DIGIT_TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"})
@@ -120,11 +122,30 @@ def letter_positions(lines: Sequence[str]) -> list[tuple[int, slice]]:
 
 def _letters_only(lines: list[str]) -> list[str]:
     fixed = list(lines)
+    layout = detect_layout(lines)
+    codes = () if layout is None else (layout.issuing_state, layout.nationality)
+    country_columns = {(s.line, s.start) for s in codes if s is not None}
     for row, columns in letter_positions(lines):
         line = fixed[row]
         part = line[columns].translate(_DIGIT_TO_LETTER)
+        if (row, columns.start) in country_columns and any(c.isdigit() for c in part):
+            continue  # a code printed with digits stays as printed (see `mrz_repair`)
         fixed[row] = line[: columns.start] + part + line[columns.stop :]
     return fixed
+
+
+def worth_rereading(result: MrzResult) -> bool:
+    """Whether a read of the MRZ lines may come out better from looser crops: no layout was
+    read, or something a clipped glyph causes went wrong (a check digit, a character out of
+    its class). Not when only country codes are unknown or names unsure: those come from
+    the document (a national code such as BDR or SI<), and a second read costs a third of
+    the MRZ's time for nothing."""
+    if result.format is None:
+        return True
+    if result.valid:
+        return False
+    settled = (ProblemCode.COUNTRY_CODE, ProblemCode.AMBIGUOUS)
+    return any(problem.code not in settled for problem in result.problems)
 
 
 def _number_span(result: MrzResult) -> tuple[int, slice] | None:

@@ -63,6 +63,7 @@ from openidv.vision.documents.mrz_text import (
     mrz_char_count,
     parse_ocr_lines,
     read_ocr_lines,
+    worth_rereading,
 )
 from openidv.vision.documents.ocr import OcrEngine, TextBox, crop_quad
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
@@ -539,7 +540,10 @@ class DocumentReader:
             result = parse_ocr_lines(texts, today=today)
             if best is None or _rank(result) > _rank(best[0]):
                 best = result, texts
-            if result.valid or max(mrz_char_count(read.text) for read in texts) < MIN_RETRY_CHARS:
+            if (
+                not worth_rereading(result)
+                or max(mrz_char_count(read.text) for read in texts) < MIN_RETRY_CHARS
+            ):
                 break
         assert best is not None
         return best
