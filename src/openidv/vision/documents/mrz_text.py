@@ -53,7 +53,12 @@ from openidv.vision.mrz.layouts import Span
 from openidv.vision.mrz.result import ProblemCode
 
 __all__ = [
-    "MrzLegibility", "letter_positions", "mrz_char_count", "parse_ocr_lines", "read_ocr_lines",
+    "MrzLegibility",
+    "letter_positions",
+    "may_be_mrz_line",
+    "mrz_char_count",
+    "parse_ocr_lines",
+    "read_ocr_lines",
     "worth_rereading",
 ]  # fmt: skip
 
@@ -266,6 +271,18 @@ def _read_cells(
 def mrz_char_count(text: str) -> int:
     """How many characters of a recognised text are MRZ characters once cleaned."""
     return len(clean_line(text.translate(_HOMOGLYPHS)))
+
+
+# A recognised line this long in MRZ characters may be an MRZ line read in part (the
+# shortest MRZ line has 30).
+MIN_MRZ_LINE_CHARS = 20
+
+
+def may_be_mrz_line(text: str) -> bool:
+    """A recognised text line that can be (most of) an MRZ line: `MIN_MRZ_LINE_CHARS` MRZ
+    characters once cleaned, in one run. An MRZ line has no spaces (fillers part its
+    words); a printed line of that length (a heading, an address) has several."""
+    return mrz_char_count(text) >= MIN_MRZ_LINE_CHARS and text.strip().count(" ") <= 1
 
 
 def _as_read(text: str | LineRead) -> LineRead:

@@ -60,6 +60,7 @@ from openidv.vision.documents.matching import (
 )
 from openidv.vision.documents.mrz_text import (
     MrzLegibility,
+    may_be_mrz_line,
     mrz_char_count,
     parse_ocr_lines,
     read_ocr_lines,
@@ -154,6 +155,8 @@ UPSIDE_DOWN_SHARE = 0.4
 # Shortest detected line the fallback recognises, as a share of the page width: MRZ lines
 # span 80-90 % of it (the morphological finder already requires 45 %).
 FALLBACK_MIN_LINE_SHARE = 0.3
+# The longest lines of the lower half read to tell whether the fallback may find an MRZ.
+FALLBACK_PROBE_LINES = 3
 
 
 class QualityThresholds:
@@ -633,7 +636,7 @@ class DocumentReader:
         # then the detector fallback (~150 ms) is not worth running.
         quads = _timed(timings, "page_detect", lambda: self._ocr.detect(page, limit=VIZ_DET_LIMIT))
         best.page_quads = quads
-        if not _has_mrz_long_line(quads, page):
+        if not _has_mrz_long_line(quads, page) or not self._may_hold_mrz(page, quads, timings):
             return best
         # The detector fallback: only when the lines were not found or their text has no
         # MRZ layout at all (a read that merely fails a check digit is usually an altered
@@ -644,6 +647,26 @@ class DocumentReader:
         if fallback_texts and (best.result is None or _rank(fallback) > _rank(best.result)):
             best.result, best.reads = fallback, fallback_texts
         return best
+
+    def _may_hold_mrz(
+        self, page: Array, quads: list[NDArray[np.float32]], timings: dict[str, float]
+    ) -> bool:
+        """Some long line of the page's lower half reads like an MRZ line
+        (`mrz_text.may_be_mrz_line`): the fine detection of the fallback (~300 ms of CPU)
+        is wasted on a card's front or verso, whose long lines are printed text."""
+        height, width = page.shape[:2]
+        lower = [
+            q
+            for q in quads
+            if float(q[:, 1].mean()) >= 0.5 * height
+            and _extent(q)[0] >= FALLBACK_MIN_LINE_SHARE * width
+        ]
+        longest = sorted(lower, key=_line_length, reverse=True)[:FALLBACK_PROBE_LINES]
+        if not longest:
+            return False
+        crops = [crop_quad(page, quad) for quad in longest]
+        reads = _timed(timings, "mrz_probe", lambda: self._ocr.recognise_chars(crops))
+        return any(may_be_mrz_line(read.text) for read in reads)
 
     def _read_straightened(
         self, page: Array, today: dt.date, timings: dict[str, float]
