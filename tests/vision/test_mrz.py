@@ -34,6 +34,8 @@ from openidv.vision.mrz import (
 )
 
 TODAY = dt.date(2025, 6, 15)
+# The ICAO 9303 layouts the builders below make (FRA-CNI, a national layout, has its own).
+ICAO_FORMATS = [fmt for fmt in MrzFormat if fmt is not MrzFormat.FRA_CNI]
 
 # --- ICAO 9303 specimens (and the German specimens, whose codes are 'D<<') ---------------
 
@@ -442,7 +444,7 @@ def test_german_id_card_specimen_with_unspecified_sex() -> None:
 # ======================================================================================
 
 
-@pytest.mark.parametrize("fmt", list(MrzFormat))
+@pytest.mark.parametrize("fmt", ICAO_FORMATS)
 def test_round_trip_random_identities(fmt: MrzFormat) -> None:
     for case in cases(fmt, 300):
         assert_matches(parse_mrz(case.lines, today=TODAY), case)
@@ -478,7 +480,7 @@ def _noisy(lines: list[str], rng: random.Random) -> str:
     return "\n".join(["Surname / Nom", *out, ""])
 
 
-@pytest.mark.parametrize("fmt", list(MrzFormat))
+@pytest.mark.parametrize("fmt", ICAO_FORMATS)
 def test_round_trip_through_ocr_noise(fmt: MrzFormat) -> None:
     rng = random.Random(f"noise-{fmt.value}")
     for case in cases(fmt, 100):
@@ -597,7 +599,7 @@ def test_visa_optional_data_is_unprotected_and_reported_as_unchecked() -> None:
     assert result.optional_data.value == "6ZX184226B"
 
 
-@pytest.mark.parametrize("fmt", list(MrzFormat))
+@pytest.mark.parametrize("fmt", ICAO_FORMATS)
 def test_names_nationality_and_sex_are_unchecked_not_valid(fmt: MrzFormat) -> None:
     result = parse_mrz(SPECIMENS[fmt], today=TODAY)
     for name in ("surname", "given_names", "nationality", "sex", "issuing_state"):
@@ -1135,6 +1137,83 @@ def test_single_name_and_multi_word_surname() -> None:
 
 
 # ======================================================================================
+# French national identity card (1988-2021): a national 2 x 36 layout, not ICAO TD2
+# ======================================================================================
+
+
+def _french_card(surname: str, given: str, number: str, birth: str, sex: str) -> list[str]:
+    """Built from the card's own layout with this file's check-digit code: "IDFRA", the
+    surname (25), department and office (6); the number (12) and its check digit, the given
+    names (14), the birth date and its check digit, the sex, a check digit over both lines."""
+    line1 = ("IDFRA" + surname).ljust(30, "<") + "<<<<<<"
+    body = number + check(number) + given.ljust(14, "<") + birth + check(birth) + sex
+    return [line1, body + check(line1 + body)]
+
+
+# The specimen card (BERTHIER Corinne) as printed; its check digits hold.
+FRENCH_SPECIMEN = ["IDFRABERTHIER<<<<<<<<<<<<<<<<<<<<<<<", "9409923102854CORINNE<<<<<<<6512068F4"]
+
+
+def test_french_national_id_specimen() -> None:
+    assert _french_card("BERTHIER", "CORINNE", "940992310285", "651206", "F") == FRENCH_SPECIMEN
+    result = parse_mrz(FRENCH_SPECIMEN, today=TODAY)
+    assert result.valid, result.problems
+    assert result.format is MrzFormat.FRA_CNI
+    assert result.document_number.value == "940992310285"
+    assert result.document_number.valid is True
+    assert result.surname.value == "BERTHIER"
+    assert result.given_names.value == "CORINNE"
+    assert result.date_of_birth.value == "1965-12-06"
+    assert result.date_of_birth.valid is True
+    assert result.composite_valid is True
+    # Not in the layout, so not reported: no nationality, no expiry date.
+    assert result.nationality.value is None
+    assert result.expiry_date.value is None
+    fields = to_document_fields(result)
+    assert fields["issuing_country"] == "FRA"
+    assert fields["document_type"] == "NATIONAL_ID"
+    assert fields["family_name"] == "BERTHIER"
+    assert "nationality" not in fields
+    assert "expiration_date" not in fields
+
+
+def test_french_national_id_given_names_split_at_double_fillers() -> None:
+    lines = _french_card("DE<LA<TOUR", "JEAN<<PIERRE", "120675012345", "800229", "M")
+    result = parse_mrz(lines, today=TODAY)
+    assert result.valid, result.problems
+    assert result.surname.value == "DE LA TOUR"
+    assert result.given_names.value == "JEAN PIERRE"
+
+
+@pytest.mark.parametrize(
+    ("line", "position", "field"),
+    [(1, 3, "document_number"), (1, 30, "date_of_birth"), (0, 8, "composite")],
+)
+def test_french_national_id_check_digits_catch_one_change(
+    line: int, position: int, field: str
+) -> None:
+    lines = list(FRENCH_SPECIMEN)
+    original = lines[line][position]
+    replacement = "7" if original.isdigit() else "X"
+    lines[line] = lines[line][:position] + replacement + lines[line][position + 1 :]
+    result = parse_mrz(lines, today=TODAY)
+    assert result.format is MrzFormat.FRA_CNI
+    assert not result.valid
+    assert field in {problem.field for problem in result.problems}
+
+
+def test_an_icao_td2_from_france_stays_td2() -> None:
+    # A TD2 zone that opens IDFRA but fits TD2 (its check digits hold there) is read as TD2.
+    number, birth, expiry = "X4RTBPFW4", "900101", "300101"
+    line2 = number + check(number) + "FRA" + birth + check(birth) + "F" + expiry
+    line2 += check(expiry) + "<" * 7
+    line2 += check(line2[0:10] + line2[13:20] + line2[21:35])
+    result = parse_mrz(["IDFRAMARTIN<<ALICE".ljust(36, "<"), line2], today=TODAY)
+    assert result.format is MrzFormat.TD2
+    assert result.valid, result.problems
+
+
+# ======================================================================================
 # Yoti document_fields
 # ======================================================================================
 
@@ -1258,8 +1337,14 @@ def _imported_modules(path: str) -> set[str]:
 def test_module_imports_only_the_standard_library() -> None:
     allowed = set(sys.stdlib_module_names) | {"__future__"}
     own = {"openidv.vision.country_codes"}  # a table, itself standard library only
-    imported = _imported_modules(mrz_module.__file__)
-    assert {name.split(".")[0] for name in imported - own} <= allowed, imported
+    assert mrz_module.__file__ is not None
+    package = Path(mrz_module.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        # The package's own modules, each standard library only too.
+        imported = {
+            n for n in _imported_modules(str(path)) if not n.startswith("openidv.vision.mrz")
+        }
+        assert {name.split(".")[0] for name in imported - own} <= allowed, (path.name, imported)
     for name in own:
         module_file = importlib.import_module(name).__file__
         assert module_file is not None

@@ -14,8 +14,12 @@ from typing import Any
 
 import pytest
 
+from openidv.checks.authenticity import assess
+from openidv.checks.readers import READ_FIELDS
+from openidv.checks.text_extraction import extract
 from openidv.vision.documents import DocumentReader
-from openidv.vision.mrz import MrzResult
+from openidv.vision.faces import FaceEngine
+from openidv.vision.mrz import MrzFormat, MrzResult
 
 CORPUS = Path(
     os.environ.get(
@@ -77,3 +81,126 @@ def test_real_documents_mrz() -> None:
             accepted_wrongly[truth["id"]] = ["mrz"]
     assert not accepted_wrongly
     assert exact_conformant >= MIN_EXACT_CONFORMANT
+
+
+# --- Causes fixed on the real corpus (issue 14), each guarded on the documents showing it --
+
+
+@pytest.fixture(scope="module")
+def reader() -> DocumentReader:
+    return DocumentReader(threads=1)
+
+
+def _truth(document_id: str) -> dict[str, Any]:
+    return next(truth for truth in _documents() if truth["id"] == document_id)
+
+
+def _bytes(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+@pytest.mark.parametrize("document_id", ["N1", "N2"])
+def test_french_national_id_cards_are_read_in_their_own_format(
+    reader: DocumentReader, document_id: str
+) -> None:
+    # France's 1988-2021 card is 2 x 36 like TD2 but not TD2: read as TD2 its card number
+    # was cut at 9 characters and its digits turned into a "nationality" (854 -> BSA).
+    truth = _truth(document_id)
+    reading = reader.read(_bytes(truth["file"]), today=TODAY, read_viz=False)
+    result = reading.mrz
+    assert result is not None
+    assert result.format is MrzFormat.FRA_CNI
+    assert list(result.lines) == truth["mrz"]
+    assert result.valid, result.problems
+    assert result.document_number.value == truth["document_number"]
+    assert result.date_of_birth.value == truth["date_of_birth"]
+    assert result.surname.value == truth["surname"]
+    assert result.given_names.value == truth["given_names"]
+    # Honest about what the layout does not hold.
+    assert result.expiry_date.value is None
+    assert result.nationality.value is None
+
+
+def test_a_country_code_printed_with_digits_stays_as_printed(reader: DocumentReader) -> None:
+    # Old Romanian cards print the nationality as 132: it was half turned into letters (I3Z).
+    truth = _truth("T1")
+    result = reader.read(_bytes(truth["file"]), today=TODAY, read_viz=False).mrz
+    assert result is not None
+    assert list(result.lines) == truth["mrz"]
+    assert not result.valid
+    assert result.nationality.valid is False
+
+
+@pytest.mark.parametrize("document_id", ["P01", "C03"])
+def test_national_country_codes_cost_no_second_recognition(
+    reader: DocumentReader, document_id: str
+) -> None:
+    # BDR (a pre-1997 German code) and SI< (old Slovenian cards) fail no check digit: looser
+    # crops cannot change them, and re-reading the lines cost a third of the MRZ's time.
+    truth = _truth(document_id)
+    engine = reader._ocr
+    calls: list[int] = []
+    original = engine.recognise_chars
+
+    def counting(crops: list[Any]) -> Any:
+        calls.append(len(crops))
+        return original(crops)
+
+    engine.recognise_chars = counting  # type: ignore[method-assign]
+    try:
+        result = reader.read(_bytes(truth["file"]), today=TODAY, read_viz=False).mrz
+    finally:
+        del engine.recognise_chars
+    assert result is not None and list(result.lines) == truth["mrz"]
+    assert calls == [len(truth["mrz"])]
+
+
+@pytest.mark.parametrize("name", ["td1-ita-cie.png", "fra-cni-id-scan-2-back.jpg"])
+def test_a_page_without_an_mrz_skips_the_fine_detection(reader: DocumentReader, name: str) -> None:
+    # A card's front or verso has long printed lines (a heading, an address) but none that
+    # reads like an MRZ line: the fine detection of the lower half (~300 ms) is not run.
+    reading = reader.read(_bytes(name), today=TODAY, read_viz=False)
+    assert reading.mrz is None or reading.mrz.format is None
+    assert "mrz_fallback" not in reading.timings_ms
+
+
+def test_a_missed_mrz_still_gets_the_fine_detection(reader: DocumentReader) -> None:
+    # The old German card under glare: the line finder misses its MRZ, whose lines read
+    # like MRZ lines on the page's detection, so the fallback still looks.
+    reading = reader.read(_bytes(_truth("T2")["file"]), today=TODAY, read_viz=False)
+    assert "mrz_fallback" in reading.timings_ms
+
+
+@pytest.fixture(scope="module")
+def full_reader() -> DocumentReader:
+    return DocumentReader(threads=1, faces=FaceEngine(), viz_fields=READ_FIELDS)
+
+
+@pytest.mark.parametrize("document_id", ["C01", "C04", "C07", "C27"])
+def test_a_card_back_alone_reads_and_asks_for_the_front(
+    full_reader: DocumentReader, document_id: str
+) -> None:
+    # The MRZ side of a TD1 card: its MRZ reads exactly, but the printed holder details
+    # are on the front, so whatever glare or small print the back shows, the verdict asks
+    # for the missing side (a retake of the back alone could not be approved either).
+    truth = _truth(document_id)
+    as_of = dt.date.fromisoformat(truth["expiry"]) - dt.timedelta(days=30)
+    readings = full_reader.read_sides([_bytes(truth["file"])], today=as_of)
+    assert readings[0].mrz is not None and list(readings[0].mrz.lines) == truth["mrz"]
+    report = assess(readings).report or {}
+    assert report["recommendation"] == {"value": "NOT_AVAILABLE", "reason": "MISSING_DOCUMENT_SIDE"}
+
+
+def test_a_blurred_printed_digit_is_not_taken_for_the_mrz_one(full_reader: DocumentReader) -> None:
+    # The motion-blurred mock passport prints 17.11.1976; the recogniser reads 1978 (0.97),
+    # and most re-reads from other crops agree with it. The MRZ's date (its check digit
+    # holds) is what is reported; the printed one is not counted as agreeing, and the
+    # disagreement of a blurred read is not called tampering.
+    truth = _truth("P30")
+    as_of = dt.date.fromisoformat(truth["expiry"]) - dt.timedelta(days=30)
+    readings = full_reader.read_sides([_bytes(truth["file"])], today=as_of)
+    assert readings[0].mrz is not None and readings[0].mrz.date_of_birth.value == "1976-11-17"
+    report = assess(readings).report or {}
+    assert report["recommendation"]["reason"] != "TAMPERED"
+    fields = json.loads(next(m.content for m in extract(readings).media))
+    assert fields["date_of_birth"] == "1976-11-17"

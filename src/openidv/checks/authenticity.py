@@ -152,6 +152,11 @@ def assess(readings: list[DocumentReading], *, allow_expired: bool = False) -> M
         if names_legible and _only_check_digits_fail(reading):
             return _result("REJECT", "TAMPERED", breakdown)
         return _result("NOT_AVAILABLE", retake or "INCORRECT_MRZ", breakdown, decided=False)
+    if retake is not None and _back_only(readings) and portrait_found(readings) is False:
+        # The MRZ side of a card sent alone: whatever glare or small print it shows, the
+        # printed holder details are on the front, so a retake of this side cannot be
+        # approved either. Ask for the missing side (the TAMPERED verdicts come first).
+        return _result("NOT_AVAILABLE", "MISSING_DOCUMENT_SIDE", breakdown, decided=False)
     if retake is None:
         if contradicted:
             # Printed data that differs from the MRZ is evidence only when no reading error
@@ -168,13 +173,7 @@ def assess(readings: list[DocumentReading], *, allow_expired: bool = False) -> M
         if portrait_found(readings) is False:
             # No face on any side: only the back of a card was sent, or the portrait is
             # covered or gone. A retake shows which; a human decides if it does not.
-            back_only = (
-                len(readings) == 1
-                and reading.mrz is not None
-                and reading.mrz.format is MrzFormat.TD1
-                and not {"surname", "given_names"} & set(reading.viz)  # a back prints no names
-            )
-            reason = "MISSING_DOCUMENT_SIDE" if back_only else "OBJECT_OBSTRUCTION"
+            reason = "MISSING_DOCUMENT_SIDE" if _back_only(readings) else "OBJECT_OBSTRUCTION"
             return _result("NOT_AVAILABLE", reason, breakdown, decided=False)
         if not _compared(readings, _IDENTIFYING_FIELDS, front_back):
             # The printed number, surname or date of birth was not found agreeing with the
@@ -196,6 +195,18 @@ def assess(readings: list[DocumentReading], *, allow_expired: bool = False) -> M
 
 # Capture problems that matter only where they hide something the checks use.
 _JUDGED_BY_WHAT_IT_HIDES = frozenset({"GLARE_OBSTRUCTION", "IMAGE_RESOLUTION_TOO_LOW"})
+
+
+def _back_only(readings: list[DocumentReading]) -> bool:
+    """Only the back of a TD1 card was sent: one page, a TD1 MRZ, no printed names."""
+    if len(readings) != 1:
+        return False
+    reading = readings[0]
+    return (
+        reading.mrz is not None
+        and reading.mrz.format is MrzFormat.TD1
+        and not {"surname", "given_names"} & set(reading.viz)  # a back prints no names
+    )
 
 
 def _only_check_digits_fail(reading: DocumentReading) -> bool:

@@ -18,7 +18,7 @@ the printed character is nearly always among its runner-ups. Two mechanisms use 
   test of a date repair and picks among candidates. It is *not* independent for the document
   number (which starts the composite, under the same weights as its own check digit, so any
   change that satisfies one satisfies both): a number is repaired only from a single strong
-  runner-up, and the reader still asks the printed number about it (`reader._number_in_doubt`).
+  runner-up, and the reader still asks the printed number about it (`crosscheck.number_in_doubt`).
 * **Country codes** have no check digit: a code ICAO does not know is replaced only when
   exactly one runner-up combination gives one it does.
 
@@ -36,9 +36,7 @@ from dataclasses import dataclass
 
 from openidv.vision.country_codes import is_icao_country_code
 from openidv.vision.mrz import FILLER, MrzRepair, compute_check_digit
-from openidv.vision.mrz import _detect_layout as detect_layout
-from openidv.vision.mrz import _Layout as Layout
-from openidv.vision.mrz import _Span as Span
+from openidv.vision.mrz.layouts import Layout, Span, detect_layout
 
 __all__ = [
     "IMPLIED_BASIS",
@@ -107,6 +105,7 @@ def _classes(layout: Layout) -> dict[Cell, tuple[str, frozenset[str]]]:
 
     letters_or_filler = LETTERS | {FILLER}
     put(layout.name, "name", letters_or_filler)
+    put(layout.given_names, "given_names", letters_or_filler)
     put(layout.document_code, "document_code", letters_or_filler)
     put(layout.issuing_state, "issuing_state", letters_or_filler)
     put(layout.nationality, "nationality", letters_or_filler)
@@ -132,8 +131,9 @@ def _groups(layout: Layout) -> list[_Group]:
     groups = [
         _Group("document_number", (layout.document_number,), layout.document_number_check),
         _Group("date_of_birth", (layout.birth,), layout.birth_check, date=True),
-        _Group("expiry_date", (layout.expiry,), layout.expiry_check, date=True),
     ]
+    if layout.expiry is not None and layout.expiry_check is not None:
+        groups.append(_Group("expiry_date", (layout.expiry,), layout.expiry_check, date=True))
     if layout.optional_check is not None:
         groups.append(_Group("optional_data", (layout.optional,), layout.optional_check))
     return groups
@@ -187,15 +187,21 @@ def constrain_classes(
             continue
         rows[row][column] = want
         field = kind
-        if kind == "name":
+        if kind == "name" and layout.given_names is not None:
+            field = "surname"  # the given names have a field of their own
+        elif kind == "name":
             name = layout.name
             split = "".join(rows[name.line][name.start : name.end]).find(FILLER * 2)
             field = "given_names" if 0 <= split < column - name.start else "surname"
         repairs.append(
             MrzRepair(field, row + 1, column + 1, have, want, basis="allows only letters there")
         )
+    repairs = _whole_codes_only(rows, lines, layout, repairs)
     name = layout.name
     repairs.extend(_filler_runs(rows, grid, name))
+    if layout.given_names is not None:
+        repairs.extend(_filler_runs(rows, grid, layout.given_names, "given_names"))
+        return ["".join(row) for row in rows], repairs
     raw = "".join(rows[name.line][name.start : name.end])
     if raw[-1] != FILLER and raw[:-1].endswith(FILLER * 3) and raw.strip(FILLER) != raw[-1]:
         # One character after a run of closing fillers at the line's end: no name resumes
@@ -213,8 +219,25 @@ def constrain_classes(
     return ["".join(row) for row in rows], repairs
 
 
+def _whole_codes_only(
+    rows: list[list[str]], lines: Sequence[str], layout: Layout, repairs: list[MrzRepair]
+) -> list[MrzRepair]:
+    """Undo the letter repairs of a country code that still holds a digit: a code printed
+    with digits (Romania's nationality '132' on old cards) is what the document says, and
+    half of it turned into letters ('I3Z') is neither that nor a code."""
+    kept = list(repairs)
+    for span in (layout.issuing_state, layout.nationality):
+        if span is None or all(rows[span.line][c] not in DIGITS for _, c in span.cells()):
+            continue
+        for row, column in span.cells():
+            rows[row][column] = lines[row][column]
+        cells = {(row + 1, column + 1) for row, column in span.cells()}
+        kept = [r for r in kept if (r.line, r.position) not in cells]
+    return kept
+
+
 def _filler_runs(
-    rows: list[list[str]], grid: Sequence[Sequence[CellRead]], name: Span
+    rows: list[list[str]], grid: Sequence[Sequence[CellRead]], name: Span, own: str | None = None
 ) -> list[MrzRepair]:
     """Runs of one letter in the name field that the recogniser also took for fillers: at 5-6
     px a run of chevrons reads as CCCC or EEEE, which no name holds."""
@@ -230,7 +253,7 @@ def _filler_runs(
             cells = [grid[name.line][c] for c in run]
             if all(FILLER in dict(cell.alternatives) for cell in cells):
                 split = "".join(row[name.start : column]).find(FILLER * 2)
-                field = "given_names" if split >= 0 else "surname"
+                field = own or ("given_names" if split >= 0 else "surname")
                 for c in run:
                     repairs.append(
                         MrzRepair(field, name.line + 1, c + 1, row[c], FILLER,
@@ -426,7 +449,9 @@ def _repair_countries(
     rows: list[list[str]], grid: Sequence[Sequence[CellRead]], layout: Layout
 ) -> tuple[list[list[str]], list[MrzRepair]]:
     repairs: list[MrzRepair] = []
-    codes = ((layout.issuing_state, "issuing_state"), (layout.nationality, "nationality"))
+    codes = [(layout.issuing_state, "issuing_state")]
+    if layout.nationality is not None:
+        codes.append((layout.nationality, "nationality"))
     for span, field in codes:
         cells = list(span.cells())
         code = "".join(rows[r][c] for r, c in cells)

@@ -25,9 +25,14 @@ from openidv.vision.documents.band import (
     line_crop,
     turned_half,
 )
-from openidv.vision.documents.geometry import extent, has_mrz_long_line, ink_crop
+from openidv.vision.documents.geometry import extent, has_mrz_long_line, ink_crop, line_length
 from openidv.vision.documents.locate import WORK_WIDTH
-from openidv.vision.documents.mrz_text import mrz_char_count, parse_ocr_lines
+from openidv.vision.documents.mrz_text import (
+    may_be_mrz_line,
+    mrz_char_count,
+    parse_ocr_lines,
+    worth_rereading,
+)
 from openidv.vision.documents.ocr import VIZ_DET_LIMIT, OcrEngine, crop_quad
 from openidv.vision.documents.recogniser import LineRead
 from openidv.vision.documents.skew import rotate_page, text_angle
@@ -52,6 +57,8 @@ UPSIDE_DOWN_SHARE = 0.4
 # Shortest detected line the fallback recognises, as a share of the page width: MRZ lines
 # span 80-90 % of it (the morphological finder already requires 45 %).
 FALLBACK_MIN_LINE_SHARE = 0.3
+# The longest lines of the lower half read to tell whether the fallback may find an MRZ.
+FALLBACK_PROBE_LINES = 3
 
 
 def rank(result: MrzResult | None) -> tuple[int, int, int]:
@@ -93,7 +100,10 @@ class MrzSearch:
             result = parse_ocr_lines(texts, today=today)
             if best is None or rank(result) > rank(best[0]):
                 best = result, texts
-            if result.valid or max(mrz_char_count(read.text) for read in texts) < MIN_RETRY_CHARS:
+            if (
+                not worth_rereading(result)
+                or max(mrz_char_count(read.text) for read in texts) < MIN_RETRY_CHARS
+            ):
                 break
         assert best is not None
         return best
@@ -183,7 +193,7 @@ class MrzSearch:
         # then the detector fallback (~150 ms) is not worth running.
         quads = timed(timings, "page_detect", lambda: self._ocr.detect(page, limit=VIZ_DET_LIMIT))
         best.page_quads = quads
-        if not has_mrz_long_line(quads, page):
+        if not has_mrz_long_line(quads, page) or not self._may_hold_mrz(page, quads, timings):
             return best
         # The detector fallback: only when the lines were not found or their text has no
         # MRZ layout at all (a read that merely fails a check digit is usually an altered
@@ -194,6 +204,26 @@ class MrzSearch:
         if fallback_texts and (best.result is None or rank(fallback) > rank(best.result)):
             best.result, best.reads = fallback, fallback_texts
         return best
+
+    def _may_hold_mrz(
+        self, page: Array, quads: list[NDArray[np.float32]], timings: dict[str, float]
+    ) -> bool:
+        """Some long line of the page's lower half reads like an MRZ line
+        (`mrz_text.may_be_mrz_line`): the fine detection of the fallback (~300 ms of CPU)
+        is wasted on a card's front or verso, whose long lines are printed text."""
+        height, width = page.shape[:2]
+        lower = [
+            q
+            for q in quads
+            if float(q[:, 1].mean()) >= 0.5 * height
+            and extent(q)[0] >= FALLBACK_MIN_LINE_SHARE * width
+        ]
+        longest = sorted(lower, key=line_length, reverse=True)[:FALLBACK_PROBE_LINES]
+        if not longest:
+            return False
+        crops = [crop_quad(page, quad) for quad in longest]
+        reads = timed(timings, "mrz_probe", lambda: self._ocr.recognise_chars(crops))
+        return any(may_be_mrz_line(read.text) for read in reads)
 
     def _read_straightened(
         self, page: Array, today: dt.date, timings: dict[str, float]

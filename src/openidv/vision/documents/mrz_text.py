@@ -40,12 +40,26 @@ from openidv.vision.documents.mrz_repair import (
     repair_by_check_digits,
 )
 from openidv.vision.documents.recogniser import CharRead, LineRead
-from openidv.vision.mrz import FILLER, MrzRepair, MrzResult, normalise_ocr_lines, parse_mrz
-from openidv.vision.mrz import _clean_line as clean_line
-from openidv.vision.mrz import _detect_layout as detect_layout
+from openidv.vision.mrz import (
+    FILLER,
+    MrzRepair,
+    MrzResult,
+    clean_line,
+    detect_layout,
+    normalise_ocr_lines,
+    parse_mrz,
+)
+from openidv.vision.mrz.layouts import Span
+from openidv.vision.mrz.result import ProblemCode
 
 __all__ = [
-    "MrzLegibility", "letter_positions", "mrz_char_count", "parse_ocr_lines", "read_ocr_lines",
+    "MrzLegibility",
+    "letter_positions",
+    "may_be_mrz_line",
+    "mrz_char_count",
+    "parse_ocr_lines",
+    "read_ocr_lines",
+    "worth_rereading",
 ]  # fmt: skip
 
 _DIGIT_TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"})
@@ -101,30 +115,50 @@ class MrzLegibility:
     field_confidence: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
-def letter_positions(shape: tuple[int, ...]) -> list[tuple[int, slice]]:
-    """(line, columns) that ICAO reserves for letters and '<' in an MRZ of this shape."""
-    if shape == (30, 30, 30):  # TD1
-        return [(0, slice(0, 5)), (1, slice(7, 8)), (1, slice(15, 18)), (2, slice(0, 30))]
-    if shape in ((36, 36), (44, 44)):  # TD2, TD3, MRV-A/B
-        return [(0, slice(0, shape[0])), (1, slice(10, 13)), (1, slice(20, 21))]
-    return []
+def letter_positions(lines: Sequence[str]) -> list[tuple[int, slice]]:
+    """(line, columns) that the layout of these lines reserves for letters and '<'."""
+    layout = detect_layout(lines)
+    if layout is None:
+        return []
+    spans = [layout.document_code, layout.issuing_state, layout.name, layout.sex]
+    spans += [s for s in (layout.nationality, layout.given_names) if s is not None]
+    return [(span.line, slice(span.start, span.end)) for span in spans]
 
 
 def _letters_only(lines: list[str]) -> list[str]:
     fixed = list(lines)
-    for row, columns in letter_positions(tuple(len(line) for line in lines)):
+    layout = detect_layout(lines)
+    codes = () if layout is None else (layout.issuing_state, layout.nationality)
+    country_columns = {(s.line, s.start) for s in codes if s is not None}
+    for row, columns in letter_positions(lines):
         line = fixed[row]
         part = line[columns].translate(_DIGIT_TO_LETTER)
+        if (row, columns.start) in country_columns and any(c.isdigit() for c in part):
+            continue  # a code printed with digits stays as printed (see `mrz_repair`)
         fixed[row] = line[: columns.start] + part + line[columns.stop :]
     return fixed
 
 
-def _number_span(result: MrzResult) -> tuple[int, slice] | None:
+def worth_rereading(result: MrzResult) -> bool:
+    """Whether a read of the MRZ lines may come out better from looser crops: no layout was
+    read, or something a clipped glyph causes went wrong (a check digit, a character out of
+    its class). Not when only country codes are unknown or names unsure: those come from
+    the document (a national code such as BDR or SI<), and a second read costs a third of
+    the MRZ's time for nothing."""
     if result.format is None:
+        return True
+    if result.valid:
+        return False
+    settled = (ProblemCode.COUNTRY_CODE, ProblemCode.AMBIGUOUS)
+    return any(problem.code not in settled for problem in result.problems)
+
+
+def _number_span(result: MrzResult) -> tuple[int, slice] | None:
+    layout = detect_layout(result.lines) if result.format is not None else None
+    if layout is None:
         return None
-    if len(result.lines) == 3:
-        return 0, slice(5, 14)
-    return 1, slice(0, 9)
+    span = layout.document_number
+    return span.line, slice(span.start, span.end)
 
 
 def _swap_number(result: MrzResult, today: dt.date, hint: str | None) -> MrzResult:
@@ -237,6 +271,18 @@ def _read_cells(
 def mrz_char_count(text: str) -> int:
     """How many characters of a recognised text are MRZ characters once cleaned."""
     return len(clean_line(text.translate(_HOMOGLYPHS)))
+
+
+# A recognised line this long in MRZ characters may be an MRZ line read in part (the
+# shortest MRZ line has 30).
+MIN_MRZ_LINE_CHARS = 20
+
+
+def may_be_mrz_line(text: str) -> bool:
+    """A recognised text line that can be (most of) an MRZ line: `MIN_MRZ_LINE_CHARS` MRZ
+    characters once cleaned, in one run. An MRZ line has no spaces (fillers part its
+    words); a printed line of that length (a heading, an address) has several."""
+    return mrz_char_count(text) >= MIN_MRZ_LINE_CHARS and text.strip().count(" ") <= 1
 
 
 def _as_read(text: str | LineRead) -> LineRead:
@@ -373,9 +419,15 @@ def _field_cells(result: MrzResult) -> dict[str, list[tuple[int, int]]]:
         return {}
     spans = {
         "document_code": layout.document_code, "issuing_state": layout.issuing_state,
-        "document_number": layout.document_number, "nationality": layout.nationality,
-        "date_of_birth": layout.birth, "sex": layout.sex, "expiry_date": layout.expiry,
+        "document_number": layout.document_number, "date_of_birth": layout.birth,
+        "sex": layout.sex,
     }  # fmt: skip
+    for field, optional_span in (
+        ("nationality", layout.nationality),
+        ("expiry_date", layout.expiry),
+    ):
+        if optional_span is not None:
+            spans[field] = optional_span
     for field, span in (("optional_data", layout.optional), ("optional_data_2", layout.optional_2)):
         # Only where something is written: an unused zone is all fillers.
         if span is not None and span.read(result.lines).strip(FILLER):
@@ -383,12 +435,19 @@ def _field_cells(result: MrzResult) -> dict[str, list[tuple[int, int]]]:
     cells = {name: list(span.cells()) for name, span in spans.items()}
     name = layout.name
     raw = result.lines[name.line][name.start : name.end]
-    split = raw.find(FILLER * 2)
-    parts = {"surname": (0, split if split >= 0 else len(raw))}
-    if split >= 0:
-        parts["given_names"] = (split + 2, len(raw))
-    for field, (begin, end) in parts.items():
-        letters = [i for i in range(begin, end) if raw[i] != FILLER]
+    # (field, span, first, end) of each name part; ICAO's one field splits at '<<'.
+    parts: list[tuple[str, Span, int, int]] = []
+    if layout.given_names is not None:
+        given = layout.given_names
+        parts = [("surname", name, 0, len(raw)), ("given_names", given, 0, given.end - given.start)]
+    else:
+        split = raw.find(FILLER * 2)
+        parts.append(("surname", name, 0, split if split >= 0 else len(raw)))
+        if split >= 0:
+            parts.append(("given_names", name, split + 2, len(raw)))
+    for field, span, begin, end in parts:
+        text = span.read(result.lines)
+        letters = [i for i in range(begin, end) if text[i] != FILLER]
         if letters:
-            cells[field] = [(name.line, name.start + i) for i in range(letters[0], letters[-1] + 1)]
+            cells[field] = [(span.line, span.start + i) for i in range(letters[0], letters[-1] + 1)]
     return cells
