@@ -79,6 +79,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from openidv.vision import image_measures as measures
 from openidv.vision.faces import SFACE_COSINE_THRESHOLD, compare
 from openidv.vision.liveness.camera import arrival_span, capture_signals, frame_change
 from openidv.vision.liveness.compression import MIN_JPEG_QUALITY, frames_jpeg_quality
@@ -260,10 +261,9 @@ class ZoomAnalyser(Tracker):
         # -- quality -------------------------------------------------------------------------
         crops = [face_crop_grey(t.image, t.marks.points / t.factor) for t in found_tracks
                  if t.marks]  # fmt: skip
-        brightness = float(statistics.median(float(c.mean()) for c in crops))
-        sharpness = float(
-            statistics.median(float(cv2.Laplacian(c, cv2.CV_64F).var()) for c in crops)
-        )
+        # The same measures as the face match's portrait quality (vision/image_measures).
+        brightness = float(statistics.median(measures.brightness(c) for c in crops))
+        sharpness = float(statistics.median(measures.laplacian_variance(c) for c in crops))
         signals += [
             make_signal("brightness_min", brightness, MIN_BRIGHTNESS, ">="),
             make_signal("brightness_max", brightness, MAX_BRIGHTNESS, "<="),
