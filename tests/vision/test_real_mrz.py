@@ -204,3 +204,16 @@ def test_a_blurred_printed_digit_is_not_taken_for_the_mrz_one(full_reader: Docum
     assert report["recommendation"]["reason"] != "TAMPERED"
     fields = json.loads(next(m.content for m in extract(readings).media))
     assert fields["date_of_birth"] == "1976-11-17"
+
+
+def test_a_french_national_card_is_judged_by_the_validity_its_issue_month_gives(
+    reader: DocumentReader,
+) -> None:
+    # The specimen's card number says it was issued in September 1994 to an adult: valid ten
+    # years, so expired since September 2004 and in date before it.
+    truth = _truth("N1")
+    expired = reader.read(_bytes(truth["file"]), today=dt.date(2026, 12, 2), read_viz=False)
+    assert expired.expired is True
+    assert any("validity" in reason.message for reason in expired.reasons)
+    in_date = reader.read(_bytes(truth["file"]), today=dt.date(2004, 8, 1), read_viz=False)
+    assert in_date.expired is False

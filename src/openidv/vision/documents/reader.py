@@ -78,6 +78,7 @@ from openidv.vision.documents.timing import elapsed_ms, timed
 from openidv.vision.documents.verdicts import (
     capture_reasons,
     expired,
+    expiry_text,
     mrz_reasons,
     quality_reasons,
 )
@@ -363,9 +364,7 @@ class DocumentReader:
         is_expired = expired(mrz, today)
         if is_expired:
             assert mrz is not None
-            reasons.append(
-                Reason(ReasonCode.EXPIRED, f"the document expired on {mrz.expiry_date.value}")
-            )
+            reasons.append(Reason(ReasonCode.EXPIRED, expiry_text(mrz)))
         return DocumentReading(
             mrz=mrz,
             mrz_text=tuple(texts),

@@ -10,6 +10,7 @@ from openidv.vision.documents.physical import CaptureMeasures
 from openidv.vision.documents.quality import QualityMeasures, QualityThresholds
 from openidv.vision.documents.result import Reason, ReasonCode
 from openidv.vision.mrz import MrzResult, ProblemCode
+from openidv.vision.mrz.validity import expired_without_expiry_date, fra_cni_expiry_bounds
 
 __all__ = ["capture_reasons", "expired", "mrz_reasons", "quality_reasons"]
 
@@ -107,7 +108,19 @@ def capture_reasons(capture: CaptureMeasures) -> list[Reason]:
 
 
 def expired(mrz: MrzResult | None, today: dt.date) -> bool | None:
-    """The MRZ's expiry date is past (None: no expiry date to judge by)."""
+    """The MRZ's expiry date is past (None: no expiry date to judge by). A layout without
+    one (France's old national card) is judged by the validity its issue date gives."""
+    if mrz is not None and mrz.expiry_date.value is None:
+        return expired_without_expiry_date(mrz, today)
     if mrz is None or mrz.expiry_date.value is None or mrz.expiry_date.valid is False:
         return None
     return dt.date.fromisoformat(mrz.expiry_date.value) < today
+
+
+def expiry_text(mrz: MrzResult) -> str:
+    """Why an expired document is expired, for its reason."""
+    if mrz.expiry_date.value is not None:
+        return f"the document expired on {mrz.expiry_date.value}"
+    bounds = fra_cni_expiry_bounds(mrz)
+    latest = bounds[1].isoformat() if bounds else "an unknown date"
+    return f"the document's validity, counted from the issue month in its number, ended by {latest}"
