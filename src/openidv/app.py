@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 import uuid
 
 from fastapi import FastAPI
@@ -80,11 +81,17 @@ def is_loopback(host: str | None) -> bool:
 
 
 def create_app(
-    settings: Settings, runtime: Runtime | None = None, *, listen_host: str | None = None
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    listen_host: str | None = None,
+    start_decoders: bool = False,
 ) -> FastAPI:
     """The web product. ``runtime`` is the background half when it runs in the same process
     (``openidv run``); otherwise one is built here, only to enqueue work by name.
-    ``listen_host`` is the address the server is bound to (what /demo's default depends on)."""
+    ``listen_host`` is the address the server is bound to (what /demo's default depends on).
+    ``start_decoders``: spawn the image decoder processes at start-up rather than on the first
+    upload (the servers do; tests that build many apps do not pay two processes each)."""
     runtime = runtime or Runtime(settings)
     engine = make_engine(settings.resolved_database_url)
     sessions = session_context(settings)
@@ -153,6 +160,16 @@ def create_app(
     )
     install_docs(app)
 
+    async def spawn_decoders() -> None:
+        # In the background: the server answers at once, the decoders are ready before an
+        # end user's first photo (see DecodePool.start).
+        threading.Thread(
+            target=app.state.capture.decoder().start, name="openidv-decoders", daemon=True
+        ).start()
+
+    if start_decoders:
+        app.router.add_event_handler("startup", spawn_decoders)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
@@ -183,4 +200,4 @@ def _register_spec_schema(app: FastAPI) -> None:
 
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn's worker processes (``--workers`` re-imports the app by name)."""
-    return create_app(Settings())
+    return create_app(Settings(), start_decoders=True)

@@ -181,7 +181,7 @@ def _serve(
         from openidv.app import create_app
 
         config = uvicorn.Config(
-            create_app(settings, runtime, listen_host=host),
+            create_app(settings, runtime, listen_host=host, start_decoders=True),
             host=host, port=port, log_level="warning",
         )  # fmt: skip
         _announcing_server(config, banner, on_listening).run()

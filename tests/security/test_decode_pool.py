@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from openidv.capture.decode_pool import DecodePool
+from openidv.capture.decode_pool import DECODER_NICENESS, DecodePool
 from openidv.capture.images import sniff
 from tests.security.conftest import PNG
 
@@ -54,3 +54,13 @@ def test_a_killed_worker_is_replaced(pool: DecodePool) -> None:
     for pid in pool.pids():
         os.kill(pid, signal.SIGKILL)
     assert pool.run(sniff, PNG).width == 1
+
+
+def test_workers_run_below_the_web_process_s_priority(pool: DecodePool) -> None:
+    """Hostile images decoding on every core must not take the CPU from the event loop."""
+    assert pool.run(sniff, PNG).width == 1
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, ours + DECODER_NICENESS)
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids()] == [expected] * len(
+        pool.pids()
+    )
