@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from openidv.api.signing import sign
 
 PREFIX = "/idverify/v1"
+WARM_TIMEOUT_S = 60
 HERE = Path(__file__).parent
 # The seed page's example payload, as the API tests use it.
 BODY = json.dumps(json.loads((HERE.parent / "tests/api/seed_payload.json").read_text())).encode()
@@ -215,8 +217,22 @@ def main() -> None:
         [*openidv, "run", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    # The server loads its engines' models in the background once it answers (jobs/warm.py):
+    # measured meanwhile, the health endpoint shared the CPU with the model loading and read
+    # about 20% lower. Wait for its "engines ready" line (a server that never prints one is
+    # measured after WARM_TIMEOUT_S).
+    warmed = threading.Event()
+
+    def watch_log() -> None:
+        assert server.stderr is not None
+        for line in server.stderr:
+            if "engines ready" in line:
+                warmed.set()
+
+    threading.Thread(target=watch_log, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -225,6 +241,7 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
+        warmed.wait(WARM_TIMEOUT_S)
         health = run_wrk(f"{base}/healthz", args.seconds, args.connections)
         # Enough signed requests for a server as fast as its health endpoint, plus the open loop.
         wanted = int(health["rps"] * args.seconds * 1.2) + args.rate * args.seconds
