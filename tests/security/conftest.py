@@ -285,14 +285,7 @@ def run_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     )  # fmt: skip
     origin = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{origin}/healthz").status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"openidv run did not start; see {data_dir / 'run.log'}")
-            time.sleep(0.1)
+        _wait_healthy(origin, process, data_dir / "run.log")
         settings = Settings(data_dir=data_dir)
         db = create_engine(settings.resolved_database_url)
         yield Target(origin, settings, db)
