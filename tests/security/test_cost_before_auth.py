@@ -44,7 +44,7 @@ def _probe_while(target: Target, work: list[threading.Thread]) -> list[float]:
 
 
 def test_heic_bombs_do_not_stall_the_event_loop(served: Target) -> None:
-    """Two token holders' 7000x7000 HEICs at once, twice: a cheap request sent meanwhile is
+    """Two token holders' 7000x7000 HEICs at once, three times: a cheap request sent meanwhile is
     answered about as fast as the others. In a thread, Pillow's JPEG encode held the GIL: one
     probe waited 1.3-1.8 s of a 4-5 s upload (``openidv run``, a loaded machine); the blob
     write and SQLite commit on the loop added a quarter of a second.
@@ -55,7 +55,7 @@ def test_heic_bombs_do_not_stall_the_event_loop(served: Target) -> None:
     (the in-process server, which shares this process's GIL with the probe, did not show the
     stall: 0.02-0.03 either way)."""
     with served.integrator() as shop:
-        sessions = [served.session(shop) for _ in range(4)]
+        sessions = [served.session(shop) for _ in range(6)]
         warm_up = served.session(shop)
     # Measured once the server is warm: a small upload first waits for the decoder processes
     # the server starts at start-up (their spawn and imports are a one-time cost, and they
@@ -69,15 +69,19 @@ def test_heic_bombs_do_not_stall_the_event_loop(served: Target) -> None:
             answers.append(capture.upload(capture.passport(), BOMB, "image/heic").status_code)
 
     ratios = []
-    for pair in (sessions[:2], sessions[2:]):
+    for pair in (sessions[:2], sessions[2:4], sessions[4:]):
         started = time.perf_counter()
         waits = _probe_while(served, [threading.Thread(target=upload, args=s) for s in pair])
         took = time.perf_counter() - started
         assert len(waits) >= 5  # the decodes really ran while we probed
         usual = sorted(waits)[len(waits) // 2]  # the baseline: this run's median probe
         ratios.append(sum(wait for wait in waits if wait > 5 * usual) / took)
-    assert answers == [201] * 4
-    assert max(ratios) < 0.08, f"probes stalled for {max(ratios):.0%} of the upload time"
+    assert answers == [201] * 6
+    # The median of three pairs: a decode that blocks the loop stalls every pair (0.14-0.18
+    # each), while a freshly started deployment's model loading (its worker warms the engines)
+    # or another process's burst can cost one pair alone.
+    middle = sorted(ratios)[1]
+    assert middle < 0.08, f"probes stalled for {middle:.0%} of the upload time ({ratios})"
 
 
 def _post_head(target: Target, query: str, length: int | None) -> str:
