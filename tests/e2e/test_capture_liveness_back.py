@@ -44,16 +44,22 @@ def _on_liveness(page: Page, attempt: str) -> None:
     expect(page.locator("#shoot")).to_be_visible()
 
 
-def test_back_out_of_liveness_and_resume_it_after_a_reload(
-    deployment: Deployment, tab: Tab
-) -> None:
-    page = tab.page
+def _to_liveness(deployment: Deployment, page: Page) -> Any:
+    """A new session's page taken through the passport and consent to its first attempt."""
     session = deployment.create_session({"preset_issuing_country": "GBR"})
     page.goto(deployment.page_url(session.session_id, session.client_session_token))
     start(page)
     _photograph_passport(page)
     page.locator("#consent-agree").click()
     _on_liveness(page, "Attempt 1 of 3")
+    return session
+
+
+def test_back_out_of_liveness_and_resume_it_after_a_reload(
+    deployment: Deployment, tab: Tab
+) -> None:
+    page = tab.page
+    session = _to_liveness(deployment, page)
 
     # The page's Back: to the document (consent, given, is not asked again); no attempt used.
     expect(page.locator("#back")).to_be_visible()
@@ -98,12 +104,7 @@ def test_back_after_liveness_passed_skips_it_and_a_reload_resumes_after_it(
     deployment: Deployment, tab: Tab
 ) -> None:
     page = tab.page
-    session = deployment.create_session({"preset_issuing_country": "GBR"})
-    page.goto(deployment.page_url(session.session_id, session.client_session_token))
-    start(page)
-    _photograph_passport(page)
-    page.locator("#consent-agree").click()
-    _on_liveness(page, "Attempt 1 of 3")
+    session = _to_liveness(deployment, page)
     page.locator("#shoot").click()
     ready = page.get_by_role("heading", name="Ready to send")
     expect(ready).to_be_visible(timeout=60_000)

@@ -291,13 +291,7 @@ def run_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         yield Target(origin, settings, db)
         db.dispose()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        _stop(process)
         log.close()
 
 
