@@ -113,6 +113,8 @@ class RealTally:
         self.not_approved: list[str] = []
         self.times: list[float] = []
         self.mrz_times: list[float] = []
+        self.cpu_times: list[float] = []
+        self.stage_times: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
 
     def _keys(self, truth: dict[str, Any]) -> list[str]:
         return ["all", f"format {truth['format']}", f"capture {truth['capture']}"]
@@ -185,9 +187,12 @@ class RealTally:
             if not approved:
                 self.not_approved.append(f"{truth['id']} {truth['file']}: {outcome}")
 
-    def add_times(self, reading: DocumentReading) -> None:
+    def add_times(self, reading: DocumentReading, cpu_ms: float) -> None:
         self.times.append(reading.timings_ms.get("total", 0.0))
         self.mrz_times.append(_mrz_ms(reading))
+        self.cpu_times.append(cpu_ms)
+        for stage, value in reading.timings_ms.items():
+            self.stage_times[stage].append(value)
 
 
 def _whole(truth: dict[str, Any]) -> bool:
@@ -240,7 +245,9 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
         images = [(folder / name).read_bytes() for name in files]
         today = _as_of(truth)
         for image in images:
-            tally.add_times(reader.read(image, today=today))
+            cpu = time.process_time()
+            reading = reader.read(image, today=today)
+            tally.add_times(reading, (time.process_time() - cpu) * 1000)
         tally.add(truth, reader.read_sides(images, today=today))
 
     print(f"\n{len(truths)} real documents ({len(tally.times)} pages) from {folder}")
@@ -305,6 +312,18 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
         f"  MRZ stages p50 {statistics.median(tally.mrz_times):6.0f}   "
         f"p95 {percentile(tally.mrz_times, 0.95):6.0f}   max {max(tally.mrz_times):6.0f}"
     )
+    # CPU time is what other load on the machine disturbs least: compare builds by it.
+    print(
+        f"  CPU time   p50 {statistics.median(tally.cpu_times):6.0f}   "
+        f"p95 {percentile(tally.cpu_times, 0.95):6.0f}   sum {sum(tally.cpu_times) / 1000:6.1f} s"
+        "   (process CPU time per page, every thread)"
+    )
+    print("  per stage (pages that ran it; wall time):")
+    for stage, values in sorted(tally.stage_times.items(), key=lambda item: -sum(item[1])):
+        print(
+            f"    {stage:24s} pages {len(values):3d}   p50 {statistics.median(values):6.0f}   "
+            f"p95 {percentile(values, 0.95):6.0f}   sum {sum(values) / 1000:6.1f} s"
+        )
     if verbose:
         print("\n== MRZ misses ==")
         for line in tally.misses:
