@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from openidv.vision.documents.background import Background
 from openidv.vision.documents.crosscheck import (
     CROSS_CHECKED_FIELDS,
     MIN_FIELD_CONFIDENCE,
@@ -69,6 +70,7 @@ from openidv.vision.documents.mrz_text import MrzLegibility, parse_ocr_lines, re
 from openidv.vision.documents.ocr import OcrEngine, TextBox
 from openidv.vision.documents.physical import CaptureMeasures, measure_capture
 from openidv.vision.documents.quality import (
+    QualityMeasures,
     QualityThresholds,
     glare_share,
     measure_quality,
@@ -255,11 +257,18 @@ class DocumentReader:
             )
         located = timed(timings, "locate", lambda: locate_document(pixels))
         page = located.image
-        quality = timed(timings, "quality", lambda: measure_quality(page, scale=located.scale))
-        capture: CaptureMeasures = timed(
-            timings, "capture", lambda: measure_capture(pixels, page, located.quad)
-        )
-        found = self._mrz.read(page, today, timings)
+
+        def measures() -> tuple[QualityMeasures, CaptureMeasures]:
+            quality = timed(timings, "quality", lambda: measure_quality(page, scale=located.scale))
+            capture = timed(timings, "capture", lambda: measure_capture(pixels, page, located.quad))
+            return quality, capture
+
+        # Neither depends on the MRZ search, which reads ``page`` without changing it.
+        side = Background(measures)
+        try:
+            found = self._mrz.read(page, today, timings)
+        finally:
+            quality, capture = side.result()
         mrz, lines, page = found.result, found.lines, found.page
         if lines:
             # In source pixels: what the camera resolved, whatever the page was scaled to.
@@ -318,6 +327,15 @@ class DocumentReader:
         # characters are reported only when the printed zone shows them too.
         names_legible = legible(quality, self.thresholds, measured.legibility.field_confidence)
         names_doubtful = mrz is not None and mrz.format is not None and not names_legible
+        portrait: Background[list[Face]] | None = None
+        if read_viz and self._faces is not None and measured.portrait_px is None:
+            faces, page = self._faces, measured.page
+            if measured.viz_lines is not None or (mrz is not None and mrz.format) or measured.turn:
+                # The VIZ read turns only a page without an MRZ upright: this one is final,
+                # so the portrait is looked for while the printed zone is read.
+                portrait = Background(
+                    lambda: timed(timings, "portrait", lambda: _portraits(faces, page))
+                )
         if read_viz or number_in_doubt(mrz) or names_doubtful:
             fields: Collection[str] | None = self.viz_fields
             if not read_viz:
@@ -346,7 +364,11 @@ class DocumentReader:
                 mrz = names_in_doubt(mrz, names_unconfirmed(mrz, viz))
         if read_viz and self._faces is not None and measured.portrait_px is None:
             faces = self._faces  # after the VIZ read, which turns a page without an MRZ upright
-            found = timed(timings, "portrait", lambda: _portraits(faces, measured.page))
+            found = (
+                portrait.result()
+                if portrait is not None
+                else timed(timings, "portrait", lambda: _portraits(faces, measured.page))
+            )
             measured.portrait_px = found[0].size_px if found else 0
         reasons.extend(mrz_reasons(mrz, lines))
         reasons.extend(quality_reasons(quality, self.thresholds))
