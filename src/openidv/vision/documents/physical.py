@@ -136,23 +136,22 @@ def _whitened_spectrum(tile: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.asarray(cv2.dilate(whitened, np.ones((5, 5), np.uint8)), np.float32)
 
 
-def _tiles(channel: NDArray[np.uint8], box: tuple[float, float, float, float]) -> list[Array]:
+def _tiles(image: Array, box: tuple[float, float, float, float]) -> list[Array]:
     x0, y0, x1, y1 = box
-    height, width = channel.shape
+    height, width = image.shape[:2]
     tiles = []
     for fy in (0.25, 0.75):
         for fx in (0.25, 0.75):
             cx, cy = int(x0 + fx * (x1 - x0)), int(y0 + fy * (y1 - y0))
             top, left = cy - _TILE // 2, cx - _TILE // 2
             if top >= 0 and left >= 0 and top + _TILE <= height and left + _TILE <= width:
-                tiles.append(channel[top : top + _TILE, left : left + _TILE])
+                tiles.append(image[top : top + _TILE, left : left + _TILE])
     return tiles
 
 
-def _periodic_peak(channel: NDArray[np.uint8], box: tuple[float, float, float, float]) -> float:
+def _periodic_peak(tiles: list[NDArray[np.uint8]]) -> float:
     """Height of the strongest spectral peak present in every tile of the document (a
     moire covers the whole screen; a guilloche band or a photo does not)."""
-    tiles = _tiles(channel, box)
     if len(tiles) < 3:
         return 0.0
     spectra = np.stack([_whitened_spectrum(tile.astype(np.float32)) for tile in tiles])
@@ -184,14 +183,13 @@ def _outward(quad: NDArray[np.float64], index: int) -> NDArray[np.float64]:
     return normal
 
 
-def _screen_frame(source: Array, quad: NDArray[np.float32] | None) -> tuple[int, int]:
+def _screen_frame(grey: NDArray[np.uint8], quad: NDArray[np.float32] | None) -> tuple[int, int]:
     """(sides of the document beyond which a long straight edge runs roughly parallel to
     the side, sides with room beyond them in the image): a screen's active area, letterbox
-    and bezel enclose the page it shows; a table does not."""
+    and bezel enclose the page it shows; a table does not. ``grey``: the capture in grey."""
     if quad is None:
         return 0, 0
     factor = 2  # edges of a frame: half resolution is plenty
-    grey = cv2.cvtColor(source, cv2.COLOR_BGR2GRAY)
     small = cv2.resize(grey, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
     corners = np.asarray(quad, np.float64) / factor
     centre = corners.mean(axis=0)
@@ -233,13 +231,15 @@ def _screen_frame(source: Array, quad: NDArray[np.float32] | None) -> tuple[int,
     return sum(framed), visible
 
 
-def _surround(source: Array, quad: NDArray[np.float32] | None) -> tuple[float | None, float | None]:
+def _surround(
+    grey_source: NDArray[np.uint8], quad: NDArray[np.float32] | None
+) -> tuple[float | None, float | None]:
     """Mean and spread of the luma in a band just outside the document outline."""
     if quad is None:
         return None, None
     factor = 4  # a band statistic: a quarter of the resolution is plenty
     grey = cv2.resize(
-        cv2.cvtColor(source, cv2.COLOR_BGR2GRAY),
+        grey_source,
         None,
         fx=1 / factor,
         fy=1 / factor,
@@ -266,12 +266,22 @@ def measure_capture(
     """Signals of a screen recapture or a photocopy. ``source`` is the decoded capture
     (BGR), ``page`` the flattened document, ``quad`` its outline in ``source`` (or None)."""
     gate = thresholds if thresholds is not None else CaptureThresholds()
-    ycc = np.asarray(cv2.cvtColor(source, cv2.COLOR_BGR2YCrCb), np.uint8)
-    box = _document_box(source, quad)
-    moire = max(_periodic_peak(ycc[:, :, 1], box), _periodic_peak(ycc[:, :, 2], box))
-    moire_luma = _periodic_peak(ycc[:, :, 0], box)
-    surround_luma, surround_std = _surround(source, quad)
-    frame_sides, frame_visible = _screen_frame(source, quad)
+    # Only the tiles are converted (the conversion is per pixel): a 8 MP photo's whole
+    # frame took longer to convert than the spectra of its tiles to compute.
+    tiles = [
+        np.asarray(cv2.cvtColor(np.ascontiguousarray(tile), cv2.COLOR_BGR2YCrCb), np.uint8)
+        for tile in _tiles(source, _document_box(source, quad))
+    ]
+    moire = max(
+        _periodic_peak([tile[:, :, 1] for tile in tiles]),
+        _periodic_peak([tile[:, :, 2] for tile in tiles]),
+    )
+    moire_luma = _periodic_peak([tile[:, :, 0] for tile in tiles])
+    grey: NDArray[np.uint8] | None = None
+    if quad is not None:  # the surround and the frame are looked for around an outline
+        grey = np.asarray(cv2.cvtColor(source, cv2.COLOR_BGR2GRAY), np.uint8)
+    surround_luma, surround_std = _surround(grey, quad) if grey is not None else (None, None)
+    frame_sides, frame_visible = _screen_frame(grey, quad) if grey is not None else (0, 0)
     lab = cv2.cvtColor(page, cv2.COLOR_BGR2LAB)
     lightness = lab[:, :, 0]
     a = lab[:, :, 1].astype(np.float32)
