@@ -269,13 +269,16 @@ class VizField:
 
     ``matches_mrz``: found by looking for the MRZ's value among the printed lines
     (`matching`), so it agrees with the MRZ (``value`` is then the MRZ's); otherwise read
-    under its caption."""
+    under its caption. ``cut``: read under its caption from a line (or one of its lines)
+    recognised only in part: the value may go on past what was read, so it can show a
+    difference from the MRZ's but never agreement, and is never reported."""
 
     name: str
     value: str | None  # ISO date for dates; upper-case text otherwise; None if unparsable
     text: str
     confidence: float
     matches_mrz: bool = False
+    cut: bool = False
 
 
 def _fold(text: str) -> str:
@@ -413,6 +416,7 @@ def extract_fields(
             value=_value(field, text),
             text=text,
             confidence=round(min(score, caption.score * ratio), 4),
+            cut=any(part.cut for part in parts),
         )
     return found
 

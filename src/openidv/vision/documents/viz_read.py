@@ -21,7 +21,7 @@ from openidv.vision.documents.matching import (
 )
 from openidv.vision.documents.measured import Measured
 from openidv.vision.documents.ocr import VIZ_DET_LIMIT, OcrEngine, TextBox, crop_quad
-from openidv.vision.documents.printed import PrintedLines
+from openidv.vision.documents.printed import PrintedLines, stacked_rows
 from openidv.vision.documents.timing import timed
 from openidv.vision.documents.viz import VizField, extract_fields
 
@@ -41,6 +41,9 @@ SAME_LINE_IOU = 0.5
 FINE_LOOK_FIELDS = ("document_number", "surname", "date_of_birth")
 # Longest text lines the classifier looks at to tell an upside-down page without an MRZ.
 ORIENTATION_LINES = 8
+# A line read with less confidence than this may be two stacked lines merged by the
+# detector (`printed.stacked_rows`): the last look reads them apart.
+STACK_SPLIT_BELOW = 0.9
 
 
 class VizReader:
@@ -131,7 +134,47 @@ class VizReader:
                 plain = self._read_decoloured(measured, lines.image, boxes, may_hold, timings)
                 viz.update(find_mrz_values(mrz, boxes + plain, missing))
                 boxes = boxes + plain
+                missing = [name for name in missing if not (name in viz and viz[name].matches_mrz)]
+            if missing:
+                rest = self._read_rest(measured, lines, timings)
+                viz.update(find_mrz_values(mrz, boxes + rest, missing))
+                boxes = boxes + rest
         return viz, boxes
+
+    def _read_rest(
+        self, measured: Measured, lines: PrintedLines, timings: dict[str, float]
+    ) -> list[TextBox]:
+        """The last look, when a value the checks need is still not found: every line the
+        first pass read only in part read whole (a number printed at the end of a long
+        line, after the document's title: "CARTE NATIONALE D'IDENTITE N: 940992310285"),
+        and the lines read unsurely that hold two stacked lines of small print read one
+        row at a time (`printed.stacked_rows`). Only the MRZ's values are taken from them,
+        as on the other looks."""
+        if measured.rest is None:
+            whole = timed(
+                timings, "viz_rest_ocr", lambda: lines.boxes(self._ocr.recognise, fields=None)
+            )
+            unsure = [box for box in whole if box.score < STACK_SPLIT_BELOW and not box.cut]
+            halves: list[NDArray[np.float32]] = []
+            for box in unsure:
+                split = stacked_rows(crop_quad(lines.image, box.quad))
+                if split is not None:
+                    halves += _split_quad(box.quad, split)
+            reads = (
+                timed(
+                    timings,
+                    "viz_rest_ocr",
+                    lambda: self._ocr.recognise([crop_quad(lines.image, q) for q in halves]),
+                )
+                if halves
+                else []
+            )
+            measured.rest = whole + [
+                TextBox(quad=quad, text=text, score=score)
+                for quad, (text, score) in zip(halves, reads, strict=True)
+                if text.strip()
+            ]
+        return measured.rest
 
     def _read_decoloured(
         self,
@@ -196,3 +239,13 @@ class VizReader:
 
 def _has_digit(text: str) -> bool:
     return any(char.isdigit() for char in text)
+
+
+def _split_quad(quad: NDArray[np.float32], at: float) -> list[NDArray[np.float32]]:
+    """The two quadrilaterals of a text line's box divided at ``at`` of its height."""
+    q = np.asarray(quad, np.float32)
+    left, right = q[0] + (q[3] - q[0]) * at, q[1] + (q[2] - q[1]) * at
+    return [
+        np.array([q[0], q[1], right, left], np.float32),
+        np.array([left, right, q[2], q[3]], np.float32),
+    ]
