@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from openidv.checks.text_extraction import extract
-from openidv.vision.documents import DocumentReading, personal_numbers
+from openidv.vision.documents import DocumentReading, alternatives, personal_numbers
 from openidv.vision.documents.crosscheck import agreeing_fields, cross_check, surely_different
 from openidv.vision.documents.matching import find_mrz_values
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.printed import CAPTION_ASPECT, PrintedLines, stacked_rows
+from openidv.vision.documents.recogniser import CharRead, LineRead
 from openidv.vision.documents.viz import extract_fields
 from openidv.vision.mrz import MrzResult, parse_mrz
 from openidv.vision.mrz.check_digits import compute_check_digit
@@ -182,3 +183,47 @@ def test_two_stacked_lines_in_one_box_are_told_apart() -> None:
     # One line, capitals or with ascenders and descenders: no split.
     assert stacked_rows(_text_rows(("08CD50338", 1.2, 45))) is None
     assert stacked_rows(_text_rows(("Typography", 1.2, 40))) is None
+
+
+# -- unsure characters and their runner-ups -------------------------------------------------
+
+
+def _read(*chars: tuple[str, float, tuple[tuple[str, float], ...]]) -> LineRead:
+    reads = tuple(CharRead(char, prob, alts) for char, prob, alts in chars)
+    return LineRead("".join(c.char for c in reads), 0.9, reads)
+
+
+def _sure(text: str) -> list[tuple[str, float, tuple[tuple[str, float], ...]]]:
+    return [(char, 0.99, ()) for char in text]
+
+
+def test_an_unsure_character_may_be_its_runner_up() -> None:
+    # A 272 px page: the 1 of "17 JAN /JAN 85" read as S (0.43), as 1 with 0.15.
+    read = _read(("S", 0.43, (("1", 0.15), ("5", 0.14))), *_sure("7 JAN /JAN 85"))
+    variants = dict(alternatives.readings(read, frozenset("0123456789")))
+    assert variants["17 JAN /JAN 85"] == 0.15
+    mrz = parse_mrz(PASSPORT)
+    boxes = [_box(text) for text in variants]
+    assert find_mrz_values(mrz, boxes, ["date_of_birth"]) == {}  # the MRZ says 1911-01-01
+    # ... found for a passport whose MRZ gives 17 January 1985.
+    lines = (
+        "P<UTOERIKSSON<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO8501178F2506159ZE184226B<<<<<10",
+    )
+    other = parse_mrz(lines)
+    assert other.date_of_birth.valid and other.date_of_birth.value == "1985-01-17", other.problems
+    assert "date_of_birth" in find_mrz_values(other, boxes, ["date_of_birth"])
+
+
+def test_sure_characters_weak_runner_ups_and_other_characters_are_never_taken() -> None:
+    digits = frozenset("0123456789")
+    sure = _read(("S", 0.95, (("1", 0.04),)), *_sure("7"))
+    assert list(alternatives.readings(sure, digits)) == []  # read surely: stays S
+    weak = _read(("S", 0.6, (("1", 0.08),)), *_sure("7"))
+    assert list(alternatives.readings(weak, digits)) == []  # a runner-up of 8 %: noise
+    letter = _read(("S", 0.6, (("B", 0.3),)), *_sure("7"))
+    assert list(alternatives.readings(letter, digits)) == []  # no digit: not for a date
+    # At most MAX_SUBSTITUTIONS replacements in one line.
+    many = _read(*[("O", 0.5, (("0", 0.4),))] * (alternatives.MAX_SUBSTITUTIONS + 1))
+    longest = max(text.count("0") for text, _ in alternatives.readings(many, digits))
+    assert longest == alternatives.MAX_SUBSTITUTIONS
