@@ -13,8 +13,13 @@ from openidv.checks.text_extraction import extract
 from openidv.vision.documents import DocumentReading, alternatives, personal_numbers
 from openidv.vision.documents.crosscheck import agreeing_fields, cross_check, surely_different
 from openidv.vision.documents.matching import find_mrz_values
-from openidv.vision.documents.ocr import TextBox
-from openidv.vision.documents.printed import CAPTION_ASPECT, PrintedLines, stacked_rows
+from openidv.vision.documents.ocr import OcrEngine, TextBox, crop_quad
+from openidv.vision.documents.printed import (
+    CAPTION_ASPECT,
+    PrintedLines,
+    continues_right,
+    stacked_rows,
+)
 from openidv.vision.documents.recogniser import CharRead, LineRead
 from openidv.vision.documents.viz import extract_fields
 from openidv.vision.mrz import MrzResult, parse_mrz
@@ -227,3 +232,37 @@ def test_sure_characters_weak_runner_ups_and_other_characters_are_never_taken() 
     many = _read(*[("O", 0.5, (("0", 0.4),))] * (alternatives.MAX_SUBSTITUTIONS + 1))
     longest = max(text.count("0") for text, _ in alternatives.readings(many, digits))
     assert longest == alternatives.MAX_SUBSTITUTIONS
+
+
+# -- a line the detector ended short ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ocr() -> OcrEngine:
+    return OcrEngine()
+
+
+def _line_image(text: str) -> np.ndarray:
+    image = np.full((60, 900, 3), 255, np.uint8)
+    cv2.putText(image, text, (10, 40), cv2.FONT_HERSHEY_DUPLEX, 1.0, (20, 20, 20), 2)
+    return image
+
+
+def test_a_box_ended_inside_its_line_is_known_to_be_cut(ocr: OcrEngine) -> None:
+    image = _line_image("UNITED STATES DEPARTMENT OF STATE")
+    width = cv2.getTextSize("UNITED STATES DE", cv2.FONT_HERSHEY_DUPLEX, 1.0, 2)[0][0]
+    quad = np.array([[6, 12], [10 + width, 12], [10 + width, 48], [6, 48]], np.float32)
+    ((text, score),) = ocr.recognise([crop_quad(image, quad)])
+    short = TextBox(quad, text, score)
+    assert continues_right(image, short, ocr.recognise)
+    # The whole line, or a value with a wide gap before the next column, goes on no further.
+    whole = _line_image("UNITED STATES")
+    end = 10 + cv2.getTextSize("UNITED STATES", cv2.FONT_HERSHEY_DUPLEX, 1.0, 2)[0][0]
+    quad = np.array([[6, 12], [end + 4, 12], [end + 4, 48], [6, 48]], np.float32)
+    ((text, score),) = ocr.recognise([crop_quad(whole, quad)])
+    assert not continues_right(whole, TextBox(quad, text, score), ocr.recognise)
+    columns = _line_image("LONDON                 GBR")
+    end = 10 + cv2.getTextSize("LONDON", cv2.FONT_HERSHEY_DUPLEX, 1.0, 2)[0][0]
+    quad = np.array([[6, 12], [end + 4, 12], [end + 4, 48], [6, 48]], np.float32)
+    ((text, score),) = ocr.recognise([crop_quad(columns, quad)])
+    assert not continues_right(columns, TextBox(quad, text, score), ocr.recognise)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from openidv.vision.documents.ocr import TextBox, crop_quad
 from openidv.vision.documents.viz import caption_field, value_distance
 
-__all__ = ["CAPTION_ASPECT", "PrintedLines", "stacked_rows"]
+__all__ = ["CAPTION_ASPECT", "PrintedLines", "continues_right", "stacked_rows"]
 
 Array = NDArray[np.uint8]
 Recognise = Callable[[list[Array]], list[tuple[str, float]]]
@@ -35,6 +35,14 @@ Recognise = Callable[[list[Array]], list[tuple[str, float]]]
 STACK_GAP_SHARE = 0.25
 MIN_STACKED_ROW_PX = 4
 STACK_MARGIN = 0.2
+
+# A detected line goes on past its box's right end when the box widened by this many of
+# its heights reads as its own text and more (`continues_right`); a gap between columns is
+# wider, a space between words narrower.
+CONTINUATION_HEIGHTS = 1.5
+# ... the more being at least this many letters or digits, read with this confidence.
+MIN_CONTINUATION_CHARS = 2
+MIN_CONTINUATION_SCORE = 0.8
 
 # Lines are first recognised up to 6.5 x their height (about 16 characters: "Date of birth
 # / G", "Fecha de nacimi"), enough to identify every caption of the table and no wider than
@@ -145,3 +153,30 @@ def stacked_rows(crop: Array) -> float | None:
     if (rows[gap + 1 :] > strong).sum() < MIN_STACKED_ROW_PX:
         return None
     return float(gap / height)
+
+
+def continues_right(image: Array, box: TextBox, recognise: Recognise) -> bool:
+    """The printed line goes on to the right of ``box``: the detector ended the box inside
+    the line ("UNITED STATES DE" of "UNITED STATES DEPARTMENT OF STATE"), so a value read
+    from it is cut. The box widened to the right is read again: its own text followed by
+    more letters or digits read with confidence is a line that continues; a guilloche or
+    a watermark beyond the box reads as nothing sure."""
+    if box.cut:
+        return True
+    quad = np.asarray(box.quad, np.float32).copy()
+    reach = CONTINUATION_HEIGHTS * max(box.height, 1.0)
+    limit = image.shape[1] - 1.0
+    quad[[1, 2], 0] = np.minimum(quad[[1, 2], 0] + reach, limit)
+    if float(quad[[1, 2], 0].min()) <= box.right + 1.0:
+        return False  # at the image's edge: nothing follows
+    ((text, score),) = recognise([crop_quad(image, quad)])
+    own, read = _alnum(box.text), _alnum(text)
+    return (
+        score >= MIN_CONTINUATION_SCORE
+        and len(read) >= len(own) + MIN_CONTINUATION_CHARS
+        and read.startswith(own)
+    )
+
+
+def _alnum(text: str) -> str:
+    return "".join(char for char in text.upper() if char.isalnum())

@@ -22,7 +22,7 @@ from openidv.vision.documents.matching import (
 )
 from openidv.vision.documents.measured import Measured
 from openidv.vision.documents.ocr import VIZ_DET_LIMIT, OcrEngine, TextBox, crop_quad
-from openidv.vision.documents.printed import PrintedLines, stacked_rows
+from openidv.vision.documents.printed import PrintedLines, continues_right, stacked_rows
 from openidv.vision.documents.timing import timed
 from openidv.vision.documents.viz import VizField, extract_fields
 from openidv.vision.mrz import MrzResult
@@ -125,7 +125,13 @@ class VizReader:
         boxes = timed(
             timings, "viz_ocr", lambda: lines.boxes(self._ocr.recognise, fields, may_hold)
         )
-        viz = extract_fields(boxes, fields)
+        viz = extract_fields(
+            boxes,
+            fields,
+            continues=functools.partial(
+                continues_right, lines.image, recognise=self._ocr.recognise
+            ),
+        )
         if mrz is not None and may_hold is not None:
             matched = [name for name in MATCHED_FIELDS if fields is None or name in fields]
             viz.update(find_mrz_values(mrz, boxes, matched))
