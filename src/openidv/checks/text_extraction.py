@@ -113,6 +113,8 @@ def _with_printed_fields(fields: dict[str, Any], readings: list[DocumentReading]
         field = printed.get(name)
         if field is None or not field.value or field.confidence < MIN_PRINTED_CONFIDENCE:
             continue
+        if field.cut:  # read from a line recognised only in part: it may go on
+            continue
         if not plausible_printed(name, field.value, fields):
             continue
         fields[key] = {"formatted_address": field.value} if name == "address" else field.value

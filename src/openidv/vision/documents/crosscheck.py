@@ -149,7 +149,10 @@ def cross_check(mrz: MrzResult, viz: dict[str, VizField], *, degraded: bool = Fa
             continue
         if field.confidence < MIN_COMPARED_CONFIDENCE or not _plausible(name, field):
             continue
-        tolerant = degraded or field.confidence < MIN_FIELD_CONFIDENCE
+        if field.cut and name not in ("surname", "given_names", "document_number"):
+            continue  # a date or a sex read in part parses as another one, or not at all
+        # A value read in part differs only where what was read differs.
+        tolerant = degraded or field.cut or field.confidence < MIN_FIELD_CONFIDENCE
         if not _same(name, mrz, field, tolerant=tolerant):
             mismatches.append(name)
     return mismatches
@@ -166,7 +169,8 @@ def agreeing_fields(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
         if field is None:
             continue
         if field.matches_mrz or (
-            field.confidence >= MIN_FIELD_CONFIDENCE
+            not field.cut
+            and field.confidence >= MIN_FIELD_CONFIDENCE
             and _plausible(name, field)
             and _same(name, mrz, field, tolerant=False)
         ):
@@ -187,7 +191,7 @@ def names_contradicted(mrz: MrzResult, viz: dict[str, VizField]) -> list[str]:
             and name not in agreeing
             and field.confidence >= MIN_COMPARED_CONFIDENCE
             and _plausible(name, field)
-            and not _same(name, mrz, field, tolerant=False)
+            and not _same(name, mrz, field, tolerant=field.cut)
         ):
             contradicted.append(name)
     return contradicted
@@ -218,7 +222,9 @@ def surely_different(
     confidence and can be that field's, the MRZ value is check-digit-sure (names, which
     no check digit covers: read from legible characters), and a name differs by more than
     one misread character."""
-    if field.matches_mrz or field.confidence < MIN_FIELD_CONFIDENCE or not _plausible(name, field):
+    if field.matches_mrz or field.cut or field.confidence < MIN_FIELD_CONFIDENCE:
+        return False  # a value read in part is for a human to compare
+    if not _plausible(name, field):
         return False
     mrz_field = mrz.fields[name]
     if mrz_field.value is None:

@@ -14,11 +14,13 @@ read (undecided).
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from openidv.vision.documents import personal_numbers
 from openidv.vision.documents.dates import Date, printed_dates
 from openidv.vision.documents.ocr import TextBox
 from openidv.vision.documents.transliterate import same_name, same_number, shape_fold
@@ -105,17 +107,35 @@ def _number_cut(mrz: MrzResult) -> bool:
 
 
 def _agreeing_value(
-    field: str, mrz_value: str, text: str, truncated: bool, number_cut: bool = False
+    field: str,
+    mrz_value: str,
+    text: str,
+    truncated: bool,
+    number_cut: bool = False,
+    birth_in: Callable[[str], set[Date]] | None = None,
 ) -> str | None:
     """The field's value when the printed ``text`` shows the MRZ's value, else None: the
-    MRZ's value, but for a date printed with its century (which the MRZ lacks)."""
+    MRZ's value, but for a date printed with its century (which the MRZ lacks).
+    ``birth_in``: the dates of birth the personal numbers of a text encode (`_births`)."""
     if field == "document_number" and number_cut:
         runs = _runs(text, number=True)
         return mrz_value if any(_cut_number(run, mrz_value) for run in runs) else None
     if field in ("surname", "given_names", "document_number"):
         return mrz_value if _agrees(field, mrz_value, text, truncated) else None
     dates = [date for date in printed_dates(text) if _same_date(date, mrz_value)]
+    if not dates and birth_in is not None and field == "date_of_birth":
+        dates = [date for date in birth_in(text) if _same_date(date, mrz_value)]
     return _printed_iso(max(dates), mrz_value) if dates else None
+
+
+def _births(mrz: MrzResult) -> Callable[[str], set[Date]] | None:
+    """The dates of birth encoded in the personal numbers of the MRZ's issuing state or
+    nationality printed in a text (`personal_numbers`), or None where neither has such a
+    scheme."""
+    states = {value for value in (mrz.issuing_state.value, mrz.nationality.value) if value}
+    if not states & set(personal_numbers.SCHEMES):
+        return None
+    return functools.partial(personal_numbers.birth_dates, states=states, sex=mrz.sex.value)
 
 
 def _agrees(field: str, mrz_value: str, text: str, truncated: bool) -> bool:
@@ -147,6 +167,7 @@ def find_mrz_values(
     several do."""
     truncated = _truncated(mrz)
     number_cut = _number_cut(mrz)
+    births = _births(mrz)
     found: dict[str, VizField] = {}
     joined: list[TextBox] | None = None
     for field in fields:
@@ -161,7 +182,10 @@ def find_mrz_values(
         for box in candidates:
             if best is not None and box.score <= best[0].score:
                 continue
-            value = _agreeing_value(field, mrz_field.value, box.text, truncated, number_cut)
+            # Only what was read whole: a line read in part may have split its last word
+            # (a name cut to the MRZ's, a year cut to two digits).
+            text = box.whole_text
+            value = _agreeing_value(field, mrz_field.value, text, truncated, number_cut, births)
             if value is not None:
                 best = box, value
         if best is not None:
@@ -195,6 +219,8 @@ def row_joined(boxes: Sequence[TextBox]) -> list[TextBox]:
     character for character."""
     out: list[TextBox] = []
     for left in boxes:
+        if left.cut:  # what lies between the two was not read
+            continue
         for right in boxes:
             if right is left or not _same_row(left, right):
                 continue
@@ -204,7 +230,8 @@ def row_joined(boxes: Sequence[TextBox]) -> list[TextBox]:
                 dtype=np.float32,
             )
             text = f"{left.text} {right.text}"
-            out.append(TextBox(quad=quad, text=text, score=min(left.score, right.score)))
+            score = min(left.score, right.score)
+            out.append(TextBox(quad=quad, text=text, score=score, cut=right.cut))
     return out
 
 

@@ -43,6 +43,10 @@ class Measured:
     viz_lines: PrintedLines | None = None
     fine_lines: PrintedLines | None = None  # the finer second look (`_read_fine`)
     decoloured: list[TextBox] | None = None  # lines read again without colour (`_read_decoloured`)
+    # The last look (`_read_rest`): every line whole, stacked lines read apart.
+    rest: list[TextBox] | None = None
+    # Lines read unsurely, read again with each character's runner-ups (`_read_unsure`).
+    unsure: list[tuple[TextBox, LineRead]] | None = None
     # Text lines the detector found on the whole page (as read) while looking for an MRZ
     # that was not there: the VIZ read of such a page reuses them.
     page_quads: list[NDArray[np.float32]] | None = None

@@ -66,11 +66,25 @@ class TextBox:
     """One detected text line: quadrilateral (4x2, image pixels), text and confidence.
 
     Its extents are computed once: the printed-zone matching compares every pair of lines
-    (`matching.row_joined`), which asked numpy for them ~90,000 times over 44 real pages."""
+    (`matching.row_joined`), which asked numpy for them ~90,000 times over 44 real pages.
+
+    ``cut``: only the line's beginning was recognised (`printed.PrintedLines` reads most
+    lines up to a few heights first): its last word may be a piece of a longer one, and
+    what follows it was not read at all."""
 
     quad: NDArray[np.float32]
     text: str
     score: float
+    cut: bool = False
+
+    @property
+    def whole_text(self) -> str:
+        """The text known to be read whole: for a line read in part, without its last
+        word (which the cut may have split: "19 AUG/AOUT 19" of "... 1964")."""
+        if not self.cut:
+            return self.text
+        words = self.text.rstrip().rsplit(None, 1)
+        return words[0] if len(words) == 2 else ""
 
     @functools.cached_property
     def top(self) -> float:

@@ -17,16 +17,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from openidv.vision.documents.ocr import TextBox, crop_quad
 from openidv.vision.documents.viz import caption_field, value_distance
 
-__all__ = ["CAPTION_ASPECT", "PrintedLines"]
+__all__ = ["CAPTION_ASPECT", "PrintedLines", "continues_right", "stacked_rows"]
 
 Array = NDArray[np.uint8]
 Recognise = Callable[[list[Array]], list[tuple[str, float]]]
+
+# A detected box holds two stacked lines (small print: a caption and its value merged) when
+# its ink, row by row, falls between two bands to this share of the fainter band's peak;
+# each band must be at least this many pixels high and the gap lie in the box's middle.
+STACK_GAP_SHARE = 0.25
+MIN_STACKED_ROW_PX = 4
+STACK_MARGIN = 0.2
+
+# A detected line goes on past its box's right end when the box widened by this many of
+# its heights reads as its own text and more (`continues_right`); a gap between columns is
+# wider, a space between words narrower.
+CONTINUATION_HEIGHTS = 1.5
+# ... the more being at least this many letters or digits, read with this confidence.
+MIN_CONTINUATION_CHARS = 2
+MIN_CONTINUATION_SCORE = 0.8
 
 # Lines are first recognised up to 6.5 x their height (about 16 characters: "Date of birth
 # / G", "Fecha de nacimi"), enough to identify every caption of the table and no wider than
@@ -60,7 +76,7 @@ class PrintedLines:
             lines |= {index for index in self._cut if may_hold(self._read[index][0])}
         self._recognise(recognise, sorted(lines), whole=True)
         return [
-            TextBox(self.quads[index], text, score)
+            TextBox(self.quads[index], text, score, cut=index in self._cut)
             for index, (text, score) in sorted(self._read.items())
             if text.strip()
         ]
@@ -91,7 +107,7 @@ class PrintedLines:
 
     def _box(self, index: int) -> TextBox:
         text, score = self._read[index]
-        return TextBox(self.quads[index], text, score)
+        return TextBox(self.quads[index], text, score, cut=index in self._cut)
 
     def _recognise(self, recognise: Recognise, indices: list[int], *, whole: bool = False) -> None:
         crops = []
@@ -106,3 +122,61 @@ class PrintedLines:
             crops.append(crop)
         for index, result in zip(indices, recognise(crops), strict=True):
             self._read[index] = result
+
+
+def stacked_rows(crop: Array) -> float | None:
+    """Where a line's crop divides into two stacked lines of text (as a fraction of its
+    height), or None when it holds one. The detector merges small print with the line
+    above or below it (a 4 px passport number with its caption), and the recogniser reads
+    the two as one garbled line; split apart, each reads. By the dark ink of each row
+    (Otsu, on each pixel's darkest channel: coloured captions are ink too)."""
+    grey = crop.min(axis=2) if crop.ndim == 3 else crop
+    height = grey.shape[0]
+    if height < 2 * MIN_STACKED_ROW_PX + 1:
+        return None
+    _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    rows = ink.mean(axis=1)
+    low, high = (
+        max(MIN_STACKED_ROW_PX, round(STACK_MARGIN * height)),
+        round((1 - STACK_MARGIN) * height),
+    )
+    if low >= high:
+        return None
+    gap = low + int(np.argmin(rows[low:high]))
+    above, below = float(rows[:gap].max()), float(rows[gap + 1 :].max())
+    if rows[gap] > STACK_GAP_SHARE * min(above, below):
+        return None
+    # Each side must hold a band of ink, not a stray stroke (a descender, an underline).
+    strong = STACK_GAP_SHARE * min(above, below)
+    if (rows[:gap] > strong).sum() < MIN_STACKED_ROW_PX:
+        return None
+    if (rows[gap + 1 :] > strong).sum() < MIN_STACKED_ROW_PX:
+        return None
+    return float(gap / height)
+
+
+def continues_right(image: Array, box: TextBox, recognise: Recognise) -> bool:
+    """The printed line goes on to the right of ``box``: the detector ended the box inside
+    the line ("UNITED STATES DE" of "UNITED STATES DEPARTMENT OF STATE"), so a value read
+    from it is cut. The box widened to the right is read again: its own text followed by
+    more letters or digits read with confidence is a line that continues; a guilloche or
+    a watermark beyond the box reads as nothing sure."""
+    if box.cut:
+        return True
+    quad = np.asarray(box.quad, np.float32).copy()
+    reach = CONTINUATION_HEIGHTS * max(box.height, 1.0)
+    limit = image.shape[1] - 1.0
+    quad[[1, 2], 0] = np.minimum(quad[[1, 2], 0] + reach, limit)
+    if float(quad[[1, 2], 0].min()) <= box.right + 1.0:
+        return False  # at the image's edge: nothing follows
+    ((text, score),) = recognise([crop_quad(image, quad)])
+    own, read = _alnum(box.text), _alnum(text)
+    return (
+        score >= MIN_CONTINUATION_SCORE
+        and len(read) >= len(own) + MIN_CONTINUATION_CHARS
+        and read.startswith(own)
+    )
+
+
+def _alnum(text: str) -> str:
+    return "".join(char for char in text.upper() if char.isalnum())

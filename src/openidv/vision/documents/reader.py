@@ -344,7 +344,7 @@ class DocumentReader:
             fields: Collection[str] | None = self.viz_fields
             if not read_viz:
                 fields = ("document_number", "surname", "given_names")
-            viz, printed = self._viz.read(measured, fields, timings)
+            viz, printed = self._viz.read(measured, fields, timings, names_sure=names_legible)
             number = viz.get("document_number", printed_number)
             if (
                 mrz is not None

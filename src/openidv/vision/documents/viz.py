@@ -14,7 +14,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from openidv.vision.documents.dates import parse_date
@@ -255,6 +255,8 @@ CAPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 DATE_FIELDS = frozenset({"date_of_birth", "date_of_issue", "expiry_date"})
+# Fields only the printed zone carries: reported as read, with no MRZ value to agree with.
+PRINTED_ONLY_FIELDS = frozenset({"date_of_issue", "place_of_birth", "authority", "address"})
 # Fields whose value may run on over several lines under the first (an address: street,
 # then postcode and town), how many lines at most, and how far apart (in line heights).
 MULTI_LINE_FIELDS = frozenset({"address"})
@@ -269,13 +271,16 @@ class VizField:
 
     ``matches_mrz``: found by looking for the MRZ's value among the printed lines
     (`matching`), so it agrees with the MRZ (``value`` is then the MRZ's); otherwise read
-    under its caption."""
+    under its caption. ``cut``: read under its caption from a line (or one of its lines)
+    recognised only in part: the value may go on past what was read, so it can show a
+    difference from the MRZ's but never agreement, and is never reported."""
 
     name: str
     value: str | None  # ISO date for dates; upper-case text otherwise; None if unparsable
     text: str
     confidence: float
     matches_mrz: bool = False
+    cut: bool = False
 
 
 def _fold(text: str) -> str:
@@ -379,10 +384,15 @@ def caption_field(text: str) -> str | None:
 
 
 def extract_fields(
-    boxes: Sequence[TextBox], fields: Collection[str] | None = None
+    boxes: Sequence[TextBox],
+    fields: Collection[str] | None = None,
+    continues: Callable[[TextBox], bool] | None = None,
 ) -> dict[str, VizField]:
     """Caption -> value pairs found among the OCR text boxes of the VIZ (only ``fields``,
-    when given: the values of the others may not have been recognised)."""
+    when given: the values of the others may not have been recognised). ``continues``
+    tells a box the printed line goes on past (`printed.continues_right`): a value of the
+    printed-only fields (`PRINTED_ONLY_FIELDS`, which no MRZ vouches for) read from one is
+    marked cut."""
     captions: dict[int, tuple[str, float]] = {}
     for index, box in enumerate(boxes):
         match = _caption_field(box.text)
@@ -413,6 +423,12 @@ def extract_fields(
             value=_value(field, text),
             text=text,
             confidence=round(min(score, caption.score * ratio), 4),
+            cut=any(part.cut for part in parts)
+            or (
+                continues is not None
+                and field in PRINTED_ONLY_FIELDS
+                and any(continues(part) for part in parts)
+            ),
         )
     return found
 

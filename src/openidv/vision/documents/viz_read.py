@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from openidv.vision.documents import alternatives
 from openidv.vision.documents.geometry import bounds, iou, line_length, standing_share
 from openidv.vision.documents.matching import (
     MATCHED_FIELDS,
@@ -21,9 +22,10 @@ from openidv.vision.documents.matching import (
 )
 from openidv.vision.documents.measured import Measured
 from openidv.vision.documents.ocr import VIZ_DET_LIMIT, OcrEngine, TextBox, crop_quad
-from openidv.vision.documents.printed import PrintedLines
+from openidv.vision.documents.printed import PrintedLines, continues_right, stacked_rows
 from openidv.vision.documents.timing import timed
 from openidv.vision.documents.viz import VizField, extract_fields
+from openidv.vision.mrz import MrzResult
 
 __all__ = ["FINE_LOOK_FIELDS", "VizReader"]
 
@@ -41,6 +43,12 @@ SAME_LINE_IOU = 0.5
 FINE_LOOK_FIELDS = ("document_number", "surname", "date_of_birth")
 # Longest text lines the classifier looks at to tell an upside-down page without an MRZ.
 ORIENTATION_LINES = 8
+# A line read with less confidence than this may be two stacked lines merged by the
+# detector (`printed.stacked_rows`): the last look reads them apart.
+STACK_SPLIT_BELOW = 0.9
+# A line read with a mean confidence below this has unsure characters worth their runner-ups
+# (`_read_unsure`); one soft character among twenty leaves the mean near 0.98.
+UNSURE_LINE_BELOW = 0.98
 
 
 class VizReader:
@@ -97,12 +105,18 @@ class VizReader:
         return measured.viz_lines
 
     def read(
-        self, measured: Measured, fields: Collection[str] | None, timings: dict[str, float]
+        self,
+        measured: Measured,
+        fields: Collection[str] | None,
+        timings: dict[str, float],
+        *,
+        names_sure: bool = False,
     ) -> tuple[dict[str, VizField], list[TextBox]]:
         """The printed fields (by caption, then the MRZ's values found on any line, which
         take precedence) and the recognised lines. On a page with an MRZ, every line whose
         beginning may go on to one of its values is read whole: they may be printed
-        anywhere."""
+        anywhere. ``names_sure``: the MRZ's names were read from legible characters (the
+        last look may then confirm them on unsure print too)."""
         lines = self.lines(measured, timings)
         mrz = measured.mrz
         may_hold = None
@@ -111,7 +125,13 @@ class VizReader:
         boxes = timed(
             timings, "viz_ocr", lambda: lines.boxes(self._ocr.recognise, fields, may_hold)
         )
-        viz = extract_fields(boxes, fields)
+        viz = extract_fields(
+            boxes,
+            fields,
+            continues=functools.partial(
+                continues_right, lines.image, recognise=self._ocr.recognise
+            ),
+        )
         if mrz is not None and may_hold is not None:
             matched = [name for name in MATCHED_FIELDS if fields is None or name in fields]
             viz.update(find_mrz_values(mrz, boxes, matched))
@@ -131,7 +151,93 @@ class VizReader:
                 plain = self._read_decoloured(measured, lines.image, boxes, may_hold, timings)
                 viz.update(find_mrz_values(mrz, boxes + plain, missing))
                 boxes = boxes + plain
+                missing = [name for name in missing if not (name in viz and viz[name].matches_mrz)]
+            if missing:
+                rest = self._read_rest(measured, lines, timings)
+                viz.update(find_mrz_values(mrz, boxes + rest, missing))
+                boxes = boxes + rest
+                missing = [name for name in missing if not (name in viz and viz[name].matches_mrz)]
+            # Names no check digit covers are confirmed by runner-ups only where the MRZ's
+            # own read of them can stand: else two unsure reads would vouch for each other.
+            missing = [name for name in missing if names_sure or name not in _NAMES]
+            if missing:
+                viz.update(self._read_unsure(measured, lines.image, boxes, missing, timings))
         return viz, boxes
+
+    def _read_unsure(
+        self,
+        measured: Measured,
+        region: Array,
+        boxes: list[TextBox],
+        missing: list[str],
+        timings: dict[str, float],
+    ) -> dict[str, VizField]:
+        """The MRZ's values found among the other readings of the lines read unsurely:
+        their unsure characters replaced by the recogniser's runner-ups (`alternatives`).
+        A name, a number or a date the MRZ holds that such a line shows but for a few soft
+        characters (17 read as S7 on a 272 px page) is found, with the least probability
+        of the runner-ups it took as its confidence."""
+        mrz = measured.mrz
+        assert mrz is not None
+        if measured.unsure is None:
+            lines: dict[bytes, TextBox] = {}
+            for box in boxes:
+                if not box.cut and box.score < UNSURE_LINE_BELOW:
+                    lines.setdefault(np.asarray(box.quad, np.float32).tobytes(), box)
+            unsure = list(lines.values())
+            crops = [crop_quad(region, box.quad) for box in unsure]
+            reads = (
+                timed(timings, "viz_unsure_ocr", lambda: self._ocr.recognise_chars(crops))
+                if crops
+                else []
+            )
+            measured.unsure = list(zip(unsure, reads, strict=True))
+        allowed = _allowed(mrz, missing)
+        found: dict[str, VizField] = {}
+        for box, read in measured.unsure:
+            variants = [
+                TextBox(box.quad, text, min(box.score, prob))
+                for text, prob in alternatives.readings(read, allowed)
+            ]
+            for name, field in find_mrz_values(mrz, variants, missing).items():
+                if name not in found or field.confidence > found[name].confidence:
+                    found[name] = field
+        return found
+
+    def _read_rest(
+        self, measured: Measured, lines: PrintedLines, timings: dict[str, float]
+    ) -> list[TextBox]:
+        """The last look, when a value the checks need is still not found: every line the
+        first pass read only in part read whole (a number printed at the end of a long
+        line, after the document's title: "CARTE NATIONALE D'IDENTITE N: 940992310285"),
+        and the lines read unsurely that hold two stacked lines of small print read one
+        row at a time (`printed.stacked_rows`). Only the MRZ's values are taken from them,
+        as on the other looks."""
+        if measured.rest is None:
+            whole = timed(
+                timings, "viz_rest_ocr", lambda: lines.boxes(self._ocr.recognise, fields=None)
+            )
+            unsure = [box for box in whole if box.score < STACK_SPLIT_BELOW and not box.cut]
+            halves: list[NDArray[np.float32]] = []
+            for box in unsure:
+                split = stacked_rows(crop_quad(lines.image, box.quad))
+                if split is not None:
+                    halves += _split_quad(box.quad, split)
+            reads = (
+                timed(
+                    timings,
+                    "viz_rest_ocr",
+                    lambda: self._ocr.recognise([crop_quad(lines.image, q) for q in halves]),
+                )
+                if halves
+                else []
+            )
+            measured.rest = whole + [
+                TextBox(quad=quad, text=text, score=score)
+                for quad, (text, score) in zip(halves, reads, strict=True)
+                if text.strip()
+            ]
+        return measured.rest
 
     def _read_decoloured(
         self,
@@ -196,3 +302,34 @@ class VizReader:
 
 def _has_digit(text: str) -> bool:
     return any(char.isdigit() for char in text)
+
+
+def _split_quad(quad: NDArray[np.float32], at: float) -> list[NDArray[np.float32]]:
+    """The two quadrilaterals of a text line's box divided at ``at`` of its height."""
+    q = np.asarray(quad, np.float32)
+    left, right = q[0] + (q[3] - q[0]) * at, q[1] + (q[2] - q[1]) * at
+    return [
+        np.array([q[0], q[1], right, left], np.float32),
+        np.array([left, right, q[2], q[3]], np.float32),
+    ]
+
+
+_NAMES = frozenset({"surname", "given_names"})
+# Look-alikes with the same check-digit value (G/6, S/8): only the printed number can tell
+# them apart in the MRZ's, so an unsure printed character is never taken for either.
+_NEUTRAL = frozenset("G6S8")
+
+
+def _allowed(mrz: MrzResult, fields: list[str]) -> frozenset[str]:
+    """The characters a runner-up may be taken as for ``fields``: a date's digits, the
+    letters of a name, a number's characters but the check-digit-neutral ones."""
+    allowed: set[str] = set()
+    for name in fields:
+        value = (mrz.fields[name].value or "").upper()
+        if name in ("date_of_birth", "expiry_date"):
+            allowed |= set("0123456789")
+        elif name == "document_number":
+            allowed |= set(value) - _NEUTRAL
+        else:
+            allowed |= {char for char in value if char.isalpha()}
+    return frozenset(allowed)
