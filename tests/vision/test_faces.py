@@ -305,13 +305,13 @@ def test_a_screened_portrait_is_aligned_on_the_descreened_image(
     """Landmarks found on the dots are off; the document side takes them from the descreened
     page, and the print is still reported as HALFTONE."""
     from openidv.vision.faces import FaceMatcher, QualityIssue  # noqa: PLC0415
-    from openidv.vision.faces.match import _descreen  # noqa: PLC0415
+    from openidv.vision.faces.geometry import descreen  # noqa: PLC0415
 
     printed = _cmy_screen(document_page(engine, images["obama"]), 3.0)
     side = FaceMatcher(engine).document_side(encode(printed, ".png"))
     assert side.face is not None and side.quality is not None
     assert QualityIssue.HALFTONE in side.quality.issues
-    clean = engine.detect(_descreen(printed))
+    clean = engine.detect(descreen(printed))
     assert side.face == clean[0]
     assert side.face != engine.detect(printed)[0]
     result = engine.match_document_to_selfie(encode(printed, ".png"), [face_photos["obama2"]])
