@@ -305,13 +305,13 @@ def test_a_screened_portrait_is_aligned_on_the_descreened_image(
     """Landmarks found on the dots are off; the document side takes them from the descreened
     page, and the print is still reported as HALFTONE."""
     from openidv.vision.faces import FaceMatcher, QualityIssue  # noqa: PLC0415
-    from openidv.vision.faces.match import _descreen  # noqa: PLC0415
+    from openidv.vision.faces.geometry import descreen  # noqa: PLC0415
 
     printed = _cmy_screen(document_page(engine, images["obama"]), 3.0)
     side = FaceMatcher(engine).document_side(encode(printed, ".png"))
     assert side.face is not None and side.quality is not None
     assert QualityIssue.HALFTONE in side.quality.issues
-    clean = engine.detect(_descreen(printed))
+    clean = engine.detect(descreen(printed))
     assert side.face == clean[0]
     assert side.face != engine.detect(printed)[0]
     result = engine.match_document_to_selfie(encode(printed, ".png"), [face_photos["obama2"]])
@@ -461,3 +461,27 @@ def test_timings_are_recorded(engine: FaceEngine, face_photos: dict[str, bytes])
             frame.timings.decode_ms + frame.timings.detect_ms + frame.timings.embed_ms
         )
     assert sum(f.timings.embed_ms for f in result.selfie_frames) < t.embed_ms  # + document
+
+
+def test_the_document_vector_averages_two_detections_of_its_face(
+    engine: FaceEngine, images: dict[str, Image], face_photos: dict[str, bytes]
+) -> None:
+    """The page's face is found again in the region around it, at the page's resolution; the
+    vector is the unit mean of the embeddings at both landmark sets. A selfie keeps one."""
+    from openidv.vision.faces import FaceMatcher  # noqa: PLC0415
+    from openidv.vision.faces.geometry import TRACK_MAX_SHIFT, centre  # noqa: PLC0415
+
+    page = document_page(engine, images["obama"])
+    matcher = FaceMatcher(engine)
+    side = matcher.document_side(encode(page))
+    assert side.face is not None and side.vector is not None
+    first, second = side.alignments
+    assert first == side.face and second != first
+    shift = np.hypot(centre(second)[0] - centre(first)[0], centre(second)[1] - centre(first)[1])
+    assert shift <= TRACK_MAX_SHIFT * first.box[2]
+    mean = engine.embed(side.image, first) + engine.embed(side.image, second)
+    assert compare(side.vector, mean) == pytest.approx(1.0, abs=1e-6)
+    assert float(np.linalg.norm(side.vector)) == pytest.approx(1.0, abs=1e-5)
+    assert compare(side.vector, engine.embed(side.image, first)) < 1.0 - 1e-4
+    selfie = matcher.selfie_side(face_photos["obama2"])
+    assert selfie.alignments == (selfie.face,)

@@ -88,3 +88,27 @@ def test_report_on_lfw_layout_folder(
     (tmp_path / "Joe_Biden" / "Joe_Biden_0001.jpg").unlink()
     with pytest.raises(FileNotFoundError, match="2 image"):
         bench.lfw_specs(tmp_path)
+
+
+def test_the_timing_child_reports_every_stage_of_every_pair(
+    face_photos: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """benchmarks/faces_timing.py's child: one row per pair, each stage and the reference."""
+    import json  # noqa: PLC0415
+
+    spec = importlib.util.spec_from_file_location(
+        "openidv_faces_timing", BENCHMARK.with_name("faces_timing.py")
+    )
+    assert spec is not None and spec.loader is not None
+    timing = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(timing)
+    for index, (document, selfie) in enumerate((("obama", "obama2"), ("biden", "obama3"))):
+        (tmp_path / f"{index:03d}-doc").write_bytes(face_photos[document])
+        (tmp_path / f"{index:03d}-selfie").write_bytes(face_photos[selfie])
+    timing.child(tmp_path, reference=True)
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(rows) == 2
+    for row in rows:
+        assert set(row) == {*timing.STAGES, "wall_ms", "reference_ms"}
+        assert 0 < row["detect_ms"] < row["total_ms"] <= row["wall_ms"] + 1e-6
+        assert row["reference_ms"] > 0

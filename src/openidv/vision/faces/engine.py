@@ -90,7 +90,7 @@ MODEL_ID = "yunet-2023mar-int8bq+sface-2021dec-int8bq"
 SFACE_COSINE_THRESHOLD = 0.363
 # The approve line of ID_DOCUMENT_FACE_MATCH (decision.APPROVE_AT). On the real-face
 # development set (benchmarks/faces.py --real: 30 people, 92 photos rendered as ID pages, all
-# against all, 40,740 impostor comparisons) the highest impostor scored 0.473, a look-alike
+# against all, 40,740 impostor comparisons) the highest impostor scored 0.480, a look-alike
 # pair; 0.50 keeps a margin above that tail rather than sitting at the data's edge.
 STRICT_COSINE_THRESHOLD = 0.50
 

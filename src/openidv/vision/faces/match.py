@@ -36,6 +36,14 @@ from openidv.vision.faces.engine import (
     compare,
     decode_image,
 )
+from openidv.vision.faces.geometry import (
+    TRACK_MAX_SHIFT,
+    centre,
+    descreen,
+    moved,
+    region,
+    same_face,
+)
 from openidv.vision.faces.quality import (
     HALFTONE_TEXTURE_MIN,
     POOR_ISSUES,
@@ -67,11 +75,6 @@ __all__ = [
 # a step or two behind appears at ~0.5-0.75 of the subject's size, a face in a picture on the
 # wall smaller still; neither says who is being verified.
 SIMILAR_FACE_RATIO = 0.8
-# Across frames the subject is the face whose centre is nearest the previous subject's, if it
-# is within this many of the previous face's widths (a head moves, it does not jump).
-TRACK_MAX_SHIFT = 0.6
-# Gaussian sigma (px) that removes a 2.5-5 px dot screen yet keeps a 40 px face recognisable.
-DESCREEN_SIGMA = 1.5
 
 
 class NotMeasurableReason(StrEnum):
@@ -99,6 +102,8 @@ class FaceSide:
     vector: Embedding | None
     timings: Timings
     other_faces: int = 0  # faces detected besides the subject (tolerated or not)
+    # Every landmark set the vectors average over (``face`` first); see document_side.
+    alignments: tuple[Face, ...] = ()
     _descriptor: Descriptor | None = field(default=None, repr=False)
     _grey_vector: Embedding | None = field(default=None, repr=False)
 
@@ -207,11 +212,6 @@ def _min_pairwise(vectors: Sequence[Embedding]) -> float | None:
     )
 
 
-def _centre(face: Face) -> tuple[float, float]:
-    x, y, w, h = face.box
-    return x + w / 2, y + h / 2
-
-
 def _cut_by_frame(face: Face, size: tuple[int, int]) -> bool:
     """The face's box reaches the image border: someone at the edge of the frame, half out."""
     x, y, w, h = face.box
@@ -245,11 +245,11 @@ def pick_subject(
     whole = [f for f in usable if not cut(f)]
     subject = whole[0] if whole else usable[0]
     if previous is not None:
-        px, py = _centre(previous)
+        px, py = centre(previous)
         reach = TRACK_MAX_SHIFT * previous.box[2]
-        near = [f for f in usable if np.hypot(_centre(f)[0] - px, _centre(f)[1] - py) <= reach]
+        near = [f for f in usable if np.hypot(centre(f)[0] - px, centre(f)[1] - py) <= reach]
         if near:
-            subject = min(near, key=lambda f: np.hypot(_centre(f)[0] - px, _centre(f)[1] - py))
+            subject = min(near, key=lambda f: np.hypot(centre(f)[0] - px, centre(f)[1] - py))
     rivals = [
         f
         for f in usable
@@ -277,11 +277,13 @@ class FaceMatcher:
         image = _decode_labelled(data, "document")
         decoded = time.perf_counter()
         faces = self.engine.detect(image)
+        descreened = None
         if not faces:
             # A portrait printed as a dot screen (halftone) and photographed close enough to
-            # resolve the dots defeats the detector; the same page descreened (see _descreen)
+            # resolve the dots defeats the detector; the same page descreened (see descreen)
             # shows the face again.
-            faces = self.engine.detect(_descreen(image))
+            descreened = descreen(image)
+            faces = self.engine.detect(descreened)
         detected = time.perf_counter()
         face = faces[0] if faces else None
         reason = None
@@ -289,7 +291,9 @@ class FaceMatcher:
             reason = NotMeasurableReason.DOCUMENT_FACE_NOT_FOUND
         elif face.size_px < self.engine.min_face_side_px:
             reason = NotMeasurableReason.DOCUMENT_FACE_TOO_SMALL
-        return self._finish(image, faces, face, reason, start, decoded, detected)
+        return self._finish(
+            image, faces, face, reason, start, decoded, detected, descreened, refine=True
+        )
 
     def selfie_side(self, data: bytes, previous: Face | None = None, index: int = 0) -> FaceSide:
         start = time.perf_counter()
@@ -319,8 +323,18 @@ class FaceMatcher:
         start: float,
         decoded: float,
         detected: float,
+        descreened: ImageArray | None = None,
+        *,
+        refine: bool = False,
     ) -> FaceSide:
+        """Quality and vector of the chosen face.
+
+        ``descreened``: the whole image descreened, when the faces were found only there (the
+        faces' landmarks are then already the clean image's). ``refine``: the vector averages
+        the face's embedding at a second landmark set, found in the region around it.
+        """
         vector, quality = None, None
+        alignments: tuple[Face, ...] = ()
         if face is not None and reason is None:
             quality = measure_quality(image, face)
             # The print-texture measure, not the HALFTONE issue: a screened face whose
@@ -328,16 +342,22 @@ class FaceMatcher:
             # HALFTONE (quality.py), yet it is the screen that put the landmarks astray.
             if quality.texture > HALFTONE_TEXTURE_MIN:
                 printed = image
-                image = _descreen(printed)
                 # The dots are texture no photo of a face has: the detector's landmarks
                 # wander with them (eyes placed on dot rows: the aligned face is shifted and
                 # scaled, and genuine scores fall to ~0.1), and the embedding reads them as
-                # features. Landmarks and embedding both come from the descreened image.
-                face = _same_face(face, self.engine.detect(image))
+                # features. Landmarks and embedding both come from the descreened image
+                # (detected once: when the faces came from it already, they are its own).
+                if descreened is not None:
+                    image = descreened
+                else:
+                    image = descreen(printed)
+                    face = same_face(face, self.engine.detect(image))
                 # Measured again on the print (the issues are the print's), with the
                 # landmarks found on the clean image.
                 quality = measure_quality(printed, face)
-            vector = self.engine.embed(image, face)
+            refined = self._refined(image, face) if refine else face
+            alignments = (face,) if refined is face else (face, refined)
+            vector = self._embed(image, alignments)
         done = time.perf_counter()
         timings = Timings(
             decode_ms=(decoded - start) * 1000,
@@ -346,7 +366,32 @@ class FaceMatcher:
             total_ms=(done - start) * 1000,
         )
         others = max(0, len(faces) - 1) if face is not None else len(faces)
-        return FaceSide(image, faces, face, reason, quality, vector, timings, others)
+        return FaceSide(
+            image, faces, face, reason, quality, vector, timings, others, alignments=alignments
+        )
+
+    def _refined(self, image: ImageArray, face: Face) -> Face:
+        """The same face detected again in the region around it, at the image's resolution.
+
+        YuNet's five landmarks move by a few pixels from one detection to the next (a page
+        shrunk to 640 px, its position on the detector's grid), and SFace's alignment follows
+        them: two detections of one portrait give embeddings only ~0.96 apart, and that noise
+        lands on the genuine score. The embedding averaged over two landmark sets is nearer the
+        face's own (on the real-face development set, genuine pairs under 0.50 of the scanned
+        passport pages 17 to 5, of the camera cards 8 to 7). Without a face in the region,
+        the first detection is used twice.
+        """
+        x0, y0, x1, y1 = region(face, image.shape[1], image.shape[0])
+        found = [moved(f, x0, y0) for f in self.engine.detect(image[y0:y1, x0:x1])]
+        return same_face(face, found)
+
+    def _embed(self, image: ImageArray, alignments: Sequence[Face]) -> Embedding:
+        """The unit mean of the face's SFace embeddings at each landmark set (one set: its
+        own embedding)."""
+        if len(alignments) == 1:
+            return self.engine.embed(image, alignments[0])
+        total = np.sum([self.engine.embed(image, f) for f in alignments], axis=0)
+        return np.asarray(total / float(np.linalg.norm(total)), dtype=np.float32)
 
     def descriptor(self, side: FaceSide) -> Descriptor | None:
         if self.second is None or side.face is None or side.vector is None:
@@ -361,8 +406,8 @@ class FaceMatcher:
         if side.greyscale:
             return side.vector
         if side._grey_vector is None:
-            grey = cv2.cvtColor(to_grey(side.image), cv2.COLOR_GRAY2BGR)
-            side._grey_vector = self.engine.embed(grey, side.face)
+            grey = np.asarray(cv2.cvtColor(to_grey(side.image), cv2.COLOR_GRAY2BGR), np.uint8)
+            side._grey_vector = self._embed(grey, side.alignments or (side.face,))
         return side._grey_vector
 
     def score(self, document: FaceSide, selfie: FaceSide) -> tuple[float, float, float | None]:
@@ -482,20 +527,6 @@ class FaceMatcher:
             document_quality=document.quality,
             representative_frame=representative,
         )
-
-
-def _same_face(face: Face, found: Sequence[Face]) -> Face:
-    """The face in ``found`` (detected again on a cleaned copy of the image) nearest ``face``,
-    if one is within ``TRACK_MAX_SHIFT`` of its width; else ``face`` itself."""
-    cx, cy = _centre(face)
-    near = [f for f in found if np.hypot(_centre(f)[0] - cx, _centre(f)[1] - cy)
-            <= TRACK_MAX_SHIFT * face.box[2]]  # fmt: skip
-    return min(near, key=lambda f: np.hypot(_centre(f)[0] - cx, _centre(f)[1] - cy), default=face)
-
-
-def _descreen(image: ImageArray) -> ImageArray:
-    """Smoothed over about one printing dot, as a scanner's descreen filter does."""
-    return np.asarray(cv2.GaussianBlur(image, (0, 0), DESCREEN_SIGMA), dtype=np.uint8)
 
 
 def _decode_labelled(data: bytes, label: str) -> ImageArray:
