@@ -116,8 +116,27 @@ def test_read_moves_collapses_runs() -> None:
     assert shown.shown == ("LEFT", "UP")
     assert shown.matches(("LEFT", "UP")) and not shown.matches(("LEFT",))
     # The same move twice needs a return to the centre in between.
-    twice = moves.read_moves([0, 0.3, 0.0, 0.3, 0], [0.5] * 5, base)
+    twice = moves.read_moves([0, 0.3, 0.3, 0.0, 0.0, 0.3, 0.3, 0], [0.5] * 8, base)
     assert twice.shown == ("LEFT", "LEFT")
+
+
+def test_read_moves_ignores_one_frame_jumps_and_diagonals() -> None:
+    """Real people turning while they talk (shared real bursts): a one-frame pitch jump is no
+    nod, a head shaking once around a turn is no second turn, and a turn with the head
+    tilting down in it is one move, the larger."""
+    base = {"yaw": 0.0, "pitch": 0.5}
+    jump = moves.read_moves([0.0, 0.0, 0.0, 0.0, 0.2, 0.3, 0.3, 0.0, 0.0],
+                            [0.5, 0.5, 0.5, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5], base)  # fmt: skip
+    assert jump.shown == ("LEFT",)
+    shake = moves.read_moves([0.0, 0.2, 0.0, 0.2, 0.3, 0.3, 0.0, 0.0], [0.5] * 8, base)
+    assert shake.shown == ("LEFT",)
+    diagonal = moves.read_moves([0.0, 0.0, 0.1, 0.2, 0.35, 0.4, 0.3, 0.0, 0.0],
+                                [0.5, 0.5, 0.65, 0.7, 0.75, 0.75, 0.7, 0.5, 0.5], base)  # fmt: skip
+    assert diagonal.shown == ("LEFT",)
+    # Held moves on two axes, back to the centre in between, stay two moves.
+    two = moves.read_moves([0.0, 0.3, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0],
+                           [0.5, 0.5, 0.5, 0.5, 0.3, 0.3, 0.5, 0.5], base)  # fmt: skip
+    assert two.shown == ("LEFT", "UP")
 
 
 def test_frames_given_the_mesh() -> None:

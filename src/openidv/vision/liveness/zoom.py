@@ -384,9 +384,11 @@ class ZoomAnalyser(Tracker):
         moved_points = points[moved]
         assert moved_points is not None
         residual = homography_residual(near_points, moved_points)
-        if challenge is not None:
+        if challenge is not None and shown.shown:
             # A burst without a request to move: natural motion need not show depth (a nod, a
-            # word), so a plane cannot be told from a head here. Reported only.
+            # word), so a plane cannot be told from a head here. Reported only. Nor does an
+            # attempt that shows no move at all (a turn too small: a retry, TURN_FURTHER): the
+            # frame that departs most has hardly turned.
             signals.append(make_signal("turn_residual", residual, MIN_TURN_RESIDUAL, ">="))
         else:
             signals.append(make_signal("turn_residual", residual, MIN_TURN_RESIDUAL, ">=",
