@@ -15,9 +15,10 @@ Reading a sequence: the yaw and pitch series are first smoothed by a running med
 move: at 5 fps a deliberate move out and back lasts about five frames), then every analysed
 frame after the approach is classified CENTRE or one move, by its yaw and pitch relative to the
 frontal baseline (the axis that departs most, against its own threshold). Runs of the same state
-collapse and CENTRE runs separate moves; one departure from the centre that crosses from one
-axis to the other without coming back (a turn with a nod in it, a diagonal) is one move, the
-one that departs most in units of its own threshold. The sequence shown is the list of moves; it
+collapse and CENTRE runs separate moves; a departure that crosses to the other axis while the
+first move is still past its threshold (a turn with a nod in it, a diagonal) is one move, the
+one that departs most in units of its own threshold (a switch once the first move is on its way
+back is a second move: "down, then right" done briskly). The sequence shown is the list of moves; it
 passes when it equals the challenge exactly (a turn to the wrong side in between is a move the
 challenge did not ask for).
 
@@ -134,34 +135,31 @@ def read_moves(
     """Classify each frame against the frontal ``baseline`` ({"yaw", "pitch"}) and collapse."""
     states: list[str] = []
     peaks = dict.fromkeys(MOVES, 0.0)
-    frame_scores: list[dict[str, float] | None] = []
+    # Departures from the centre, each {move: its largest score}: one departure is one move,
+    # the one that departs most over it in units of its own threshold. A switch from one move
+    # to another while the first is still past its threshold (a turn with a nod in it, a
+    # diagonal) stays in the departure; a switch once the first is on its way back (inside the
+    # hysteresis band) starts a new one.
+    departures: list[dict[str, float]] = []
+    onset: int | None = None
     current = "CENTRE"
-    for y, p in zip(smooth(yaws), smooth(pitches), strict=True):
+    for i, (y, p) in enumerate(zip(smooth(yaws), smooth(pitches), strict=True)):
         if y is None or p is None:
             states.append(current)
-            frame_scores.append(None)
             continue
         dyaw, dpitch = y - baseline["yaw"], p - baseline["pitch"]
         peaks["LEFT"] = max(peaks["LEFT"], dyaw)
         peaks["RIGHT"] = max(peaks["RIGHT"], -dyaw)
         peaks["UP"] = max(peaks["UP"], -dpitch)
         peaks["DOWN"] = max(peaks["DOWN"], dpitch)
-        frame_scores.append(_scores(dyaw, dpitch))
-        current = _state(dyaw, dpitch, current)
+        scores = _scores(dyaw, dpitch)
+        state = _state(dyaw, dpitch, current)
+        if state != "CENTRE":
+            onset = i if onset is None else onset
+            if current == "CENTRE" or (state != current and scores[current] < 1.0):
+                departures.append({})
+            departures[-1][state] = max(departures[-1].get(state, 0.0), scores[state])
+        current = state
         states.append(current)
-    # One departure from the centre (consecutive non-CENTRE frames) is one move: the one that
-    # departs most over it, in units of its own threshold.
-    shown: list[str] = []
-    onset: int | None = None
-    best: dict[str, float] = {}
-    for i, state in enumerate([*states, "CENTRE"]):
-        if state == "CENTRE":
-            if best:
-                shown.append(max(best, key=lambda move: best[move]))
-                best = {}
-            continue
-        onset = i if onset is None else onset
-        scores = frame_scores[i]
-        level = scores[state] if scores is not None else 1.0
-        best[state] = max(best.get(state, level), level)
+    shown = [max(d, key=lambda move: d[move]) for d in departures]
     return MovesShown(tuple(shown), peaks, onset, tuple(states))

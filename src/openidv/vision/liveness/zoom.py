@@ -35,9 +35,11 @@ Signals:
   real head's. A screen replaying a recording that turns the challenged way is stopped by the
   moire and scene signals, not by geometry. Evaluate on real captures before using it.
 * **challenge** - ``moves.read_moves``: after the approach (``TURN_NOT_BEFORE``), every analysed
-  frame is CENTRE or one of LEFT/RIGHT (yaw) and UP/DOWN (pitch); the runs of moves must equal
-  the server's random sequence (``moves_matched``). A move the challenge did not ask for is a
-  REJECT; the right moves so far but not all of them is a retry (TURN_FURTHER).
+  frame is CENTRE or one of LEFT/RIGHT (yaw) and UP/DOWN (pitch), smoothed over three frames;
+  one departure from the centre is one move (see ``moves``); the moves must equal the server's
+  random sequence (``moves_matched``). A move the challenge did not ask for is a REJECT; the
+  right moves so far but not all of them, or none at all, is a retry (TURN_FURTHER: the 3-D
+  residual decides only once a move is shown).
 * **injected still** - ``frame_change``: the first frame's face region must change in later
   frames (``camera.frame_change``); one photo uploaded again and again does not.
 * **capture** - ``camera.py``: sensor noise and its consistency, the JPEG grid, texture against
