@@ -10,11 +10,22 @@ Moves are in the subject's own terms on unmirrored frames: LEFT moves the nose t
 right (``geometry.yaw`` positive), UP lifts the chin, which brings the nose tip towards the eye
 line in the image (``pitch`` below falls).
 
-Reading a sequence: every analysed frame after the approach is classified CENTRE or one move,
-by its yaw and pitch relative to the frontal baseline (the axis that departs most, against its
-own threshold); runs of the same state collapse and CENTRE runs separate moves. The sequence
-shown is the list of move runs; it passes when it equals the challenge exactly (a turn to the
-wrong side in between is a move the challenge did not ask for).
+Reading a sequence: the yaw and pitch series are first smoothed by a running median of
+``SMOOTH_FRAMES`` frames (one frame's landmark jump - a word, a blink, a laugh - is not a
+move: at 5 fps a deliberate move out and back lasts about five frames), then every analysed
+frame after the approach is classified CENTRE or one move, by its yaw and pitch relative to the
+frontal baseline (the axis that departs most, against its own threshold). Runs of the same state
+collapse and CENTRE runs separate moves; a departure that crosses to the other axis while the
+first move is still past its threshold (a turn with a nod in it, a diagonal) is one move, the
+one that departs most in units of its own threshold (a switch once the first move is on its way
+back is a second move: "down, then right" done briskly). The sequence shown is the list of moves; it
+passes when it equals the challenge exactly (a turn to the wrong side in between is a move the
+challenge did not ask for).
+
+Why (shared real bursts, people turning on their own while talking): of 7 real turns, 3 were
+read with a move they did not make - a one-frame pitch jump while speaking, a head tilted down
+while turning (DOWN then LEFT within one departure), a head shaking around a turn - and
+REJECTed as the wrong move.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ __all__ = [
     "MovesShown",
     "pitch",
     "read_moves",
+    "smooth",
 ]
 
 MOVES = ("LEFT", "RIGHT", "UP", "DOWN")
@@ -49,6 +61,8 @@ MIN_YAW_MOVE = 0.14
 MIN_PITCH_MOVE = 0.12
 # A frame back within this share of the threshold of the baseline is CENTRE again.
 CENTRE_SHARE = 0.5
+# Running median over this many analysed frames before classification (odd).
+SMOOTH_FRAMES = 3
 
 
 def pitch(points: Points) -> float:
@@ -78,14 +92,35 @@ class MovesShown:
         return tuple(self.shown) == tuple(challenge)
 
 
-def _state(dyaw: float, dpitch: float, current: str) -> str:
-    """CENTRE or a move for one frame; hysteresis keeps a move until the head is back."""
-    scores = {
+def _scores(dyaw: float, dpitch: float) -> dict[str, float]:
+    return {
         "LEFT": dyaw / MIN_YAW_MOVE,
         "RIGHT": -dyaw / MIN_YAW_MOVE,
         "UP": -dpitch / MIN_PITCH_MOVE,
         "DOWN": dpitch / MIN_PITCH_MOVE,
     }
+
+
+def smooth(values: Sequence[float | None], frames: int = SMOOTH_FRAMES) -> list[float | None]:
+    """Running median over ``frames`` neighbours (the known ones; the ends use what they have,
+    so a move at the very end of the capture is kept); ``None`` stays ``None``."""
+    half = frames // 2
+    out: list[float | None] = []
+    for i, value in enumerate(values):
+        if value is None:
+            out.append(None)
+            continue
+        window = [v for v in values[max(i - half, 0) : i + half + 1] if v is not None]
+        if len(window) < frames:
+            out.append(value)  # an end of the series: too few neighbours to outvote it
+            continue
+        out.append(float(np.median(window)))
+    return out
+
+
+def _state(dyaw: float, dpitch: float, current: str) -> str:
+    """CENTRE or a move for one frame; hysteresis keeps a move until the head is back."""
+    scores = _scores(dyaw, dpitch)
     best = max(scores, key=lambda k: scores[k])
     if scores[best] >= 1.0:
         return best
@@ -100,8 +135,15 @@ def read_moves(
     """Classify each frame against the frontal ``baseline`` ({"yaw", "pitch"}) and collapse."""
     states: list[str] = []
     peaks = dict.fromkeys(MOVES, 0.0)
+    # Departures from the centre, each {move: its largest score}: one departure is one move,
+    # the one that departs most over it in units of its own threshold. A switch from one move
+    # to another while the first is still past its threshold (a turn with a nod in it, a
+    # diagonal) stays in the departure; a switch once the first is on its way back (inside the
+    # hysteresis band) starts a new one.
+    departures: list[dict[str, float]] = []
+    onset: int | None = None
     current = "CENTRE"
-    for y, p in zip(yaws, pitches, strict=True):
+    for i, (y, p) in enumerate(zip(smooth(yaws), smooth(pitches), strict=True)):
         if y is None or p is None:
             states.append(current)
             continue
@@ -110,14 +152,14 @@ def read_moves(
         peaks["RIGHT"] = max(peaks["RIGHT"], -dyaw)
         peaks["UP"] = max(peaks["UP"], -dpitch)
         peaks["DOWN"] = max(peaks["DOWN"], dpitch)
-        current = _state(dyaw, dpitch, current)
-        states.append(current)
-    shown: list[str] = []
-    onset: int | None = None
-    previous = "CENTRE"
-    for i, state in enumerate(states):
-        if state not in (previous, "CENTRE"):
-            shown.append(state)
+        scores = _scores(dyaw, dpitch)
+        state = _state(dyaw, dpitch, current)
+        if state != "CENTRE":
             onset = i if onset is None else onset
-        previous = state
+            if current == "CENTRE" or (state != current and scores[current] < 1.0):
+                departures.append({})
+            departures[-1][state] = max(departures[-1].get(state, 0.0), scores[state])
+        current = state
+        states.append(current)
+    shown = [max(d, key=lambda move: d[move]) for d in departures]
     return MovesShown(tuple(shown), peaks, onset, tuple(states))

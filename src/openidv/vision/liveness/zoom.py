@@ -35,9 +35,11 @@ Signals:
   real head's. A screen replaying a recording that turns the challenged way is stopped by the
   moire and scene signals, not by geometry. Evaluate on real captures before using it.
 * **challenge** - ``moves.read_moves``: after the approach (``TURN_NOT_BEFORE``), every analysed
-  frame is CENTRE or one of LEFT/RIGHT (yaw) and UP/DOWN (pitch); the runs of moves must equal
-  the server's random sequence (``moves_matched``). A move the challenge did not ask for is a
-  REJECT; the right moves so far but not all of them is a retry (TURN_FURTHER).
+  frame is CENTRE or one of LEFT/RIGHT (yaw) and UP/DOWN (pitch), smoothed over three frames;
+  one departure from the centre is one move (see ``moves``); the moves must equal the server's
+  random sequence (``moves_matched``). A move the challenge did not ask for is a REJECT; the
+  right moves so far but not all of them, or none at all, is a retry (TURN_FURTHER: the 3-D
+  residual decides only once a move is shown).
 * **injected still** - ``frame_change``: the first frame's face region must change in later
   frames (``camera.frame_change``); one photo uploaded again and again does not.
 * **capture** - ``camera.py``: sensor noise and its consistency, the JPEG grid, texture against
@@ -384,9 +386,11 @@ class ZoomAnalyser(Tracker):
         moved_points = points[moved]
         assert moved_points is not None
         residual = homography_residual(near_points, moved_points)
-        if challenge is not None:
+        if challenge is not None and shown.shown:
             # A burst without a request to move: natural motion need not show depth (a nod, a
-            # word), so a plane cannot be told from a head here. Reported only.
+            # word), so a plane cannot be told from a head here. Reported only. Nor does an
+            # attempt that shows no move at all (a turn too small: a retry, TURN_FURTHER): the
+            # frame that departs most has hardly turned.
             signals.append(make_signal("turn_residual", residual, MIN_TURN_RESIDUAL, ">="))
         else:
             signals.append(make_signal("turn_residual", residual, MIN_TURN_RESIDUAL, ">=",
