@@ -1,16 +1,22 @@
-"""SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION for British proofs of address (bills and
-statements): the first page is read with the OCR engine, and from its lines come
+"""SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION for proofs of address (bills and statements):
+each page (up to ``MAX_PAGES``, until one gives everything) is read with the OCR engine, and
+from its lines come
 
-* the address: a block of lines that ends with a UK postcode (read through the recogniser's
-  O/0, I/1, S/5, B/8 confusions), aligned on the postcode's left edge and one line pitch
-  apart (as a window envelope's address is printed). Every postcode's block is a candidate:
+* the address: a block of lines that ends with a postal code of the document's country
+  (`postal_codes`: the UK's postcode, read through the recogniser's O/0, I/1, S/5, B/8
+  confusions; US ZIP codes after a state; Irish Eircodes; the continental codes written
+  before the town; every one known when the session gives no country), aligned on the
+  code's line's left edge and one line pitch apart (as a window envelope's address is
+  printed). Every postcode's block is a candidate:
   issuers print their own address too (heading, footer); the addressee's is the one headed by
   a person's name (an honorific first; no digit, colon or organisation word such as "Ltd",
   "office", "Council");
 * the name: that block's first line;
 * the document date: a date on a line that says it is one ("Bill date", "Statement date",
-  "Date of issue"...) and is not a due date or a period; with no such line, only a page that
-  prints one date, nowhere a due date or period, gives it (a statement's rows never do);
+  "Date of issue", "Rechnungsdatum", "Date de facture"...) and is not a due date or a period
+  (in words in seven languages, or numeric: day first, month first on US documents); with
+  no such line, only a page that prints one date, nowhere a due date or period, gives it (a
+  statement's rows never do);
 * the issuer: the tallest confident word line of the page's top third, not the address.
 
 They become the supplementary document's ``document_fields`` (``full_name``,
@@ -18,9 +24,13 @@ They become the supplementary document's ``document_fields`` (``full_name``,
 PROGRESS only when the name, the address and the date were all read with confidence and no
 line of another column runs into the address block (the recogniser then read two columns as
 one line, and an address line may be lost); else it is left undecided (SHOULD_TRY_AGAIN,
-saying what was missing), so FALLBACK and ALWAYS send it to a reviewer's manual entry. Other
-countries' documents are left to a person too: only UK postcodes are known here. Measured on
-generated bills and statements by ``benchmarks/proof_of_address.py``.
+saying what was missing), so FALLBACK and ALWAYS send it to a reviewer's manual entry.
+Documents of countries whose postal codes are not known here are left to a person too. A
+statement of several pages gives the addressee from the first page whose address block is
+headed by a name, and its date from that page or else another (`combined`). Measured on
+generated British bills and statements by ``benchmarks/proof_of_address.py``; the other
+countries' layouts are tested on bills written line by line (no real bill corpus exists
+here).
 """
 
 from __future__ import annotations
