@@ -103,7 +103,9 @@ _MONTH_FIRST_DATE = re.compile(
 )
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")  # day first (UK)
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_DATE_LABEL = re.compile(r"(date|dated|issued|datum|fecha|data\b|emis)", re.IGNORECASE)
+_DATE_LABEL = re.compile(
+    r"(date|dated|issued|datum|fecha|data\b|emisi[oó]n|emissione|[ée]mission\b)", re.IGNORECASE
+)
 # Dates that are not the document's: when to pay, the period billed, a statement's rows.
 _OTHER_DATE = re.compile(
     r"(due|pay|period|from|until|between|\bto\b|\d to|through|f[äa]llig|zahlbar|zeitraum|"
