@@ -28,8 +28,12 @@ task's ``document_fields``, or a reviewer's manual entry), the rest read here fr
 with the shared reader (`readers.document_reader`, whose page cache makes a second read of
 the same pages cheap): a fully valid MRZ (`text_extraction.extract`), else an MRZ whose check
 digits all hold though it breaks a rule of form (a specimen's country code), else the printed
-zone (`data_from_readings`). Measured on the real specimens (6 genuine pairs, 855 impostor
-pairs, `benchmarks/document_comparison.py`): see the README.
+zone (`data_from_readings`). On the real specimens (`benchmarks/document_comparison.py
+--real-documents`) 36 of 42 documents give all three values (4 of them from an MRZ whose
+check digits hold but whose country code is a specimen's, BDR), none differing from the
+truth; 3 of the 6 genuine pairs approve and 3 lack a portrait on one side (a card's back
+sent alone, a blurred phone photo); of 855 impostor pairs none approves and 816 are
+rejected (580 when only a fully valid MRZ was read).
 
 Decision: a data mismatch or a portrait below the reject band is a REJECT, decided
 (``DIFFERENT_PERSON``), except a mismatch of a value read from the printed zone alone (one
