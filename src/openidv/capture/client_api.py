@@ -56,6 +56,7 @@ from openidv.api.models import App
 from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.capture.decode_pool import DecodePool, DecoderCrashed
 from openidv.capture.images import ImageRefused, sniff
+from openidv.capture.pdf import STATEMENT_PAGES
 from openidv.capture.quality import QualityChecker
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
@@ -544,8 +545,15 @@ def build_client_router() -> APIRouter:
             # Decoding (HEIC to JPEG, PDF to JPEG) takes seconds of CPU: in a worker process
             # (a thread is not enough: Pillow's encoder holds the GIL; capture/decode_pool.py),
             # a few at a time, so the event loop keeps answering and memory stays bounded.
+            # A statement's PDF keeps its first pages (its date may be on the second).
+            pdf_pages = STATEMENT_PAGES if target.kind == "SUPPLEMENTARY_DOCUMENT" else 1
             image = await to_thread.run_sync(
-                services.decoder().run, sniff, content, allow_pdf, limiter=services.decoding()
+                services.decoder().run,
+                sniff,
+                content,
+                allow_pdf,
+                pdf_pages,
+                limiter=services.decoding(),
             )
         except ImageRefused as exc:
             raise malformed("body", str(exc)) from exc
@@ -582,6 +590,10 @@ def build_client_router() -> APIRouter:
                 capture_method=capture_method,
                 liveness_nonce=request.headers.get(NONCE_HEADER),
             )
+            for page in image.more_pages:  # a PDF statement's next pages, in order
+                evidence.add_media(conn, services.sessions, session_id, resource_id, now,
+                                   content=page, content_type="image/jpeg",
+                                   capture_method=capture_method)  # fmt: skip
             delivery = _resource_update(conn, session_id, resource_id, now, event=media_id)
             return Created(id=media_id), delivery
 
