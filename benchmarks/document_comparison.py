@@ -41,6 +41,7 @@ from typing import Any
 
 from openidv.checks.document_comparison import (
     MISMATCH,
+    DocumentData,
     PortraitComparison,
     compare_fields,
     decide,
@@ -58,7 +59,7 @@ from faces_real import load_corpus, percentile, rate, render_documents
 class Read:
     id: str
     person: tuple[str, str, str]
-    fields: dict[str, Any]
+    fields: DocumentData
     embedding: Embedding | None
     reason: str | None
 
@@ -140,8 +141,10 @@ def run_real_documents(folder: Path) -> None:
     reads = read_documents(folder)
     print(f"real documents: {len(reads)} read in {time.monotonic() - started:.0f} s")
     no_face = Counter(r.reason for r in reads if r.embedding is None)
-    unread = [r.id for r in reads if not r.fields.get("family_name")]
+    unread = [r.id for r in reads if not r.fields.family_name]
     print(f"  portraits not measured: {dict(no_face)}; names not read: {len(unread)}")
+    sources = Counter(r.fields.sources.get("family_name", "not read") for r in reads)
+    print("  family names read from: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     genuine_rows: list[tuple[str, str, tuple[str, str, str], float | None, str]] = []
     impostor_outcomes: Counter[str] = Counter()
     face_genuine: list[float | None] = []
@@ -162,7 +165,7 @@ def run_real_documents(folder: Path) -> None:
             face_impostor.append(score)
             if result.decided and result.report["recommendation"]["value"] == "REJECT":
                 by = []
-                if MISMATCH in data.results:
+                if MISMATCH in data.results and not data.tentative:
                     by.append("data")
                 if score is not None and score < REJECT_BELOW:
                     by.append("face")

@@ -14,6 +14,7 @@ Address lines and names are compared without case or spaces (the recogniser's wo
 is its weak point; a reviewer reads "12St James's Square" as the same line).
 
     nice -n 10 python benchmarks/proof_of_address.py [--count N] [--start SEED] [-v]
+        [--country GBR|none]
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def _norm(text: str) -> str:
     return "".join(text.split()).upper().replace("\u2019", "'")
 
 
-def evidence_of(statement: Statement) -> Evidence:
+def evidence_of(statement: Statement, country: str | None = "GBR") -> Evidence:
     item = MediaItem("page", "image/jpeg", lambda: statement.image)
-    resource = EvidenceResource("doc", "SUPPLEMENTARY_DOCUMENT", "UTILITY_BILL", "GBR", None,
+    resource = EvidenceResource("doc", "SUPPLEMENTARY_DOCUMENT", "UTILITY_BILL", country, None,
                                 pages=[item])  # fmt: skip
     return Evidence("s", "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION", {}, [resource])
 
@@ -60,15 +61,19 @@ def judge(statement: Statement, fields: dict[str, Any]) -> dict[str, bool]:
     }
 
 
-def fields_read(statement: Statement) -> tuple[bool, dict[str, Any], str]:
-    result = ProofOfAddressEngine().run(evidence_of(statement))
+def fields_read(
+    statement: Statement, country: str | None = "GBR"
+) -> tuple[bool, dict[str, Any], str]:
+    result = ProofOfAddressEngine().run(evidence_of(statement, country))
     if result.media:
         return result.decided, json.loads(result.media[0].content), ""
     detail = ((result.recommendation or {}).get("reason") or {}).get("detail", "")
     return result.decided, {}, detail
 
 
-def run(count: int, start: int, verbose: bool, degradation: str | None) -> None:
+def run(
+    count: int, start: int, verbose: bool, degradation: str | None, country: str | None
+) -> None:
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     totals: Counter[str] = Counter()
     wrong_decided: Counter[str] = Counter()
@@ -76,7 +81,7 @@ def run(count: int, start: int, verbose: bool, degradation: str | None) -> None:
     started = time.monotonic()
     for seed in range(start, start + count):
         statement = generate_statement(seed, degradation)
-        decided, fields, why = fields_read(statement)
+        decided, fields, why = fields_read(statement, country)
         right = judge(statement, fields) if fields else dict.fromkeys(FIELDS, False)
         totals["documents"] += 1
         totals["decided"] += decided
@@ -115,8 +120,15 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--degradation", choices=DEGRADATIONS, default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--country",
+        default="GBR",
+        help="the issuing country the session gives the document ('none': not given, so "
+        "every country's postal codes are looked for)",
+    )
     args = parser.parse_args()
-    run(args.count, args.start, args.verbose, args.degradation)
+    country = None if args.country.lower() == "none" else args.country
+    run(args.count, args.start, args.verbose, args.degradation, country)
 
 
 if __name__ == "__main__":

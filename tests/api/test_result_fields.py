@@ -128,3 +128,65 @@ def test_camera_page_is_its_own_frame(
 
 def test_no_face_no_portrait() -> None:
     assert portrait(_jpeg()) is None
+
+
+def _frame(shade: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (shade, 100, 100)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_camera_frames_sent_with_a_page_are_its_frames(
+    server: Server, api: SignedClient, integrator: Integrator
+) -> None:
+    """The capture page sends the frames it took while the user aimed at the document; the
+    results list them after the page itself, each served as media, read back by the Python
+    SDK. At most three; none on an uploaded page, nor on a page the document does not have."""
+    created = api.create(
+        {"requested_tasks": [{"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": {}}],
+         "required_documents": [{"type": "ID_DOCUMENT"}, {"type": "ID_DOCUMENT"}]}
+    ).json()  # fmt: skip
+    session_id = created["session_id"]
+    base = f"{server.base_url}/client/sessions/{session_id}"
+    with httpx.Client(
+        base_url=base, headers={"X-Yoti-Auth-Token": created["client_session_token"]}
+    ) as http:
+        required = http.get("/configuration").json()["capture"]["required_resources"]
+        ids = []
+        for requirement, method in zip(required, ("CAMERA", "UPLOAD"), strict=True):
+            body = {"requirement_id": requirement["id"], "document_type": "PASSPORT",
+                    "issuing_country": "GBR"}  # fmt: skip
+            resource = http.post("/resources", json=body).json()["id"]
+            page = http.put(f"/resources/{resource}/media?capture_method={method}",
+                            content=_jpeg(), headers={"Content-Type": "image/jpeg"})  # fmt: skip
+            ids.append((resource, page.json()["id"]))
+        (camera, camera_page), (uploaded, uploaded_page) = ids
+        jpeg = {"Content-Type": "image/jpeg"}
+        sent = []
+        for shade in (10, 80, 150):
+            answer = http.put(f"/resources/{camera}/pages/{camera_page}/frames",
+                              content=_frame(shade), headers=jpeg)  # fmt: skip
+            assert answer.status_code == 201, answer.text
+            sent.append(answer.json()["id"])
+        fourth = http.put(f"/resources/{camera}/pages/{camera_page}/frames",
+                          content=_frame(200), headers=jpeg)  # fmt: skip
+        assert (fourth.status_code, fourth.json()["code"]) == (409, "TOO_MANY_FRAMES")
+        on_upload = http.put(f"/resources/{uploaded}/pages/{uploaded_page}/frames",
+                             content=_frame(10), headers=jpeg)  # fmt: skip
+        assert (on_upload.status_code, on_upload.json()["code"]) == (409, "NOT_A_CAMERA_PAGE")
+        elsewhere = http.put(f"/resources/{camera}/pages/{uploaded_page}/frames",
+                             content=_frame(10), headers=jpeg)  # fmt: skip
+        assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "UNKNOWN_PAGE")
+        pdf = {"Content-Type": "application/pdf"}
+        not_image = http.put(f"/resources/{camera}/pages/{camera_page}/frames",
+                             content=b"%PDF-1.4", headers=pdf)  # fmt: skip
+        assert not_image.status_code == 400
+        assert http.post("/submit").status_code == 202
+    client = DocScanClient(integrator.sdk_id, str(integrator.key_path), api_url=server.base_url)
+    camera_doc, uploaded_doc = client.get_session(session_id).resources.id_documents
+    [page] = camera_doc.pages
+    assert [frame.media.id for frame in page.frames] == [camera_page, *sent]
+    for frame, shade in zip(page.frames[1:], (10, 80, 150), strict=True):
+        content = client.get_media_content(session_id, frame.media.id)
+        assert content.mime_type == "image/jpeg" and content.content == _frame(shade)
+    assert uploaded_doc.pages[0].frames == []

@@ -189,3 +189,71 @@ def test_python_sdk_reads_an_automated_proof_of_address(target: Target, tmp_path
     )
     assert fields["structured_postal_address"]["postal_code"] == "SW1Y 4JH"
     assert fields["full_name"] == "Ms Ada Lovelace"
+
+
+def _statement_pdf() -> bytes:
+    """A two-page statement as a PDF: the addressee on the first page, which prints no date;
+    the statement's date on the second, above its rows."""
+    first = Image.open(io.BytesIO(_bill(dated=False)))
+    second = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(second)
+    text = load_font("regular", 30)
+    draw.text((80, 120), "Statement date: 2 March 2026", font=text, fill="black")
+    for row in range(6):
+        draw.text((80, 220 + row * 50), f"Water supply, meter {row + 1}   8.0{row} GBP",
+                  font=text, fill="black")  # fmt: skip
+    out = io.BytesIO()
+    first.save(out, format="PDF", save_all=True, append_images=[second], resolution=150)
+    return out.getvalue()
+
+
+def test_a_pdf_statement_keeps_its_pages_and_its_date_from_the_second(
+    target: Target,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A statement uploaded as a PDF keeps its first pages, each a page of the document (the
+    integrator sees them, a reviewer too), and the reading takes the date from page two."""
+    shop = target.integrator()
+    key_path = tmp_path / "key.pem"
+    key_path.write_bytes(private_key_pem(shop.key))
+    client = DocScanClient(shop.sdk_id, str(key_path), api_url=target.api)
+    task = RequestedSupplementaryDocTextExtractionTaskBuilder().with_manual_check_never().build()
+    spec = (
+        SessionSpecBuilder()
+        .with_client_session_token_ttl(600)
+        .with_requested_task(task)
+        .with_required_document(
+            RequiredSupplementaryDocumentBuilder()
+            .with_objective(ProofOfAddressObjectiveBuilder().build())
+            .build()
+        )
+        .build()
+    )
+    created = client.create_session(spec)
+    session_id = created.session_id
+    with journey(target, session_id, created.client_session_token) as capture:
+        declared = capture.declare({"document_type": "BANK_STATEMENT", "issuing_country": "GBR"})
+        resource = declared.json()["id"]
+        uploaded = capture.http.put(
+            f"{capture.url}/resources/{resource}/media?capture_method=UPLOAD",
+            content=_statement_pdf(), headers={"Content-Type": "application/pdf"},
+        )  # fmt: skip
+        assert uploaded.status_code == 201, uploaded.text
+        assert capture.submit().status_code == 202
+    with target.app.state.engine.connect() as conn:
+        [task_id] = conn.execute(
+            select(tasks_t.c.id).where(tasks_t.c.session_id == session_id)
+        ).scalars()
+    run_item(target.app.state.runtime.processing, "task", task_id)
+    [document] = client.get_session(session_id).resources.supplementary_documents
+    assert [page.capture_method for page in document.pages] == ["UPLOAD", "UPLOAD"]
+    for page in document.pages:
+        content = client.get_media_content(session_id, page.media.id)
+        assert content.mime_type == "image/jpeg" and content.content[:2] == b"\xff\xd8"
+    [task_result] = document.text_extraction_tasks
+    assert task_result.state == "DONE"
+    fields = json.loads(
+        client.get_media_content(session_id, document.document_fields.media.id).content
+    )
+    assert fields["date_of_issue"] == "2026-03-02"
+    assert fields["structured_postal_address"]["postal_code"] == "SW1Y 4JH"

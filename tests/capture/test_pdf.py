@@ -54,3 +54,15 @@ def test_a_page_too_large_to_be_a_document() -> None:
 def test_a_damaged_pdf() -> None:
     with pytest.raises(ImageRefused):
         sniff(b"%PDF-1.7\n" + b"\x00garbage" * 100, allow_pdf=True)
+
+
+def test_a_statement_keeps_its_first_pages() -> None:
+    """A proof of address sent as a PDF keeps up to the pages asked for, in order; an ID
+    document's scan (one page asked) keeps its first alone."""
+    found = sniff(_pdf(pages=3), allow_pdf=True, pdf_pages=4)
+    assert len(found.more_pages) == 2
+    with Image.open(io.BytesIO(found.more_pages[0])) as image:
+        pixel = image.convert("RGB").getpixel((10, 10))
+    assert isinstance(pixel, tuple) and pixel[2] > 120 and pixel[0] < 60  # page two, blue
+    assert sniff(_pdf(pages=3), allow_pdf=True).more_pages == ()
+    assert len(sniff(_pdf(pages=6), allow_pdf=True, pdf_pages=4).more_pages) == 3

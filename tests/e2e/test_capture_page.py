@@ -146,6 +146,41 @@ def test_journey_with_camera_lands_evidence_and_redirects_to_success_url(
     assert tab.errors == []
 
 
+def test_a_camera_page_carries_the_frames_seen_while_aiming(
+    deployment: Deployment, tab: Tab
+) -> None:
+    """While the user aims, the page keeps the camera's last frames; once the photo is
+    accepted they are sent as the page's frames, which the integrator reads (official SDK)
+    after the page itself, each served as media. A retake starts them again."""
+    session = deployment.create_session({"preset_issuing_country": "GBR"})
+    page = tab.page
+    page.goto(deployment.page_url(session.session_id, session.client_session_token))
+    start(page)
+    _choose(page, "PASSPORT")
+    expect(page.locator("#shoot")).to_be_visible()
+    page.locator("#shoot").click()
+    page.locator("#retake").click()  # the first shot's frames are not this page's
+    expect(page.locator("#shoot")).to_be_visible()
+    page.wait_for_timeout(3500)  # five frames' time: the last three are kept
+    page.locator("#shoot").click()
+    page.locator("#accept").click()
+    expect(page.locator("#consent h1")).to_have_text("Your consent")
+
+    [document] = deployment.client.get_session(session.session_id).resources.id_documents
+    [taken] = document.pages
+    assert taken.capture_method == "CAMERA"
+    assert len(taken.frames) == 4 and taken.frames[0].media.id == taken.media.id
+    seen = []
+    for frame in taken.frames[1:]:
+        content = _media(deployment, session.session_id, frame.media.id)
+        assert content.mime_type == "image/jpeg" and content.content[:2] == JPEG
+        pixels = cv2.imdecode(np.frombuffer(content.content, np.uint8), cv2.IMREAD_COLOR)
+        assert pixels is not None and max(pixels.shape[:2]) <= 1280
+        seen.append(content.content)
+    assert len(set(seen)) == 3  # three moments of the (moving) test pattern, not one copy
+    assert tab.errors == []
+
+
 def test_framed_journey_with_uploads_posts_success_to_the_parent(
     deployment: Deployment, site: Site, tab: Tab, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ and only until the journey is submitted, when it is deleted. Errors use Yoti's s
     GET  /client/sessions/{id}/journey                   what was captured so far (resume)
     POST /client/sessions/{id}/resources                 start the evidence for a requirement
     PUT  /client/sessions/{id}/resources/{rid}/media     one page or frame (raw image body)
+    PUT  /client/sessions/{id}/resources/{rid}/pages/{mid}/frames   a camera frame of that page
     POST /client/sessions/{id}/liveness-attempts         start a liveness attempt (challenge)
     POST /client/sessions/{id}/liveness-attempts/{rid}/camera     the browser's camera facts
     POST /client/sessions/{id}/liveness-attempts/{rid}/evaluate   judge the attempt's frames
@@ -55,6 +56,7 @@ from openidv.api.models import App
 from openidv.api.ratelimit import Limiter, make_limiter
 from openidv.capture.decode_pool import DecodePool, DecoderCrashed
 from openidv.capture.images import ImageRefused, sniff
+from openidv.capture.pdf import STATEMENT_PAGES
 from openidv.capture.quality import QualityChecker
 from openidv.jobs.queue import Jobs
 from openidv.notifications.service import notify
@@ -74,6 +76,7 @@ resources_t = table_of(Resource)
 TOKEN_HEADER = "x-yoti-auth-token"  # noqa: S105 (a header name, not a secret)
 IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/heic", "image/heif"}
 PDF_TYPE = "application/pdf"
+FRAME_TYPES = {"image/jpeg", "image/png"}  # what a canvas encodes
 DOCUMENT_TYPES = ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT")
 NONCE_HEADER = "x-liveness-nonce"
 
@@ -219,6 +222,8 @@ _REFUSALS = {
     "SESSION_EXPIRED": 401,
     "UNKNOWN_REQUIREMENT": 404,
     "UNKNOWN_RESOURCE": 404,
+    "UNKNOWN_PAGE": 404,
+    "NOT_A_CAMERA_PAGE": 409,
     "DOCUMENT_UNSPECIFIED": 400,
     "DOCUMENT_NOT_ALLOWED": 400,
     "EVIDENCE_MISSING": 409,
@@ -540,8 +545,15 @@ def build_client_router() -> APIRouter:
             # Decoding (HEIC to JPEG, PDF to JPEG) takes seconds of CPU: in a worker process
             # (a thread is not enough: Pillow's encoder holds the GIL; capture/decode_pool.py),
             # a few at a time, so the event loop keeps answering and memory stays bounded.
+            # A statement's PDF keeps its first pages (its date may be on the second).
+            pdf_pages = STATEMENT_PAGES if target.kind == "SUPPLEMENTARY_DOCUMENT" else 1
             image = await to_thread.run_sync(
-                services.decoder().run, sniff, content, allow_pdf, limiter=services.decoding()
+                services.decoder().run,
+                sniff,
+                content,
+                allow_pdf,
+                pdf_pages,
+                limiter=services.decoding(),
             )
         except ImageRefused as exc:
             raise malformed("body", str(exc)) from exc
@@ -578,12 +590,61 @@ def build_client_router() -> APIRouter:
                 capture_method=capture_method,
                 liveness_nonce=request.headers.get(NONCE_HEADER),
             )
+            for page in image.more_pages:  # a PDF statement's next pages, in order
+                evidence.add_media(conn, services.sessions, session_id, resource_id, now,
+                                   content=page, content_type="image/jpeg",
+                                   capture_method=capture_method)  # fmt: skip
             delivery = _resource_update(conn, session_id, resource_id, now, event=media_id)
             return Created(id=media_id), delivery
 
         result, delivery = await _run(request, session_id, unit)
         _send(request, delivery)
         return _json(result, 201)
+
+    @router.put(
+        "/sessions/{session_id}/resources/{resource_id}/pages/{page_id}/frames", status_code=201
+    )
+    async def upload_page_frame(
+        request: Request, session_id: SessionId, resource_id: ResourceId, page_id: ResourceId
+    ) -> Response:
+        """One camera frame the page took while the user aimed at the document (the results
+        list it among the page's ``frames``). A JPEG or PNG the browser drew from its video:
+        no HEIC, no PDF, no quality check (the page itself was checked)."""
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type not in FRAME_TYPES:
+            raise malformed("header.Content-Type", f"must be one of {sorted(FRAME_TYPES)}")
+        services = _services(request)
+        await _run(
+            request,
+            session_id,
+            lambda conn, now: _upload_target(conn, session_id, resource_id, now),
+        )
+        content = await request.body()
+        if not content or len(content) > MAX_MEDIA_BYTES:
+            raise malformed("body", f"must be an image of 1 to {MAX_MEDIA_BYTES} bytes")
+        try:
+            image = await to_thread.run_sync(
+                services.decoder().run, sniff, content, False, limiter=services.decoding()
+            )
+        except ImageRefused as exc:
+            raise malformed("body", str(exc)) from exc
+        except DecoderCrashed as exc:
+            raise malformed("body", "the image could not be decoded") from exc
+
+        def unit(conn: Connection, now: dt.datetime) -> Created:
+            media_id = evidence.add_frame(
+                conn,
+                services.sessions,
+                session_id,
+                resource_id,
+                page_id,
+                now,
+                content=image.content,
+                content_type=image.content_type,
+            )
+            return Created(id=media_id)
+
+        return _json(await _run(request, session_id, unit), 201)
 
     @router.post("/sessions/{session_id}/liveness-attempts", status_code=201)
     async def start_liveness_attempt(request: Request, session_id: SessionId) -> Response:

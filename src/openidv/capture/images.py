@@ -19,7 +19,7 @@ import pi_heif
 from PIL import Image
 
 from openidv.capture.metadata import strip_metadata
-from openidv.capture.pdf import PdfRefused, is_pdf, render_first_page
+from openidv.capture.pdf import PdfRefused, is_pdf, render_pages
 
 MAX_PIXELS = 50_000_000  # 50 MP: more than any phone camera; a bomb is far above it
 # A converted HEIC must still fit the upload limit (client_api.MAX_MEDIA_BYTES).
@@ -42,6 +42,8 @@ class SniffedImage:
     height: int
     content: bytes
     from_pdf: bool = False
+    # A PDF statement's pages after the first, each a JPEG (`pdf.STATEMENT_PAGES`).
+    more_pages: tuple[bytes, ...] = ()
 
 
 def _check_pixels(width: int, height: int) -> None:
@@ -71,22 +73,23 @@ def _heic_to_jpeg(content: bytes) -> SniffedImage:
     return SniffedImage("image/jpeg", image.width, image.height, converted)
 
 
-def _pdf_to_jpeg(content: bytes) -> SniffedImage:
+def _pdf_to_jpeg(content: bytes, pages: int = 1) -> SniffedImage:
     try:
-        jpeg = render_first_page(content)
+        first, *more = render_pages(content, pages)
     except PdfRefused as exc:
         raise ImageRefused(str(exc)) from exc
-    with Image.open(io.BytesIO(jpeg)) as image:
+    with Image.open(io.BytesIO(first)) as image:
         width, height = image.size
-    return SniffedImage("image/jpeg", width, height, jpeg, from_pdf=True)
+    return SniffedImage("image/jpeg", width, height, first, from_pdf=True, more_pages=tuple(more))
 
 
-def sniff(content: bytes, allow_pdf: bool = False) -> SniffedImage:
-    """The image's real type and size, and the bytes to store (HEIC and PDF become JPEG)."""
+def sniff(content: bytes, allow_pdf: bool = False, pdf_pages: int = 1) -> SniffedImage:
+    """The image's real type and size, and the bytes to store (HEIC and PDF become JPEG;
+    ``pdf_pages``: how many of a PDF's pages to keep)."""
     if is_pdf(content):
         if not allow_pdf:
             raise ImageRefused("a PDF is accepted only as an uploaded document scan")
-        return _pdf_to_jpeg(content)
+        return _pdf_to_jpeg(content, pdf_pages)
     if pi_heif.is_supported(content):  # the ISO-BMFF brand says HEIF (HEIC, heix, mif1...)
         return _heic_to_jpeg(content)
     try:

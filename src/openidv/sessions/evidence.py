@@ -215,6 +215,60 @@ def add_media(
     return media_id
 
 
+# Camera frames a page may carry beside itself (Yoti's results show three per page).
+MAX_PAGE_FRAMES = 3
+
+
+def add_frame(
+    conn: Connection,
+    ctx: SessionContext,
+    session_id: str,
+    resource_id: str,
+    page_media_id: str,
+    now: dt.datetime,
+    *,
+    content: bytes,
+    content_type: str,
+) -> str:
+    """Store one camera frame of a document's page (the frames the capture page took while the
+    user aimed at it); returns the media id. Only a page taken by CAMERA has frames (an upload
+    is a file), and at most ``MAX_PAGE_FRAMES``: they are evidence beside the page, never
+    read by the checks."""
+    open_session(conn, session_id, now)
+    resource = (
+        conn.execute(
+            select(resources_t).where(
+                resources_t.c.id == resource_id, resources_t.c.session_id == session_id
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if resource is None or resource["type"] not in ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT"):
+        raise EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such document")
+    content_json = dict(resource["content"])
+    pages = [dict(page) for page in content_json.get("pages", [])]
+    page = next((p for p in pages if p.get("media_id") == page_media_id), None)
+    if page is None:
+        raise EvidenceRefused("UNKNOWN_PAGE", "The document has no such page")
+    if page.get("capture_method") != "CAMERA":
+        raise EvidenceRefused("NOT_A_CAMERA_PAGE", "Only a page taken by camera has frames")
+    if len(page.get("frames", [])) >= MAX_PAGE_FRAMES:
+        raise EvidenceRefused("TOO_MANY_FRAMES", f"A page has at most {MAX_PAGE_FRAMES} frames")
+    media_id = store_media(
+        conn, ctx, session_id, content=content, content_type=content_type, media_type="IMAGE",
+        now=now,
+    )  # fmt: skip
+    page["frames"] = [*page.get("frames", []), media_id]
+    content_json["pages"] = pages
+    conn.execute(
+        update(resources_t)
+        .where(resources_t.c.id == resource_id)
+        .values(content=content_json, last_updated=now)
+    )
+    return media_id
+
+
 def record_consent(conn: Connection, session_id: str, now: dt.datetime) -> None:
     """The end user agreed to the processing of their biometrics (first agreement counts)."""
     open_session(conn, session_id, now)

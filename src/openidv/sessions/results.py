@@ -89,14 +89,21 @@ class Page(Out):
     extraction_image_ids: list[str] = []
 
     @classmethod
-    def captured(cls, capture_method: Literal["CAMERA", "UPLOAD"], media: MediaRef | None) -> Page:
+    def captured(
+        cls,
+        capture_method: Literal["CAMERA", "UPLOAD"],
+        media: MediaRef | None,
+        frames: list[MediaRef] | None = None,
+    ) -> Page:
         """A page as captured. Yoti's ``frames`` are the camera frames a page was taken from
-        (reference §4.2); the capture page takes a CAMERA page as one frame of the camera's
-        video, so that frame is the page's one frame. An UPLOAD is a file, not a camera
-        frame: it has none. (Not the page's retakes: a photo refused for its quality is never
-        stored.)"""
-        frames = [Frame(media=media)] if capture_method == "CAMERA" and media else []
-        return cls(capture_method=capture_method, media=media, frames=frames)
+        (reference §4.2): a CAMERA page lists itself (one frame of the camera's video), then
+        the frames the capture page took while the user aimed at the document
+        (``frames``). An UPLOAD is a file, not a camera frame: it has none. (Not the page's
+        retakes: a photo refused for its quality is never stored.)"""
+        if capture_method != "CAMERA" or media is None:
+            return cls(capture_method=capture_method, media=media, frames=[])
+        taken = [Frame(media=media), *(Frame(media=frame) for frame in frames or [])]
+        return cls(capture_method=capture_method, media=media, frames=taken)
 
 
 class Resource(Out):

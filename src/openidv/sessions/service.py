@@ -299,7 +299,11 @@ def _resources(conn: Connection, session_id: str) -> out.ResourceContainer:
             )
             continue
         pages = [
-            out.Page.captured(p["capture_method"], media.get(p["media_id"]))
+            out.Page.captured(
+                p["capture_method"],
+                media.get(p["media_id"]),
+                [media[f] for f in p.get("frames", []) if f in media],
+            )
             for p in content.get("pages", [])
         ]
         document: dict[str, Any] = {

@@ -78,6 +78,12 @@ export class Client {
     return this.call('PUT', path, blob, blob.type, { expect, extra: nonce ? { 'X-Liveness-Nonce': nonce } : {} });
   }
 
+  // A camera frame of a page already sent (taken while the user aimed at the document).
+  uploadFrame(resourceId, pageId, blob) {
+    const path = `resources/${encodeURIComponent(resourceId)}/pages/${encodeURIComponent(pageId)}/frames`;
+    return this.call('PUT', path, blob, blob.type);
+  }
+
   // What was captured so far: the resume point after a reload or Back.
   journey() { return this.call('GET', 'journey'); }
 

@@ -18,6 +18,10 @@ const INTRO = 'openidv.intro'; // the session whose intro this tab has passed
 // ZOOM and STATIC's burst: liveness.js (phases, frames sent while captured, camera facts).
 const HINTS = new Set(['FACE_NOT_FOUND', 'MULTIPLE_FACES', 'MOVE_CLOSER', 'HOLD_STILL', 'TURN_FURTHER', 'BETTER_LIGHT', 'TOO_FEW_FRAMES', 'TRY_AGAIN']);
 const VERDICT_WAIT = 60_000;
+// A document's frames kept from the live view before the shot (see capture's `aim`).
+const AIM_FRAMES = 3;
+const AIM_FRAME_MS = 700;
+const AIM_SIDE = 1280;
 const COLOURS = { '--primary': 'primary_colour', '--secondary': 'secondary_colour', '--font': 'font_colour' };
 
 let sdk = {};
@@ -263,8 +267,9 @@ async function chooseDocument(requirement, previous, canGoBack) {
 // document's photo is checked twice before the user moves on: on the device when taken
 // (resolution, blur: a warning only), then by the server as it arrives; a refusal names what
 // is wrong, and the user retakes it or sends that photo anyway. `back`: the Back button
-// leaves this photo (rejects with Back).
-async function capture({ title, hint, note = '', selfie = false, upload = false, pdf = false, checked = false, back = false, accept }) {
+// leaves this photo (rejects with Back). `aim`: keep the camera's frames of the last moments
+// before the shot (a document's), passed to `accept` with the photo.
+async function capture({ title, hint, note = '', selfie = false, upload = false, pdf = false, checked = false, back = false, aim = false, accept }) {
   const section = show('capture');
   const video = $('#video');
   const guide = $('#guide');
@@ -281,6 +286,23 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
   shoot.textContent = t('capture.shoot');
   let shot = null;
   let hasCamera = false;
+  // The frames seen while the user aims: a small JPEG every AIM_FRAME_MS while the live view
+  // shows, the last AIM_FRAMES kept; the results list them with the page, as Yoti's do.
+  let aimed = [];
+  let aiming = null;
+  const stopAiming = () => {
+    if (aiming) clearInterval(aiming);
+    aiming = null;
+  };
+  const startAiming = () => {
+    stopAiming();
+    aimed = [];
+    if (!aim || !hasCamera) return;
+    aiming = setInterval(() => {
+      if (video.hidden || !video.videoWidth) return;
+      grab(video, AIM_SIDE).then((blob) => { aimed = [...aimed, blob].slice(-AIM_FRAMES); }, () => {});
+    }, AIM_FRAME_MS);
+  };
 
   const plainAccept = () => {
     retake.classList.remove('first');
@@ -293,9 +315,11 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
     preview.hidden = acceptButton.hidden = retake.hidden = true;
     review_.hidden = true;
     video.hidden = guide.hidden = shoot.hidden = !hasCamera;
+    startAiming();
   };
   const review = (blob, method) => {
-    shot = { blob, method, anyway: false };
+    stopAiming();
+    shot = { blob, method, anyway: false, frames: method === 'CAMERA' ? aimed : [] };
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.src = URL.createObjectURL(blob);
     preview.onerror = () => { preview.hidden = true; }; // HEIC, PDF: sent as they are, not shown here
@@ -351,7 +375,7 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
       acceptButton.disabled = true;
       if (checked) review_.textContent = t('capture.checking');
       try {
-        await accept(shot.blob, shot.method, shot.anyway ? 'accept' : 'check');
+        await accept(shot.blob, shot.method, shot.anyway ? 'accept' : 'check', shot.frames);
         acceptButton.onclick = null;
         resolve();
       } catch (error) {
@@ -377,6 +401,7 @@ async function capture({ title, hint, note = '', selfie = false, upload = false,
     retake.onclick = () => { say(section, ''); live(); };
     await waiting;
   } finally {
+    stopAiming();
     stopCamera();
     shoot.onclick = retake.onclick = acceptButton.onclick = null;
     slot.replaceChildren();
@@ -422,7 +447,12 @@ async function documentStep(requirement, { resume = null, canGoBack = false, aga
         pdf: methods === 'CAMERA_AND_UPLOAD',
         checked: true,
         back: true,
-        accept: (blob, method, quality) => client.uploadMedia(choice.resourceId, blob, method, undefined, quality),
+        aim: true,
+        accept: async (blob, method, quality, frames = []) => {
+          const page = await client.uploadMedia(choice.resourceId, blob, method, undefined, quality);
+          // Frames are evidence beside the page, not the page: one that fails is left out.
+          for (const frame of frames) await client.uploadFrame(choice.resourceId, page.id, frame).catch(() => {});
+        },
       });
       side += 1;
     } catch (error) {
