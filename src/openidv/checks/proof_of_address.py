@@ -28,12 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
-from openidv.vision.documents.ocr import OcrEngine, TextBox
+from openidv.checks.readers import ocr_engine
+from openidv.vision.documents.ocr import TextBox
 from openidv.vision.faces import ImageDecodeError, decode_image
 
 # A UK postcode (outward code, space, inward code), as Royal Mail prints them.
@@ -75,17 +75,6 @@ _NOT_A_NAME = re.compile(
     r"(:|\b(office|box|ltd|limited|plc|llp|council|services?|house|bank|energy|water)\b)",
     re.IGNORECASE,
 )
-
-_lock = threading.Lock()
-_ocr: OcrEngine | None = None
-
-
-def _engine() -> OcrEngine:
-    global _ocr  # noqa: PLW0603 (one per process, loaded on first use)
-    with _lock:
-        if _ocr is None:
-            _ocr = OcrEngine()
-        return _ocr
 
 
 def find_postcode(text: str) -> str | None:
@@ -311,7 +300,7 @@ class ProofOfAddressEngine:
             return _undecided("the page is not an image")
         if min(image.shape[:2]) < 64:
             return _undecided("the page is too small to read")
-        boxes = _engine().read(image, limit=OCR_LIMIT)
+        boxes = ocr_engine().read(image, limit=OCR_LIMIT)  # the document reader's own
         statement = read_statement(boxes, float(image.shape[0]))
         missing = statement.missing()
         if statement.confidence < MIN_CONFIDENCE and not missing:
