@@ -173,10 +173,10 @@ def test_a_rendition_is_made_once_sealed_and_served_from_the_store(target: Targe
         case.reviewer.close()
 
 
-@pytest.mark.parametrize("how", ["delete", "purge"])
+@pytest.mark.parametrize("how", ["media-delete", "delete", "purge"])
 def test_a_rendition_goes_with_its_source(target: Target, how: str) -> None:
-    """Derived media must not outlive their source: DELETE /sessions/{id} and the purge at
-    resources_ttl remove every rendition with the media it was made from."""
+    """Derived media must not outlive their source: DELETE of the media's content, DELETE
+    /sessions/{id} and the purge at resources_ttl remove every rendition with its source."""
     with target.integrator() as shop:
         case = held_case(target, shop)
         media_id = _stored(target, case.session_id, _photo(), "image/jpeg")
@@ -193,7 +193,10 @@ def test_a_rendition_goes_with_its_source(target: Target, how: str) -> None:
         case.reviewer.close()
         made = [_blob(target, rendition_blob_key(blob_key, w)) for w in (480, 1200)]
         assert all(path.exists() for path in made)
-        if how == "delete":
+        if how == "media-delete":
+            path = f"/sessions/{case.session_id}/media/{media_id}/content"
+            assert shop.send("DELETE", path).status_code == 204
+        elif how == "delete":
             assert shop.send("DELETE", f"/sessions/{case.session_id}").status_code == 204
         else:
             with target.app.state.engine.begin() as conn:
