@@ -167,8 +167,7 @@ def create_app(
     )
     install_docs(app)
 
-    def prepare_uploads() -> None:
-        app.state.capture.decoder().start()
+    def warm_quality() -> None:
         quality: QualityChecker | None = app.state.capture.quality
         if quality is not None:
             try:
@@ -179,8 +178,11 @@ def create_app(
     async def spawn_decoders() -> None:
         # In the background: the server answers at once, the decoders are spawned and the
         # photo check's detector loaded before an end user's first photo (DecodePool.start,
-        # QualityChecker.warm).
-        threading.Thread(target=prepare_uploads, name="openidv-decoders", daemon=True).start()
+        # QualityChecker.warm). Two threads: the decoders' spawn waits on processes at nice
+        # +10, which a busy machine starves, and the photo check must not wait behind them.
+        decoders = app.state.capture.decoder().start
+        threading.Thread(target=decoders, name="openidv-decoders", daemon=True).start()
+        threading.Thread(target=warm_quality, name="openidv-warm-quality", daemon=True).start()
 
     if start_decoders:
         app.router.add_event_handler("startup", spawn_decoders)
