@@ -1,7 +1,10 @@
 """The demo's journey as a newcomer makes it, timed on a running ``openidv run`` with the
-built-in engines: /demo/start, the capture page's calls (a generated passport page, one ZOOM
-liveness attempt of a synthetic head made from a real photo, judged while the user waits),
-submit, and the result page until it stops refreshing. What is left out is the person: the
+built-in engines: /demo/start, the capture page's calls (a generated passport page, checked at
+upload as the page asks, one ZOOM liveness attempt of a synthetic head made from a real photo,
+judged while the user waits), submit, and the result page until it stops refreshing. The
+synthetic head is a render, which the engine refuses as an attack: the journey ends "Not
+verified" (a real face in front of a camera is what passes); ``first_session.py --review``
+sends every check, liveness included, to a reviewer instead. What is left out is the person: the
 time spent reading, framing the document and following the oval.
 
     python benchmarks/demo_journey.py --origin http://127.0.0.1:8000 [--runs 3]
@@ -40,12 +43,16 @@ def _mesh() -> synth.FaceMesh:
     return synth.build_face_mesh(np.asarray(photo, np.uint8), FaceEngine(), LandmarkModel())
 
 
-def run_once(origin: str, mesh: synth.FaceMesh, seed: int) -> dict[str, float]:
+def run_once(
+    origin: str, mesh: synth.FaceMesh, seed: int, *, review: bool = False
+) -> dict[str, float]:
+    """One journey; ``review``: with the demo's review switch, ended once the result page
+    waits for a reviewer (the caller decides in the console, then reads ``result_url``)."""
     stages: dict[str, float] = {}
     passport = generate_document(seed, fmt="TD3").image
     with httpx.Client(base_url=origin, timeout=120) as browser:
         t0 = time.perf_counter()
-        started = browser.post("/demo/start")
+        started = browser.post("/demo/start", data={"review": "1"} if review else {})
         frame = re.search(
             r'<iframe src="([^"]+)" allow="camera" data-result="([^"]+)"', started.text
         )
@@ -70,13 +77,23 @@ def run_once(origin: str, mesh: synth.FaceMesh, seed: int) -> dict[str, float]:
                 "issuing_country": "USA",
             },
         ).json()
+        # As the capture page sends it: with the photo check at upload (?quality=check), and
+        # "send anyway" (?quality=accept) if the check asks for a retake.
+        media = f"{api}/resources/{created['id']}/media"
         upload = browser.put(
-            f"{api}/resources/{created['id']}/media",
+            f"{media}?quality=check",
             headers={**headers, "Content-Type": "image/png"},
             content=passport,
         )
+        checked = "passed" if upload.status_code == 201 else f"refused {upload.status_code}"
+        if upload.status_code == 422:
+            upload = browser.put(
+                f"{media}?quality=accept",
+                headers={**headers, "Content-Type": "image/png"},
+                content=passport,
+            )
         assert upload.status_code == 201, upload.text
-        stages["document page uploaded"] = time.perf_counter() - t1
+        stages[f"document page uploaded (photo check {checked})"] = time.perf_counter() - t1
 
         liveness = next(r for r in resources if r["type"] == "LIVENESS")
         attempt = browser.post(
@@ -106,22 +123,35 @@ def run_once(origin: str, mesh: synth.FaceMesh, seed: int) -> dict[str, float]:
         t3 = time.perf_counter()
         status_url = f"{api}/liveness-attempts/{attempt['id']}"
         browser.post(f"{status_url}/evaluate", headers=headers)
-        while (status := browser.get(status_url, headers=headers).json())["state"] != "DONE":
+        # IN_REVIEW: the check went to a reviewer (the page moves on, as here).
+        while (status := browser.get(status_url, headers=headers).json())["state"] not in (
+            "DONE",
+            "IN_REVIEW",
+        ):
             time.sleep(0.1)
-        stages[f"liveness verdict (passed={status['passed']})"] = time.perf_counter() - t3
+        verdict = "in review" if status["state"] == "IN_REVIEW" else f"passed={status['passed']}"
+        stages[f"liveness verdict ({verdict})"] = time.perf_counter() - t3
 
         t4 = time.perf_counter()
         submitted = browser.post(f"{api}/submit", headers=headers)
         assert submitted.status_code == 202, submitted.text
         while 'http-equiv="refresh"' in (page := browser.get(result_url)).text:
+            if review and "Waiting for a reviewer" in page.text:
+                break
             time.sleep(0.25)
-        stages["submit to final result page"] = time.perf_counter() - t4
+        final = "waiting for a reviewer" if review else "final result page"
+        stages[f"submit to {final}"] = time.perf_counter() - t4
         outcome = re.search(r'<p class="outcome [a-z]+" role="status">([^<]+)', page.text)
         stages["total"] = time.perf_counter() - t0 - rendering
         print(f"run {seed}: {outcome.group(1) if outcome else '?'}")
     for name, seconds in stages.items():
         print(f"  {name:<40} {seconds:6.2f} s")
+    RESULT_URLS[seed] = f"{origin}{result_url}"
     return stages
+
+
+# Each run's result page, by seed (first_session.py --review reads it after the decisions).
+RESULT_URLS: dict[int, str] = {}
 
 
 def main() -> None:

@@ -3,11 +3,18 @@ how long until the server first answers, then the demo journey started at once (
 stages as ``benchmarks/demo_journey.py``), and when the engines said they were warm. The
 first session is the one that used to pay for loading every model.
 
-    python benchmarks/first_session.py [--runs 2] [--wait-warm]
+    python benchmarks/first_session.py [--runs 2] [--wait-warm] [--review]
 
 ``--wait-warm``: start the journey only after the "engines ready" line (what the first
-session costs once warming is done), instead of at the first answer. Timings are wall-clock
-on this machine: under load they say more about the machine than about openidv.
+session costs once warming is done), instead of at the first answer. ``--review``: the
+README's first screen to its end, with the server allowing liveness review
+(OPENIDV_LIVENESS_MANUAL_REVIEW=true): the demo's review switch on, then ``openidv reviewer
+add``, a login to the console in Debian's Chromium (Playwright), and each of the session's
+items opened and approved with the keyboard (A, Enter: the next item opens) until the demo's
+result is final; it prints each case's open time (the page's load event) and each decision
+(Enter to the next page loaded). The synthetic liveness is a render, which the engine refuses
+as an attack: without ``--review`` the journey ends "Not verified", as it should. Timings are
+wall-clock on this machine: under load they say more about the machine than about openidv.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from demo_journey import _mesh, run_once
+from demo_journey import RESULT_URLS, _mesh, run_once
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=2, help="demo journeys, one after another")
     parser.add_argument("--wait-warm", action="store_true")
+    parser.add_argument("--review", action="store_true")
     args = parser.parse_args()
     mesh = _mesh()  # the benchmark's own preparation, before the clock starts
     with tempfile.TemporaryDirectory() as folder:
@@ -44,6 +52,8 @@ def main() -> None:
         log_path = Path(folder) / "run.log"
         env = {**os.environ, "OPENIDV_DATA_DIR": str(Path(folder) / "data")}
         env.pop("OPENIDV_ENGINES", None)  # the built-in engines, as a newcomer has them
+        if args.review:
+            env["OPENIDV_LIVENESS_MANUAL_REVIEW"] = "true"
         with log_path.open("wb") as log:
             t0 = time.perf_counter()
             server = subprocess.Popen(
@@ -66,12 +76,72 @@ def main() -> None:
                 while READY not in log_path.read_text():
                     time.sleep(0.1)
             for seed in range(1, args.runs + 1):
-                run_once(origin, mesh, seed)
+                run_once(origin, mesh, seed, review=args.review)
+                if args.review:
+                    _decide_in_console(origin, env, RESULT_URLS[seed])
             warm = [line for line in log_path.read_text().splitlines() if READY in line]
             print("warming:", *(warm or ["no 'engines ready' line"]), sep="\n  ")
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+
+
+REVIEWER, PASSWORD = "bench@example.com", "correct horse battery"
+_LOAD = "() => { const n = performance.getEntriesByType('navigation')[0]; " \
+    "return n.loadEventStart - n.startTime; }"  # fmt: skip
+
+
+def _decide_in_console(origin: str, env: dict[str, str], result_url: str) -> None:
+    """README step 5 and the console: a reviewer account, a login, and every item of the
+    session approved from the keyboard; then the demo's result once it is final."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --review)
+
+    added = subprocess.run(
+        [sys.executable, "-m", "openidv", "reviewer", "add", REVIEWER, "--role", "admin",
+         "--password-stdin"],
+        env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    if added.returncode != 0 and "exists" not in added.stderr + added.stdout:
+        raise SystemExit(added.stderr)
+    session_id = result_url.split("/sessions/")[1].split("?", maxsplit=1)[0]
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{origin}/console/login")
+        page.get_by_label("E-mail").fill(REVIEWER)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("load")
+        page.goto(f"{origin}/console/")
+        row = page.locator(f'tr.session[data-session="{session_id}"]')
+        with page.expect_navigation():
+            row.locator("li.item").first.get_by_role("button", name="Open").click()
+        page.wait_for_load_state("load")
+        opened = [float(page.evaluate(_LOAD))]
+        decisions: list[float] = []
+        while page.locator("#record").count():
+            page.keyboard.press("a")
+            started = time.perf_counter()
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            page.wait_for_load_state("load")
+            decisions.append(time.perf_counter() - started)
+            if page.locator("#record").count():
+                opened.append(float(page.evaluate(_LOAD)))
+        browser.close()
+    print(
+        f"  console: {len(decisions)} items decided; case open (load event) "
+        + ", ".join(f"{ms:.0f}" for ms in opened) + " ms; decision (Enter to next page loaded) "
+        + ", ".join(f"{s * 1000:.0f}" for s in decisions) + " ms"
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    with httpx.Client(timeout=60) as http:
+        while 'http-equiv="refresh"' in (result := http.get(result_url)).text:
+            time.sleep(0.25)
+    words = result.text.split('role="status">', 1)[-1].split("<", 1)[0]
+    print(f"  demo result after the decisions: {words} ({time.perf_counter() - t0:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import threading
 import uuid
 
@@ -90,8 +91,9 @@ def create_app(
     """The web product. ``runtime`` is the background half when it runs in the same process
     (``openidv run``); otherwise one is built here, only to enqueue work by name.
     ``listen_host`` is the address the server is bound to (what /demo's default depends on).
-    ``start_decoders``: spawn the image decoder processes at start-up rather than on the first
-    upload (the servers do; tests that build many apps do not pay two processes each)."""
+    ``start_decoders``: spawn the image decoder processes and warm the photo check at start-up
+    rather than on the first upload (the servers do; tests that build many apps do not pay
+    two processes each)."""
     runtime = runtime or Runtime(settings)
     engine = make_engine(settings.resolved_database_url)
     sessions = session_context(settings)
@@ -153,19 +155,34 @@ def create_app(
     )
     demo_served = settings.demo if settings.demo is not None else is_loopback(listen_host)
     if demo_served:
-        demo = DemoApp(settings.data_dir, units, settings.api_prefix)
+        demo = DemoApp(
+            settings.data_dir,
+            units,
+            settings.api_prefix,
+            liveness_review=settings.liveness_manual_review,
+        )
         app.include_router(build_demo_router(demo), prefix="/demo")
     app.include_router(
         build_home_router(Links(settings.api_prefix, settings.sandbox_prefix, demo_served))
     )
     install_docs(app)
 
+    def warm_quality() -> None:
+        quality: QualityChecker | None = app.state.capture.quality
+        if quality is not None:
+            try:
+                quality.warm()
+            except Exception:  # a model that fails here fails (and is reported) at upload
+                logging.getLogger("openidv.events").exception("warming the photo check failed")
+
     async def spawn_decoders() -> None:
-        # In the background: the server answers at once, the decoders are ready before an
-        # end user's first photo (see DecodePool.start).
-        threading.Thread(
-            target=app.state.capture.decoder().start, name="openidv-decoders", daemon=True
-        ).start()
+        # In the background: the server answers at once, the decoders are spawned and the
+        # photo check's detector loaded before an end user's first photo (DecodePool.start,
+        # QualityChecker.warm). Two threads: the decoders' spawn waits on processes at nice
+        # +10, which a busy machine starves, and the photo check must not wait behind them.
+        decoders = app.state.capture.decoder().start
+        threading.Thread(target=decoders, name="openidv-decoders", daemon=True).start()
+        threading.Thread(target=warm_quality, name="openidv-warm-quality", daemon=True).start()
 
     if start_decoders:
         app.router.add_event_handler("startup", spawn_decoders)

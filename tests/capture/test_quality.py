@@ -98,3 +98,12 @@ def test_a_supplementary_document_is_judged_on_resolution_and_sharpness(page: Fr
     small = jpeg(np.asarray(cv2.resize(page, (400, 282)), np.uint8))
     result = check_page(small, document_type=None, portrait_side=False, detect_faces=None)
     assert result.problems == ("IMAGE_RESOLUTION_TOO_LOW",)
+
+
+def test_warming_loads_the_detector_before_the_first_photo() -> None:
+    """The servers warm the check at start-up (app.py): the first user's photo is then judged
+    without loading the face detector; warming judges a blank page and stores nothing."""
+    checker = QualityChecker()
+    assert checker._engine is None
+    checker.warm()
+    assert checker._engine is not None

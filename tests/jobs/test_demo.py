@@ -51,8 +51,15 @@ def test_demo_verifies_a_newcomer(deployment: Deployment) -> None:
 
 
 @pytest.mark.parametrize("deployment", ["embedded"], indirect=True)
-def test_demo_review_switch_queues_every_check_that_allows_it(deployment: Deployment) -> None:
-    deployment.start("run")
+@pytest.mark.parametrize("liveness_review", [False, True], ids=["engine-liveness", "reviewed"])
+def test_demo_review_switch_queues_every_check_that_allows_it(
+    deployment: Deployment, liveness_review: bool
+) -> None:
+    """With OPENIDV_LIVENESS_MANUAL_REVIEW the switch sends the liveness check to the reviewer
+    too (how a synthetic capture, which the engine refuses as an attack, reaches a decision);
+    without it the engine alone judges liveness."""
+    allowed = "true" if liveness_review else "false"
+    deployment.start("run", extra_env={"OPENIDV_LIVENESS_MANUAL_REVIEW": allowed})
     origin = f"http://127.0.0.1:{deployment.port}"
     with httpx.Client(base_url=origin, timeout=30) as browser:
         started = browser.post("/demo/start", data={"review": "1"})
@@ -75,15 +82,19 @@ def test_demo_review_switch_queues_every_check_that_allows_it(deployment: Deploy
                     ),
                     {"s": session_id},
                 ).all()
-            if all(r.review_state == "QUEUED" or r.type == "LIVENESS" for r in rows):
+            if all(
+                r.review_state == "QUEUED" or (r.type == "LIVENESS" and not liveness_review)
+                for r in rows
+            ):
                 break
             assert time.monotonic() < deadline, rows
             time.sleep(0.2)
         queued = {r.type for r in rows if r.review_state == "QUEUED"}
         assert queued == {
             "ID_DOCUMENT_AUTHENTICITY", "ID_DOCUMENT_FACE_MATCH", "ID_DOCUMENT_TEXT_DATA_EXTRACTION"
-        }  # fmt: skip
-        assert all(r.manual_check == "NEVER" for r in rows if r.type == "LIVENESS")
+        } | ({"LIVENESS"} if liveness_review else set())  # fmt: skip
+        liveness = {r.manual_check for r in rows if r.type == "LIVENESS"}
+        assert liveness == {"ALWAYS" if liveness_review else "NEVER"}
         result = browser.get(html.unescape(frame.group(2))).text
         assert "Waiting for a reviewer" in result and 'href="/console"' in result
 

@@ -3,15 +3,26 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import time
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 
-from openidv.checks.engines import EngineRegistry, Evidence, MachineResult
+from openidv.checks.engines import (
+    EngineRegistry,
+    Evidence,
+    EvidenceResource,
+    MachineResult,
+    MediaItem,
+)
+from openidv.checks.readers import document_reader
 from openidv.jobs.warm import FIRST_TYPES, THEN_TYPES, warm_engines
+from openidv.vision.documents.ocr import OcrEngine
 from tests.jobs.conftest import Deployment
 
 READY = re.compile(r"engines ready in worker pid=(\d+): (.*) \(")
@@ -38,6 +49,10 @@ class Broken(_Warmable):
     pass
 
 
+class Rare(_Warmable):
+    pass
+
+
 class Unwarmable:
     def run(self, evidence: Evidence) -> MachineResult:
         raise AssertionError("warming must not run a check")
@@ -53,17 +68,37 @@ def test_configured_engines_warm_through_their_own_warm_method(
             "ID_DOCUMENT_FACE_MATCH": Unwarmable(),
             "ID_DOCUMENT_AUTHENTICITY": Broken(calls, fails=True),
             "ID_DOCUMENT_TEXT_DATA_EXTRACTION": Unwarmable(),
-            "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION": Liveness(calls),  # rare: stays lazy
+            "FACE_COMPARISON": Liveness(calls),  # the same class: warmed once
+            "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION": Rare(calls),  # rare: warmed last
         }
     )
     with caplog.at_level(logging.ERROR, logger="openidv.events"):
         done = warm_engines(registry, FIRST_TYPES)
         assert list(done) == ["Liveness"]
         warm_engines(registry, THEN_TYPES, done)
-    # Liveness first and once; the broken one tried, logged, and not reported as ready.
-    assert calls == ["Liveness", "Broken"]
-    assert list(done) == ["Liveness"]
+    # Liveness first and once; the broken one tried, logged, and not reported as ready; the
+    # rarer types after the common journey's.
+    assert calls == ["Liveness", "Broken", "Rare"]
+    assert list(done) == ["Liveness", "Rare"]
     assert "warming Broken failed" in caplog.text
+
+
+def test_the_rarer_built_in_types_find_their_models_loaded() -> None:
+    """Warming every type loads the common journey's models and nothing more: the rarer
+    types use the same face engine and document reader, and the proof-of-address reading the
+    reader's own OCR engine (it loaded a second copy of those models in its first session)."""
+    registry = EngineRegistry.from_spec(None)
+    common = warm_engines(registry, FIRST_TYPES + THEN_TYPES[:3])
+    done = warm_engines(registry, THEN_TYPES, dict(common))
+    assert list(done) == list(common) == ["faces", "liveness", "documents"]
+    blank = cv2.imencode(".png", np.full((300, 400, 3), 255, np.uint8))[1].tobytes()
+    page = MediaItem("p", "image/png", lambda: blank)
+    resource = EvidenceResource("d", "SUPPLEMENTARY_DOCUMENT", "UTILITY_BILL", "GBR", None, [page])
+    item = "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION"
+    result = registry.for_type(item).run(Evidence("s", item, {}, [resource]))
+    assert not result.decided  # it did read (nothing to read on a blank page)
+    loaded = [o for o in gc.get_objects() if isinstance(o, OcrEngine)]
+    assert loaded == [document_reader().ocr]
 
 
 @pytest.mark.parametrize("deployment", ["embedded"], indirect=True)

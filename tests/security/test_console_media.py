@@ -8,14 +8,23 @@ media with its stored type, so the HTML page ran the script under the console's
 from __future__ import annotations
 
 import base64
+import io
 import json
+import time
+from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
+from sqlalchemy import update
 
-from openidv.sessions.service import store_media
-from openidv.store.db import utcnow
+from openidv.runtime import reconcile
+from openidv.sessions.models import Session
+from openidv.sessions.service import rendition_blob_key, store_media
+from openidv.store.db import table_of, utcnow
 from tests.security.conftest import PNG, Target, held_case
 
+sessions_t = table_of(Session)
 HTML = b"<!doctype html><script src='/console/media/x/y'></script><p>click me</p>"
 
 
@@ -117,3 +126,88 @@ def test_console_media_only_for_a_case_the_reviewer_holds(target: Target) -> Non
     finally:
         for client in (case.reviewer, outsider, admin):
             client.close()
+
+
+def _photo() -> bytes:
+    """A phone-sized document photo (what the case view asks a rendition of)."""
+    rng = np.random.default_rng(7)
+    pixels = Image.fromarray(rng.integers(0, 255, (190, 300, 3), dtype=np.uint8))
+    out = io.BytesIO()
+    pixels.resize((2400, 1520)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _blob(target: Target, key: str) -> Path:
+    return target.settings.media_dir / key
+
+
+def test_a_rendition_is_made_once_sealed_and_served_from_the_store(target: Target) -> None:
+    """Low (was a cost): each open of a case decoded every page again. The rendition is now
+    kept, sealed under the session's key as its source is, and served without the source."""
+    with target.integrator() as shop:
+        case = held_case(target, shop)
+    photo = _photo()
+    media_id = _stored(target, case.session_id, photo, "image/jpeg")
+    blob_key = f"{case.session_id}/{media_id}"
+    try:
+        first = case.reviewer.get(f"/media/{case.session_id}/{media_id}?w=800")
+        assert first.status_code == 200 and first.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(first.content)).width == 800
+        kept = _blob(target, rendition_blob_key(blob_key, 800))
+        at_rest = kept.read_bytes()
+        assert first.content not in at_rest and b"JFIF" not in at_rest  # sealed, not in clear
+        # Bound to its source and width: a rendition moved under another width is refused.
+        assert not _blob(target, rendition_blob_key(blob_key, 480)).exists()
+        # The second open reads the kept rendition alone: with the source's blob gone, the
+        # same bytes come back (a fresh rendition would have needed the source).
+        source = _blob(target, blob_key)
+        saved = source.read_bytes()
+        source.unlink()
+        again = case.reviewer.get(f"/media/{case.session_id}/{media_id}?w=800")
+        assert again.status_code == 200 and again.content == first.content
+        source.write_bytes(saved)
+        # Widths the pages never ask for are not made, nor kept.
+        assert case.reviewer.get(f"/media/{case.session_id}/{media_id}?w=801").content == photo
+        assert not _blob(target, f"{blob_key}.w801").exists()
+    finally:
+        case.reviewer.close()
+
+
+@pytest.mark.parametrize("how", ["media-delete", "delete", "purge"])
+def test_a_rendition_goes_with_its_source(target: Target, how: str) -> None:
+    """Derived media must not outlive their source: DELETE of the media's content, DELETE
+    /sessions/{id} and the purge at resources_ttl remove every rendition with its source."""
+    with target.integrator() as shop:
+        case = held_case(target, shop)
+        media_id = _stored(target, case.session_id, _photo(), "image/jpeg")
+        blob_key = f"{case.session_id}/{media_id}"
+        for width in (480, 1200):
+            served = case.reviewer.get(f"/media/{case.session_id}/{media_id}?w={width}")
+            assert served.status_code == 200
+        # The reviewer's decision completes the session (a busy one cannot be deleted).
+        decided = case.reviewer.post(
+            f"/items/task/{case.task_id}/decide",
+            data={"csrf": case.csrf, "value": "PROGRESS", "fields": json.dumps({"full_name": "A"})},
+        )
+        assert decided.status_code == 303, decided.text
+        case.reviewer.close()
+        made = [_blob(target, rendition_blob_key(blob_key, w)) for w in (480, 1200)]
+        assert all(path.exists() for path in made)
+        if how == "media-delete":
+            path = f"/sessions/{case.session_id}/media/{media_id}/content"
+            assert shop.send("DELETE", path).status_code == 204
+        elif how == "delete":
+            assert shop.send("DELETE", f"/sessions/{case.session_id}").status_code == 204
+        else:
+            with target.app.state.engine.begin() as conn:
+                conn.execute(
+                    update(sessions_t)
+                    .where(sessions_t.c.id == case.session_id)
+                    .values(resources_expire_at=utcnow())
+                )
+            reconcile(target.app.state.runtime)  # the scheduler's tick: purge, then blobs
+    deadline = time.monotonic() + 30
+    while any(path.exists() for path in [*made, _blob(target, blob_key)]):
+        assert time.monotonic() < deadline, "a rendition outlived its source"
+        reconcile(target.app.state.runtime)
+        time.sleep(0.2)

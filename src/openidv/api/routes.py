@@ -220,4 +220,10 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
 
 
 def _blob_deleter(api: ApiServices, key: str) -> Any:
-    return lambda: api.sessions.blobs.delete(key)
+    """Removes the media's blob and its renditions (derived media go with their source)."""
+
+    def delete() -> None:
+        for each in service.blob_keys(key):
+            api.sessions.blobs.delete(each)
+
+    return delete

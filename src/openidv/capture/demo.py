@@ -120,11 +120,16 @@ class Portraits:
 class DemoApp:
     """The demo's own integrator application, created on first use."""
 
-    def __init__(self, data_dir: Path, units: Units, api_prefix: str) -> None:
+    def __init__(
+        self, data_dir: Path, units: Units, api_prefix: str, *, liveness_review: bool = False
+    ) -> None:
         self._key_file = data_dir / "demo-app.pem"
         self._id_file = data_dir / "demo-app.id"
         self._units = units
         self.api_prefix = api_prefix
+        # The server accepts manual review of LIVENESS (OPENIDV_LIVENESS_MANUAL_REVIEW): the
+        # review switch then sends the liveness checks to the reviewer too.
+        self.liveness_review = liveness_review
         self._key: rsa.RSAPrivateKey | None = None
         self._sdk_id: str | None = None
         self.portraits = Portraits()
@@ -174,13 +179,14 @@ class DemoApp:
             )
 
 
-def demo_spec(review: bool) -> dict[str, Any]:
+def demo_spec(review: bool, liveness_review: bool = False) -> dict[str, Any]:
     """The seed's payload; ``review`` sends every check and task that allows it to a reviewer
-    (manual_check ALWAYS; LIVENESS has no manual review), so the console has work to show."""
+    (manual_check ALWAYS), so the console has work to show. LIVENESS only with
+    ``liveness_review`` (the server accepts it): otherwise the engine alone judges it."""
     spec: dict[str, Any] = json.loads(json.dumps(DEMO_SPEC))
     if review:
         for item in [*spec["requested_checks"], *spec["requested_tasks"]]:
-            if item["type"] != "LIVENESS":
+            if item["type"] != "LIVENESS" or liveness_review:
                 item["config"]["manual_check"] = "ALWAYS"
     return spec
 
@@ -190,23 +196,30 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
 
     @router.get("")
     async def start_page() -> Response:
+        liveness = (
+            " (the liveness check too: this server allows its review)"
+            if demo.liveness_review
+            else " (the liveness check stays the engine's)"
+        )
         return _page(
             "openidv demo",
             "<p>This page plays the integrator: it creates a session with the example payload "
             "of Yoti's &ldquo;Generating the session&rdquo; page through the signed API, embeds "
             "the capture page, and shows you the result. You need a document with a photo "
-            "(a passport is best) and a camera, or photos to upload.</p>"
+            "(a passport is best) and a camera, or photos to upload. The liveness check "
+            "wants your own face in front of the camera: a photo, a screen or a generated "
+            "video is refused as an attack.</p>"
             '<form method="post" action="/demo/start">'
             '<label><input type="checkbox" name="review" value="1"> Send the checks to a '
-            "reviewer (manual_check ALWAYS), so the review console has a case to show</label>"
-            "<button>Verify me</button></form>",
+            f"reviewer (manual_check ALWAYS){liveness}, so the review console has a case to "
+            "show</label><button>Verify me</button></form>",
         )
 
     @router.post("/start")
     async def start(request: Request) -> Response:
         form = await request.form()
         review = form.get("review") == "1"
-        spec = demo_spec(review)
+        spec = demo_spec(review, demo.liveness_review)
         created = await demo.call(request, "POST", "/sessions", json.dumps(spec).encode())
         if created.status_code != 201:
             return _page(

@@ -63,6 +63,12 @@ _REASONS = {
     "USER_ERROR": "the capture went wrong",
     "INVALID": "the evidence could not be judged",
 }
+# A liveness REJECT, in words: what the engine refuses, so that a demo run with a photo, a
+# screen or a synthetic capture (the benchmarks') reads as the attack it is, not as a fault.
+LIVENESS_REFUSED = (
+    "the capture did not look like a live person in front of the camera; photos, screens, "
+    "masks and rendered or injected video are refused as attacks"
+)
 # Field keys of document_fields, in the order a person reads a passport.
 _FIELDS = (
     ("full_name", "Full name"),
@@ -136,6 +142,8 @@ def _check_row(check: dict[str, Any], number: int | None, review: bool) -> str:
     if check["state"] == "DONE" and value:
         words, tone = _VALUES.get(value, (_humanise(value), "unsure"))
         why = _reason(recommendation.get("reason"))
+        if check["type"] == "LIVENESS" and value == "REJECT":
+            why = LIVENESS_REFUSED  # Yoti gives no reason; the newcomer needs one
         suggestion = recommendation.get("recovery_suggestion")
         if suggestion:
             why = ", ".join(x for x in (why, _reason(suggestion)) if x)
@@ -196,12 +204,14 @@ def outcome(session: dict[str, Any], review: bool) -> tuple[str, str]:
         for c in checks
         if c["type"] == "LIVENESS"
     ]
-    if liveness and "APPROVE" not in liveness:
-        values.append("REJECT" if "REJECT" in liveness else "NOT_AVAILABLE")
     if any(item["state"] == "INTERNAL_ERROR" for item in items):
         return "Something failed on the server: see its log.", "bad"
     if "REJECT" in values:
         return "Not verified: at least one check said no.", "bad"
+    if liveness and "APPROVE" not in liveness:
+        if "REJECT" in liveness:
+            return "Not verified: the capture was not judged a live person (see below).", "bad"
+        values.append("NOT_AVAILABLE")
     if all(v == "APPROVE" for v in values):
         return "Verified: every check passed.", "good"
     return "Not decided: some checks could not tell (a reviewer would look at these).", "unsure"

@@ -38,13 +38,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
 from openidv.checks.engines import Evidence, GeneratedMedia, MachineResult
 from openidv.checks.postal_codes import CONTINENTAL_COUNTRIES, find_postal_code, town_of
-from openidv.vision.documents.ocr import OcrEngine, TextBox
+from openidv.checks.readers import ocr_engine
+from openidv.vision.documents.ocr import TextBox
 from openidv.vision.faces import ImageDecodeError, decode_image
 
 # A UK postcode (outward code, space, inward code), as Royal Mail prints them.
@@ -125,17 +125,6 @@ _NOT_A_NAME = re.compile(
     r"corp|company|gmbh|ag|sa|sas|sarl|srl|spa|bv|nv|postfach|bp|apartado)\b)",
     re.IGNORECASE,
 )
-
-_lock = threading.Lock()
-_ocr: OcrEngine | None = None
-
-
-def _engine() -> OcrEngine:
-    global _ocr  # noqa: PLW0603 (one per process, loaded on first use)
-    with _lock:
-        if _ocr is None:
-            _ocr = OcrEngine()
-        return _ocr
 
 
 def find_postcode(text: str) -> str | None:
@@ -428,7 +417,7 @@ class ProofOfAddressEngine:
                 return _undecided("the page is not an image")
             if min(image.shape[:2]) < 64:
                 return _undecided("the page is too small to read")
-            boxes = _engine().read(image, limit=OCR_LIMIT)
+            boxes = ocr_engine().read(image, limit=OCR_LIMIT)  # the document reader's own
             statements.append(
                 read_statement(
                     boxes, float(image.shape[0]), countries=countries, month_first=country == "USA"

@@ -1,7 +1,9 @@
 """Models shared by several engines, loaded once per process on first use.
 
 The text-extraction and authenticity engines both read documents: one DocumentReader (about
-0.7 s to load and a few hundred MB of OCR models) serves both instead of one each; one
+0.7 s to load and a few hundred MB of OCR models) serves both instead of one each, and its
+OCR engine serves the proof-of-address reading (it had a copy of its own, loaded by the first
+such session in each worker); one
 FaceEngine (YuNet + SFace) serves the face match, the liveness check and the reader's
 portrait measure. Loaded lazily, so forked workers load their own and the web process never
 does.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import threading
 
 from openidv.vision.documents import CROSS_CHECKED_FIELDS, DocumentReader
+from openidv.vision.documents.ocr import OcrEngine
 from openidv.vision.faces import FaceEngine
 
 # The printed fields read: those the checks compare, and the printed-only ones the
@@ -52,3 +55,8 @@ def document_reader() -> DocumentReader:
                 cache_size=READING_CACHE_SIZE, faces=faces, viz_fields=READ_FIELDS
             )
         return _reader
+
+
+def ocr_engine() -> OcrEngine:
+    """The document reader's OCR engine, for engines that read text without it."""
+    return document_reader().ocr

@@ -7,10 +7,12 @@ worker before its first check could run. Each worker now loads them as it starts
 Huey's start-up hook, but only once the web server answers (``release``): warming competes
 for the same cores as the server's own start, and the first answer must stay fast.
 
-Only the checks of the journey every session makes are warmed (document authenticity, text
-extraction, face match, liveness); the rarer ones (supplementary documents, face comparison,
-document comparison) stay lazy rather than cost every worker their memory. An engine named in
-OPENIDV_ENGINES is warmed only if it has a ``warm()`` method of its own.
+The checks of the journey every session makes are warmed first (liveness, then document
+authenticity, text extraction, face match); then the rarer ones (face comparison, document
+comparison, supplementary documents). These load nothing of their own: they use the same face
+engine and document reader (the proof-of-address reading uses the reader's OCR engine,
+checks/readers.py), so warming them costs no memory. An engine named in OPENIDV_ENGINES is
+warmed only if it has a ``warm()`` method of its own (for a rarer type: after the common ones).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from openidv.checks.authenticity import AuthenticityEngine
+from openidv.checks.document_comparison import DocumentComparisonEngine
 from openidv.checks.engines import Engine, EngineRegistry
 from openidv.checks.face_match import FaceMatchEngine, second_model
 from openidv.checks.liveness import LivenessEngine
+from openidv.checks.proof_of_address import ProofOfAddressEngine
 from openidv.checks.readers import document_reader, face_engine
 from openidv.checks.text_extraction import TextExtractionEngine
 from openidv.vision.faces.second import FUSION_WEIGHT
@@ -49,6 +53,10 @@ THEN_TYPES = (
     "ID_DOCUMENT_FACE_MATCH",
     "ID_DOCUMENT_AUTHENTICITY",
     "ID_DOCUMENT_TEXT_DATA_EXTRACTION",
+    # The rarer ones, last: with the built-in engines they find their models loaded already.
+    "FACE_COMPARISON",
+    "ID_DOCUMENT_COMPARISON",
+    "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION",
 )
 # Longest a worker waits for the web server before warming anyway (a server that never
 # answers has failed, and the workers die with it; this only bounds the wait).
@@ -79,9 +87,11 @@ def _steps(engine: Engine) -> list[tuple[str, Callable[[], None]]]:
             engine._model()
 
         return [("faces", _faces), ("liveness", liveness)]
-    if isinstance(engine, FaceMatchEngine):
+    if isinstance(engine, FaceMatchEngine):  # and FACE_COMPARISON's subclass
         return [("faces", _faces)]
-    if isinstance(engine, AuthenticityEngine | TextExtractionEngine):
+    if isinstance(engine, DocumentComparisonEngine):  # both documents' fields and portraits
+        return [("faces", _faces), ("documents", _documents)]
+    if isinstance(engine, AuthenticityEngine | TextExtractionEngine | ProofOfAddressEngine):
         return [("documents", _documents)]
     return []
 

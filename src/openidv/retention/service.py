@@ -21,6 +21,7 @@ from openidv.retention.models import DeletionReceipt
 from openidv.review.models import Decision
 from openidv.sessions import devices, states
 from openidv.sessions.models import Check, Media, Resource, Session, Task
+from openidv.sessions.service import blob_keys
 from openidv.store.blobs import BlobStore
 from openidv.store.db import table_of
 
@@ -157,7 +158,8 @@ def remove_deleted_blobs(
             .limit(limit)
         ).all()
     for media_id, blob_key in pending:
-        blobs.delete(blob_key)
+        for key in blob_keys(blob_key):  # the source and its renditions (derived media)
+            blobs.delete(key)
         with engine.begin() as conn:
             conn.execute(
                 update(media_t).where(media_t.c.id == media_id).values(blob_deleted_at=now)

@@ -38,7 +38,7 @@ from openidv.review import queue as review
 from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
-from openidv.review.renditions import rendition
+from openidv.review.renditions import WIDTHS, Source, StoredRenditions
 from openidv.sessions.media_types import browser_headers
 from openidv.sessions.models import Media
 from openidv.sessions.service import SessionContext, media_aad
@@ -425,22 +425,36 @@ def build_console_router() -> APIRouter:
         request: Request, session_id: str, media_id: str, w: int | None = None
     ) -> Response:
         """The stored media; ``w``: an image at most that wide (renditions.WIDTHS), as the case
-        view shows it, made after the transaction (decoding holds no database lock)."""
-        served = await _media(request, session_id, media_id)
+        view shows it: the one made at an earlier open, else made now after the transaction
+        (decoding holds no database lock) and kept."""
+        width = w if w in WIDTHS else None
+        wanted: list[Source] = []  # the source to make a rendition of, when none is kept
+        served = await _media(request, session_id, media_id, width, wanted)
         if (
-            w is None
+            not wanted
             or served.status_code != 200
             or not (served.media_type or "").startswith("image/")
         ):
             return served
-        smaller = await to_thread.run_sync(rendition, bytes(served.body), w)
+        assert width is not None
+        stored = StoredRenditions(_services(request).sessions.blobs)
+        smaller = await to_thread.run_sync(stored.make, wanted[0], bytes(served.body), width)
         if smaller is None:
             return served
+
+        def kept(conn: Connection) -> bool:
+            return _content_kept(conn, session_id, media_id)
+
+        if not await _services(request).units.run(kept):  # purged meanwhile: not kept either
+            await to_thread.run_sync(stored.discard, wanted[0], width)
         media_type, headers = browser_headers(smaller, "image/jpeg", media_id)
         return Response(smaller, media_type=media_type, headers={**_HEADERS, **headers})
 
-    async def _media(request: Request, session_id: str, media_id: str) -> Response:
+    async def _media(
+        request: Request, session_id: str, media_id: str, width: int | None, wanted: list[Source]
+    ) -> Response:
         services = _services(request)
+        stored = StoredRenditions(services.sessions.blobs)
 
         def unit(conn: Connection, who: accounts.Account, csrf: str, now: dt.datetime) -> Response:
             row = conn.execute(
@@ -453,6 +467,13 @@ def build_console_router() -> APIRouter:
                 return Response(status_code=404, headers=_HEADERS)
             append(conn, who.email, "view_media", f"media:{media_id}", {"session": session_id}, now)
             key = services.sessions.keyring.unwrap(wrapped, session_id)
+            source = Source(session_id, media_id, row["blob_key"], key)
+            if width is not None:
+                smaller = stored.cached(source, width)
+                if smaller is not None:
+                    media_type, headers = browser_headers(smaller, "image/jpeg", media_id)
+                    return Response(smaller, media_type=media_type, headers={**_HEADERS, **headers})
+                wanted.append(source)
             content = unseal(
                 key, services.sessions.blobs.get(row["blob_key"]), media_aad(session_id, media_id)
             )
@@ -468,6 +489,16 @@ def build_console_router() -> APIRouter:
 def _admin(who: accounts.Account) -> None:
     if who.role != "admin":
         raise review.ReviewRefused("this page is for administrators")
+
+
+def _content_kept(conn: Connection, session_id: str, media_id: str) -> bool:
+    """The media's content is still kept: neither it nor its session's key was deleted."""
+    deleted = conn.execute(
+        select(media_t.c.content_deleted_at).where(
+            media_t.c.id == media_id, media_t.c.session_id == session_id
+        )
+    ).one_or_none()
+    return deleted is not None and deleted[0] is None and _wrapped_key(conn, session_id) is not None
 
 
 def _wrapped_key(conn: Connection, session_id: str) -> bytes | None:

@@ -357,6 +357,28 @@ def media_aad(session_id: str, media_id: str) -> bytes:
     return f"media:{session_id}:{media_id}".encode()
 
 
+# The console's renditions of a media (review/renditions.py) are derived media: sealed under
+# the session's data key like their source, and stored beside it under a name made from the
+# source's blob key, so that whatever removes the source's blob removes them too (without a
+# row of their own, nothing could forget them). A width taken out of this list must stay in
+# it for deletion until every rendition made at it is gone.
+RENDITION_WIDTHS = (480, 800, 1200)
+
+
+def rendition_blob_key(blob_key: str, width: int) -> str:
+    return f"{blob_key}.w{width}"
+
+
+def rendition_aad(session_id: str, media_id: str, width: int) -> bytes:
+    return f"rendition:{session_id}:{media_id}:{width}".encode()
+
+
+def blob_keys(blob_key: str) -> list[str]:
+    """A media's blob and every rendition that may have been made of it: what its deletion
+    removes (deleting a blob that was never written is not an error)."""
+    return [blob_key, *(rendition_blob_key(blob_key, width) for width in RENDITION_WIDTHS)]
+
+
 def store_media(
     conn: Connection,
     ctx: SessionContext,

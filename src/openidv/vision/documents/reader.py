@@ -173,6 +173,12 @@ class DocumentReader:
         self.thresholds = thresholds if thresholds is not None else QualityThresholds()
         self._cache = _ReadingCache(cache_size) if cache_size > 0 else None
 
+    @property
+    def ocr(self) -> OcrEngine:
+        """The reader's OCR engine (thread-safe): other readers of text use it rather than
+        load a second copy of the same models."""
+        return self._ocr
+
     def read_sides(
         self, images: Sequence[bytes], *, today: dt.date | None = None, read_viz: bool = True
     ) -> list[DocumentReading]:
