@@ -13,10 +13,13 @@ import time
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text, update
 
 from openidv.retention.models import DeletionReceipt
+from openidv.review.models import Decision
 from openidv.runtime import reconcile
+from openidv.sessions.keys import wrapped_key
 from openidv.sessions.models import Media, Session
 from openidv.store.db import table_of, utcnow
 from tests.security.conftest import (
@@ -26,6 +29,7 @@ from tests.security.conftest import (
     Target,
     held_case,
     journey,
+    raw_pages_holding,
     traces,
 )
 from tests.signing import SignedClient
@@ -33,6 +37,7 @@ from tests.signing import SignedClient
 sessions_t = table_of(Session)
 receipts_t = table_of(DeletionReceipt)
 media_t = table_of(Media)
+decisions_t = table_of(Decision)
 
 
 def _reviewed_session(target: Target, shop: SignedClient, fields: dict[str, str]) -> str:
@@ -75,8 +80,10 @@ def test_delete_leaves_no_trace(target: Target) -> None:
         session_id = _reviewed_session(target, shop, fields)
         with target.app.state.engine.connect() as conn:
             row = conn.execute(select(sessions_t).where(sessions_t.c.id == session_id)).one()
+            key = wrapped_key(conn, session_id)
+        assert key is not None
         secrets = {
-            "wrapped data key": row.wrapped_data_key,
+            "wrapped data key": key,
             "user_tracking_id": row.user_tracking_id.encode(),
             # Sealed while the session lives (test_webhooks.py), and gone with it.
             "webhook auth_token": row.spec["notifications"]["auth_token_sealed"].encode(),
@@ -123,6 +130,62 @@ def test_expired_session_tombstone_keeps_only_what_the_receipt_needs(target: Tar
         assert shop.send("GET", f"/sessions/{session_id}").status_code == 200  # the tombstone
 
 
+def _sealed_of(target: Target, session_id: str) -> dict[str, bytes]:
+    """What of a live session opens with its data key, and the key itself, as stored."""
+    with target.db.connect() as conn:
+        key = wrapped_key(conn, session_id)
+        spec = conn.execute(
+            select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
+        ).scalar_one()
+        fields = conn.execute(
+            select(decisions_t.c.fields_sealed).where(decisions_t.c.session_id == session_id)
+        ).scalar_one()
+    assert key is not None and fields is not None
+    return {
+        f"{session_id[:8]} wrapped key": key,
+        f"{session_id[:8]} sealed reviewer fields": fields,
+        f"{session_id[:8]} sealed auth_token": spec["notifications"]["auth_token_sealed"].encode(),
+    }
+
+
+def test_no_page_keeps_a_purged_key(target: Target) -> None:
+    """PostgreSQL: after a DELETE and an expiry's purge, and the scheduler's erasure, no
+    byte of any page of any relation of the database (free space and the catalogue's
+    statistics included) holds the wrapped data key, and no tuple, live or dead, what was
+    sealed with it. VACUUM alone left the key in the pages' free space (it fails without
+    retention.erasure); on SQLite ``traces`` already reads the files' raw bytes."""
+    if target.db.url.get_backend_name() != "postgresql":
+        pytest.skip("SQLite's raw file bytes are scanned by the other tests")
+    with target.integrator() as shop:
+        deleted, expired = (_reviewed_session(target, shop, _fields()) for _ in range(2))
+        sealed = _sealed_of(target, deleted) | _sealed_of(target, expired)
+        assert all(raw_pages_holding(target.db, marker) for marker in sealed.values())
+        assert shop.send("DELETE", f"/sessions/{deleted}").status_code == 204
+        with target.db.begin() as conn:
+            conn.execute(
+                update(sessions_t)
+                .where(sessions_t.c.id == expired)
+                .values(resources_expire_at=utcnow())
+            )
+        reconcile(target.app.state.runtime)  # the scheduler's tick: purge, then erasure
+    keys = {name: marker for name, marker in sealed.items() if name.endswith("wrapped key")}
+    assert {name: raw_pages_holding(target.db, key) for name, key in keys.items()} == {
+        name: [] for name in keys
+    }
+    # The sealed fields' ciphertext can stay in a page's free space (THREAT_MODEL.md): it
+    # opens only with the key erased above. No tuple holds it.
+    assert {name: traces(target, marker) for name, marker in sealed.items()} == {
+        name: [] for name in sealed
+    }
+    with target.db.connect() as conn:
+        erased = conn.execute(
+            select(receipts_t.c.key_erased_at).where(
+                receipts_t.c.session_id.in_((deleted, expired))
+            )
+        ).all()
+    assert len(erased) == 2 and all(row.key_erased_at for row in erased)
+
+
 def _blob_exists(target: Target, key: str) -> bool:
     if isinstance(target, Deployed):
         return any(name.endswith(key) for name in target.objects())
@@ -139,15 +202,15 @@ def test_delete_leaves_no_trace_on_every_server(served: Target) -> None:
         with journey(served, session_id, token) as capture:
             assert capture.upload(capture.passport(), PNG, "image/png").status_code == 201
         with served.db.connect() as conn:
-            key = conn.execute(
-                select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-            ).scalar_one()
+            key = wrapped_key(conn, session_id)
             blobs = list(
                 conn.execute(select(media_t.c.blob_key).where(media_t.c.session_id == session_id))
                 .scalars()
             )  # fmt: skip
         assert blobs and all(_blob_exists(served, blob) for blob in blobs)
-        assert traces(served, key)  # the scan does find it while the session lives
+        assert key is not None and traces(
+            served, key
+        )  # the scan does find it while the session lives
         assert shop.send("DELETE", f"/sessions/{session_id}").status_code == 204
     deadline = time.monotonic() + 60
     while any(_blob_exists(served, blob) for blob in blobs):

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from openidv.notifications.models import Delivery
 from openidv.retention.models import DeletionReceipt
 from openidv.review.models import Decision
-from openidv.sessions import devices, states
+from openidv.sessions import devices, keys, states
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.store.blobs import BlobStore
 from openidv.store.db import table_of
@@ -84,8 +84,8 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
         .select_from(media_t)
         .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))
     ).scalar_one()
+    keys.destroy(conn, session_id)
     values: dict[str, Any] = {
-        "wrapped_data_key": None,
         "client_token_hash": None,
         "client_token_sealed": None,
         "purged_at": now,

@@ -24,7 +24,7 @@ from openidv.review.accounts import Account
 from openidv.review.audit import append
 from openidv.review.models import Decision
 from openidv.review.reasons import MANUAL_SUB_CHECK, allowed
-from openidv.sessions import events, states
+from openidv.sessions import events, keys, states
 from openidv.sessions.models import Check, Resource, Session
 from openidv.sessions.service import SessionContext, store_media
 from openidv.store.crypto import seal, unseal
@@ -269,9 +269,7 @@ def _fields_aad(session_id: str, decision_id: str) -> bytes:
 
 
 def _data_key(conn: Connection, ctx: SessionContext, session_id: str) -> bytes:
-    wrapped = conn.execute(
-        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-    ).scalar_one()
+    wrapped = keys.wrapped_key(conn, session_id)
     if wrapped is None:
         raise ReviewRefused("this session's data has been deleted")
     return ctx.keyring.unwrap(wrapped, session_id)

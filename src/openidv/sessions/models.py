@@ -28,8 +28,6 @@ class Session(Base):
     client_token_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     client_token_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     resources_expire_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    # The session's data key wrapped by the master key; NULL once purged (crypto-shredding).
-    wrapped_data_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     biometric_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -43,6 +41,24 @@ class Session(Base):
     # Created through the sandbox API: results come from the ResponseConfig, no model runs.
     sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sandbox_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SessionKey(Base):
+    """A live session's data key, wrapped by the master key; the row is deleted when the
+    session is purged (crypto-shredding).
+
+    Kept apart from ``sessions`` so that it can be erased for real: on PostgreSQL a deleted
+    row's bytes stay in its page until the page is reused, and only rewriting the relation
+    removes them. This table is narrow (one short row per live session), so rewriting it is
+    cheap (sessions.keys.erase_destroyed_keys, THREAT_MODEL.md).
+    """
+
+    __tablename__ = "session_keys"
+
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    wrapped_data_key: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class WorkItemColumns:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from openidv.notifications.secrets import seal_auth_token
-from openidv.sessions import events
+from openidv.sessions import events, keys
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
 from openidv.sessions.filters import filtered_countries
@@ -44,7 +44,7 @@ _INSERT_SESSION = FastStatement(
     [
         "id", "app_id", "state", "spec", "requirements", "user_tracking_id",
         "client_token_hash", "client_token_sealed", "client_token_expires_at",
-        "resources_expire_at", "wrapped_data_key", "created_at", "last_updated", "sandbox",
+        "resources_expire_at", "created_at", "last_updated", "sandbox",
     ],
 )  # fmt: skip
 _INSERT_CHECK = FastStatement(
@@ -118,12 +118,12 @@ def create_session(
             "client_token_sealed": seal(data_key, token.encode(), _token_aad(session_id)),
             "client_token_expires_at": plan.token_expires_at,
             "resources_expire_at": plan.resources_expire_at,
-            "wrapped_data_key": wrapped_key,
             "created_at": now,
             "last_updated": now,
             "sandbox": sandbox,
         },
     )
+    keys.INSERT_KEY.run(conn, {"session_id": session_id, "wrapped_data_key": wrapped_key})
     check_rows: list[dict[str, Any]] = [
         {
             "id": str(uuid.uuid4()),
@@ -180,15 +180,19 @@ def load_session(conn: Connection, app_id: str, session_id: str) -> RowMapping:
     return _load(conn, app_id, session_id)
 
 
-def _live_token(ctx: SessionContext, row: RowMapping, now: dt.datetime) -> str | None:
+def _live_token(
+    conn: Connection, ctx: SessionContext, row: RowMapping, now: dt.datetime
+) -> str | None:
     if (
         row["state"] != ONGOING
         or row["client_token_sealed"] is None
-        or row["wrapped_data_key"] is None
         or row["client_token_expires_at"] <= now
     ):
         return None
-    data_key = ctx.keyring.unwrap(row["wrapped_data_key"], row["id"])
+    wrapped = keys.wrapped_key(conn, row["id"])
+    if wrapped is None:
+        return None
+    data_key = ctx.keyring.unwrap(wrapped, row["id"])
     return unseal(data_key, row["client_token_sealed"], _token_aad(row["id"])).decode()
 
 
@@ -215,7 +219,7 @@ def get_session(
     checks = conn.execute(
         select(checks_t).where(checks_t.c.session_id == session_id).order_by(checks_t.c.position)
     ).mappings()
-    token = _live_token(ctx, row, now)
+    token = _live_token(conn, ctx, row, now)
     return out.GetSessionResult(
         session_id=row["id"],
         state=row["state"],
@@ -368,9 +372,7 @@ def store_media(
     The blob is written before the row is inserted: if the transaction then fails, an orphan
     ciphertext remains (removed by the purge job), never a row pointing at nothing.
     """
-    wrapped = conn.execute(
-        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-    ).scalar_one()
+    wrapped = keys.wrapped_key(conn, session_id)
     if wrapped is None:
         raise SessionNotFound(session_id)
     media_id = str(uuid.uuid4())
@@ -415,11 +417,12 @@ def _load_media(conn: Connection, session_id: str, media_id: str) -> RowMapping:
 def read_media(
     conn: Connection, ctx: SessionContext, app_id: str, session_id: str, media_id: str
 ) -> MediaContent:
-    session = _load(conn, app_id, session_id)
+    _load(conn, app_id, session_id)  # the application's own session, else not found
     media = _load_media(conn, session_id, media_id)
-    if media["content_deleted_at"] is not None or session["wrapped_data_key"] is None:
+    wrapped = keys.wrapped_key(conn, session_id)
+    if media["content_deleted_at"] is not None or wrapped is None:
         return MediaContent(media["content_type"], None)
-    data_key = ctx.keyring.unwrap(session["wrapped_data_key"], session_id)
+    data_key = ctx.keyring.unwrap(wrapped, session_id)
     sealed = ctx.blobs.get(media["blob_key"])
     return MediaContent(
         media["content_type"], unseal(data_key, sealed, media_aad(session_id, media_id))
