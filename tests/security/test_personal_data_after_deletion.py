@@ -157,6 +157,11 @@ def test_no_page_keeps_a_purged_key(target: Target) -> None:
     if target.db.url.get_backend_name() != "postgresql":
         pytest.skip("SQLite's raw file bytes are scanned by the other tests")
     with target.integrator() as shop:
+        # A live session in the same pages (an emptied last page would be truncated away).
+        bystander, token = target.session(shop)
+        with journey(target, bystander, token) as capture:
+            page = capture.upload(capture.passport(), PNG, "image/png")
+            assert page.status_code == 201, page.text
         deleted, expired = (_reviewed_session(target, shop, _fields()) for _ in range(2))
         sealed = _sealed_of(target, deleted) | _sealed_of(target, expired)
         assert all(raw_pages_holding(target.db, marker) for marker in sealed.values())
@@ -168,6 +173,11 @@ def test_no_page_keeps_a_purged_key(target: Target) -> None:
                 .values(resources_expire_at=utcnow())
             )
         reconcile(target.app.state.runtime)  # the scheduler's tick: purge, then erasure
+        # The rewrite kept the live session's key: its media still opens.
+        live = shop.send("GET", f"/sessions/{bystander}").json()
+        media = live["resources"]["id_documents"][0]["pages"][0]["media"]["id"]
+        content = shop.send("GET", f"/sessions/{bystander}/media/{media}/content")
+        assert content.status_code == 200 and content.content == PNG
     keys = {name: marker for name, marker in sealed.items() if name.endswith("wrapped key")}
     assert {name: raw_pages_holding(target.db, key) for name, key in keys.items()} == {
         name: [] for name in keys
