@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import select, text, update
 
 from openidv.retention.models import DeletionReceipt
-from openidv.review.models import Decision
 from openidv.runtime import reconcile
-from openidv.sessions.keys import wrapped_key
+from openidv.sessions import keys
 from openidv.sessions.models import Media, Session
 from openidv.store.db import table_of, utcnow
 from tests.security.conftest import (
@@ -37,7 +36,6 @@ from tests.signing import SignedClient
 sessions_t = table_of(Session)
 receipts_t = table_of(DeletionReceipt)
 media_t = table_of(Media)
-decisions_t = table_of(Decision)
 
 
 def _reviewed_session(target: Target, shop: SignedClient, fields: dict[str, str]) -> str:
@@ -80,13 +78,15 @@ def test_delete_leaves_no_trace(target: Target) -> None:
         session_id = _reviewed_session(target, shop, fields)
         with target.app.state.engine.connect() as conn:
             row = conn.execute(select(sessions_t).where(sessions_t.c.id == session_id)).one()
-            key = wrapped_key(conn, session_id)
-        assert key is not None
+            key = keys.wrapped_key(conn, session_id)
+            auth_token = keys.get(conn, session_id, keys.WEBHOOK_AUTH_TOKEN)
+        assert key is not None and auth_token is not None
+        assert "auth_token" not in row.spec["notifications"]
         secrets = {
             "wrapped data key": key,
             "user_tracking_id": row.user_tracking_id.encode(),
             # Sealed while the session lives (test_webhooks.py), and gone with it.
-            "webhook auth_token": row.spec["notifications"]["auth_token_sealed"].encode(),
+            "webhook auth_token": auth_token,
             "document number": fields["document_number"].encode(),
         }
         assert traces(target, secrets["wrapped data key"])  # the scan does find things
@@ -131,29 +131,25 @@ def test_expired_session_tombstone_keeps_only_what_the_receipt_needs(target: Tar
 
 
 def _sealed_of(target: Target, session_id: str) -> dict[str, bytes]:
-    """What of a live session opens with its data key, and the key itself, as stored."""
+    """A live session's wrapped key and what is sealed with it, as stored."""
     with target.db.connect() as conn:
-        key = wrapped_key(conn, session_id)
-        spec = conn.execute(
-            select(sessions_t.c.spec).where(sessions_t.c.id == session_id)
-        ).scalar_one()
-        fields = conn.execute(
-            select(decisions_t.c.fields_sealed).where(decisions_t.c.session_id == session_id)
-        ).scalar_one()
-    assert key is not None and fields is not None
-    return {
-        f"{session_id[:8]} wrapped key": key,
-        f"{session_id[:8]} sealed reviewer fields": fields,
-        f"{session_id[:8]} sealed auth_token": spec["notifications"]["auth_token_sealed"].encode(),
-    }
+        stored = conn.execute(
+            select(keys.secrets_t.c.name, keys.secrets_t.c.value).where(
+                keys.secrets_t.c.session_id == session_id
+            )
+        ).all()
+    names = {name.split(":")[0] for name, _ in stored}
+    assert {"data_key", "webhook_auth_token", "decision_fields"} <= names, names
+    return {f"{session_id[:8]} {name}": value for name, value in stored}
 
 
-def test_no_page_keeps_a_purged_key(target: Target) -> None:
+def test_no_page_keeps_a_purged_key_or_what_it_sealed(target: Target) -> None:
     """PostgreSQL: after a DELETE and an expiry's purge, and the scheduler's erasure, no
     byte of any page of any relation of the database (free space and the catalogue's
-    statistics included) holds the wrapped data key, and no tuple, live or dead, what was
-    sealed with it. VACUUM alone left the key in the pages' free space (it fails without
-    retention.erasure); on SQLite ``traces`` already reads the files' raw bytes."""
+    statistics included) holds the wrapped data key or what was sealed with it (the webhook
+    credential, the reviewer's entered fields). VACUUM alone left them in the pages' free
+    space (this fails without retention.erasure); on SQLite ``traces`` already reads the
+    files' raw bytes."""
     if target.db.url.get_backend_name() != "postgresql":
         pytest.skip("SQLite's raw file bytes are scanned by the other tests")
     with target.integrator() as shop:
@@ -178,15 +174,8 @@ def test_no_page_keeps_a_purged_key(target: Target) -> None:
         media = live["resources"]["id_documents"][0]["pages"][0]["media"]["id"]
         content = shop.send("GET", f"/sessions/{bystander}/media/{media}/content")
         assert content.status_code == 200 and content.content == PNG
-    keys = {name: marker for name, marker in sealed.items() if name.endswith("wrapped key")}
-    assert {name: raw_pages_holding(target.db, key) for name, key in keys.items()} == {
-        name: [] for name in keys
-    }
-    # The sealed fields' ciphertext can stay in a page's free space (THREAT_MODEL.md): it
-    # opens only with the key erased above. No tuple holds it.
-    assert {name: traces(target, marker) for name, marker in sealed.items()} == {
-        name: [] for name in sealed
-    }
+    left = {name: raw_pages_holding(target.db, marker) for name, marker in sealed.items()}
+    assert left == {name: [] for name in sealed}
     with target.db.connect() as conn:
         erased = conn.execute(
             select(receipts_t.c.key_erased_at).where(
@@ -212,7 +201,7 @@ def test_delete_leaves_no_trace_on_every_server(served: Target) -> None:
         with journey(served, session_id, token) as capture:
             assert capture.upload(capture.passport(), PNG, "image/png").status_code == 201
         with served.db.connect() as conn:
-            key = wrapped_key(conn, session_id)
+            key = keys.wrapped_key(conn, session_id)
             blobs = list(
                 conn.execute(select(media_t.c.blob_key).where(media_t.c.session_id == session_id))
                 .scalars()

@@ -112,13 +112,14 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> float | None:
             )
         ).one()
         wrapped = keys.wrapped_key(conn, delivery["session_id"])
+        sealed = keys.get(conn, delivery["session_id"], keys.WEBHOOK_AUTH_TOKEN)
         secrets = signing_secrets(conn, ctx.keyring, session.app_id)
 
     stored = session.spec.get("notifications") or {}
     notifications = {
         key: value for key, value in stored.items() if key not in ("auth_token", SEALED_AUTH_TOKEN)
     }
-    token = auth_token(stored, ctx.keyring, delivery["session_id"], wrapped)
+    token = auth_token(stored, ctx.keyring, delivery["session_id"], wrapped, sealed)
     if token:
         notifications["auth_token"] = token
     body = json.dumps(delivery["body"], separators=(",", ":")).encode()

@@ -1,12 +1,13 @@
-"""Erasing destroyed session keys from the database's own files.
+"""Erasing destroyed session keys, and what they sealed, from the database's own files.
 
-Deleting a ``session_keys`` row makes the session's data unreadable (crypto-shredding), but
-the row's bytes are not gone yet: SQLite keeps the old page in its WAL until a checkpoint
+Deleting a session's ``session_secrets`` rows (its wrapped data key, and the small values
+sealed with it) makes its data unreadable (crypto-shredding), but the rows' bytes are not
+gone yet: SQLite keeps the old page in its WAL until a checkpoint
 (``secure_delete`` zeroes the main file), and PostgreSQL keeps the dead tuple in its page
 until VACUUM, and the bytes of a vacuumed tuple in the page's free space until the space is
 reused (VACUUM moves tuples, it zeroes nothing). Only a rewrite of the relation removes them
-on PostgreSQL: ``VACUUM FULL session_keys`` writes the live rows to a new file and truncates
-the old one when it commits. The table holds one short row per live session, so the rewrite
+on PostgreSQL: ``VACUUM FULL session_secrets`` writes the live rows to a new file and truncates
+the old one when it commits. The table holds a few short rows per live session, so the rewrite
 is short, but it locks the table (session creates wait behind it), so it runs batched: at
 most once per ``key_erasure_interval_seconds``, from the scheduler, when a purge is waiting
 for it. Then a CHECKPOINT, so that the WAL segments written before the purge can be recycled.
@@ -85,9 +86,9 @@ def _rewrite_keys(engine: Engine, busy_ms: int) -> bool:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         try:
             conn.exec_driver_sql(f"SET lock_timeout = {int(busy_ms)}")
-            conn.exec_driver_sql("VACUUM FULL session_keys")
+            conn.exec_driver_sql("VACUUM FULL session_secrets")
         except DBAPIError as exc:
-            log.info("session_keys not rewritten this time: %s", exc.orig)
+            log.info("session_secrets not rewritten this time: %s", exc.orig)
             return False
         finally:
             conn.exec_driver_sql("RESET lock_timeout")

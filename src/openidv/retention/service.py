@@ -59,10 +59,10 @@ def expire_sessions(conn: Connection, now: dt.datetime, limit: int = 500) -> lis
             .values(
                 state=states.EXPIRED,
                 client_token_hash=None,
-                client_token_sealed=None,
                 last_updated=now,
             )
         )
+        keys.drop(conn, due, keys.CLIENT_TOKEN)
     return due
 
 
@@ -87,7 +87,6 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
     keys.destroy(conn, session_id)
     values: dict[str, Any] = {
         "client_token_hash": None,
-        "client_token_sealed": None,
         "purged_at": now,
         "last_updated": now,
         "spec": {},
@@ -102,7 +101,7 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
     conn.execute(
         update(decisions_t)
         .where(decisions_t.c.session_id == session_id)
-        .values(fields=None, fields_sealed=None, recovery_suggestion=None)
+        .values(fields=None, recovery_suggestion=None)
     )
     # Nothing more is announced about a purged session (its endpoint went with the spec).
     conn.execute(

@@ -246,11 +246,13 @@ def decide(
             "id": decision_id, "item_kind": kind, "item_id": item_id,
             "session_id": row["session_id"], "reviewer_id": who.id, "value": value,
             "reason": reason, "recovery_suggestion": recovery_suggestion,
-            "fields_sealed": _seal_fields(conn, ctx, row["session_id"], decision_id, fields),
             "state": "PROPOSED" if needs_second else "FINAL", "created_at": now,
             "decided_at": None if needs_second else now,
         },
     )  # fmt: skip
+    sealed = _seal_fields(conn, ctx, row["session_id"], decision_id, fields)
+    if sealed is not None:
+        keys.put(conn, row["session_id"], keys.decision_fields(decision_id), sealed)
     append(
         conn, who.email, "propose" if needs_second else "decide", f"{kind}:{item_id}",
         {"decision": decision_id, "value": value, "reason": reason, "fields_entered": bool(fields)},
@@ -291,12 +293,12 @@ def _seal_fields(
 
 
 def decision_fields(conn: Connection, ctx: SessionContext, decision: Any) -> dict[str, Any] | None:
-    if decision["fields_sealed"] is None:
+    sealed = keys.get(conn, decision["session_id"], keys.decision_fields(decision["id"]))
+    if sealed is None:
         legacy: dict[str, Any] | None = decision["fields"]  # proposed before migration 0005
         return legacy
     key = _data_key(conn, ctx, decision["session_id"])
-    plain = unseal(key, decision["fields_sealed"], _fields_aad(decision["session_id"],
-                                                               decision["id"]))  # fmt: skip
+    plain = unseal(key, sealed, _fields_aad(decision["session_id"], decision["id"]))
     fields: dict[str, Any] = json.loads(plain)
     return fields
 

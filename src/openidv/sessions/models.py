@@ -22,10 +22,9 @@ class Session(Base):
     # Requirement ids handed to the capture client (GET /configuration): stable per session.
     requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     user_tracking_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
-    # The client session token is looked up by its SHA-256 and kept sealed with the session's
-    # data key so GET /sessions can return it while it lives.
+    # The client session token is looked up by its SHA-256; sealed with the session's data
+    # key (session_secrets) so GET /sessions can return it while it lives.
     client_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    client_token_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     client_token_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     resources_expire_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     biometric_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -43,22 +42,24 @@ class Session(Base):
     sandbox_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
-class SessionKey(Base):
-    """A live session's data key, wrapped by the master key; the row is deleted when the
-    session is purged (crypto-shredding).
+class SessionSecret(Base):
+    """A live session's data key (wrapped by the master key) and the small values sealed
+    with it (its client token, its webhook credential, what reviewers entered), by name
+    (sessions.keys). Every row of a session is deleted when it is purged (crypto-shredding).
 
-    Kept apart from ``sessions`` so that it can be erased for real: on PostgreSQL a deleted
-    row's bytes stay in its page until the page is reused, and only rewriting the relation
-    removes them. This table is narrow (one short row per live session), so rewriting it is
-    cheap (sessions.keys.erase_destroyed_keys, THREAT_MODEL.md).
+    Kept apart from the other tables so that they can be erased for real: on PostgreSQL a
+    deleted row's bytes stay in its page until the page is reused, and only rewriting the
+    relation removes them. This table is narrow (a few short rows per live session), so
+    rewriting it is cheap (retention.erasure, THREAT_MODEL.md).
     """
 
-    __tablename__ = "session_keys"
+    __tablename__ = "session_secrets"
 
     session_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
     )
-    wrapped_data_key: Mapped[bytes] = mapped_column(LargeBinary)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class WorkItemColumns:

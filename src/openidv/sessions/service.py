@@ -43,7 +43,7 @@ _INSERT_SESSION = FastStatement(
     insert(sessions_t),
     [
         "id", "app_id", "state", "spec", "requirements", "user_tracking_id",
-        "client_token_hash", "client_token_sealed", "client_token_expires_at",
+        "client_token_hash", "client_token_expires_at",
         "resources_expire_at", "created_at", "last_updated", "sandbox",
     ],
 )  # fmt: skip
@@ -103,8 +103,9 @@ def create_session(
     token = secrets.token_urlsafe(32)
     data_key, wrapped_key = ctx.keyring.new_data_key(session_id)
     stored_spec = spec.model_dump(mode="json", exclude_none=True)
+    sealed_auth_token = None
     if "notifications" in stored_spec:
-        seal_auth_token(stored_spec["notifications"], data_key, session_id)
+        sealed_auth_token = seal_auth_token(stored_spec["notifications"], data_key, session_id)
     _INSERT_SESSION.run(
         conn,
         {
@@ -115,7 +116,6 @@ def create_session(
             "requirements": plan.requirements,
             "user_tracking_id": spec.user_tracking_id,
             "client_token_hash": hash_token(token),
-            "client_token_sealed": seal(data_key, token.encode(), _token_aad(session_id)),
             "client_token_expires_at": plan.token_expires_at,
             "resources_expire_at": plan.resources_expire_at,
             "created_at": now,
@@ -123,7 +123,15 @@ def create_session(
             "sandbox": sandbox,
         },
     )
-    keys.INSERT_KEY.run(conn, {"session_id": session_id, "wrapped_data_key": wrapped_key})
+    keys.put_all(
+        conn,
+        session_id,
+        {
+            keys.DATA_KEY: wrapped_key,
+            keys.CLIENT_TOKEN: seal(data_key, token.encode(), _token_aad(session_id)),
+            keys.WEBHOOK_AUTH_TOKEN: sealed_auth_token,
+        },
+    )
     check_rows: list[dict[str, Any]] = [
         {
             "id": str(uuid.uuid4()),
@@ -183,17 +191,14 @@ def load_session(conn: Connection, app_id: str, session_id: str) -> RowMapping:
 def _live_token(
     conn: Connection, ctx: SessionContext, row: RowMapping, now: dt.datetime
 ) -> str | None:
-    if (
-        row["state"] != ONGOING
-        or row["client_token_sealed"] is None
-        or row["client_token_expires_at"] <= now
-    ):
+    if row["state"] != ONGOING or row["client_token_expires_at"] <= now:
         return None
+    sealed = keys.get(conn, row["id"], keys.CLIENT_TOKEN)
     wrapped = keys.wrapped_key(conn, row["id"])
-    if wrapped is None:
+    if sealed is None or wrapped is None:
         return None
     data_key = ctx.keyring.unwrap(wrapped, row["id"])
-    return unseal(data_key, row["client_token_sealed"], _token_aad(row["id"])).decode()
+    return unseal(data_key, sealed, _token_aad(row["id"])).decode()
 
 
 def _check_results(rows: Iterable[RowMapping]) -> list[out.CheckResult]:
