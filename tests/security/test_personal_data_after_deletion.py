@@ -93,6 +93,7 @@ def test_delete_leaves_no_trace(target: Target) -> None:
         deleted = shop.send("DELETE", f"/sessions/{session_id}")
         assert deleted.status_code == 204, deleted.text
         assert shop.send("GET", f"/sessions/{session_id}").status_code == 404
+    reconcile(target.app.state.runtime)  # the scheduler's tick: the secrets' erasure
     left = {name: traces(target, secret) for name, secret in secrets.items()}
     assert left == {name: [] for name in secrets}
     with target.app.state.engine.connect() as conn:
@@ -185,6 +186,15 @@ def test_no_page_keeps_a_purged_key_or_what_it_sealed(target: Target) -> None:
     assert len(erased) == 2 and all(row.key_erased_at for row in erased)
 
 
+def _erased(target: Target, session_id: str) -> bool:
+    """Whether the scheduler's erasure has covered the session's purge (retention.erasure)."""
+    with target.db.connect() as conn:
+        erased = conn.execute(
+            select(receipts_t.c.key_erased_at).where(receipts_t.c.session_id == session_id)
+        ).scalar_one_or_none()
+    return erased is not None
+
+
 def _blob_exists(target: Target, key: str) -> bool:
     if isinstance(target, Deployed):
         return any(name.endswith(key) for name in target.objects())
@@ -194,7 +204,8 @@ def _blob_exists(target: Target, key: str) -> bool:
 def test_delete_leaves_no_trace_on_every_server(served: Target) -> None:
     """The DELETE, against each way of running openidv: no row, old row version, index
     entry (PostgreSQL's pages), WAL (SQLite) or media object (disk, S3) keeps the wrapped
-    key, the user_tracking_id or the media, once the scheduler has had its tick."""
+    key, the user_tracking_id or the media, once the scheduler has had its tick; and no byte
+    of any PostgreSQL page keeps the key."""
     tracking = f"utid-{uuid.uuid4()}"
     with served.integrator() as shop:
         session_id, token = served.session(shop, {**DOCUMENT_SPEC, "user_tracking_id": tracking})
@@ -212,12 +223,14 @@ def test_delete_leaves_no_trace_on_every_server(served: Target) -> None:
         )  # the scan does find it while the session lives
         assert shop.send("DELETE", f"/sessions/{session_id}").status_code == 204
     deadline = time.monotonic() + 60
-    while any(_blob_exists(served, blob) for blob in blobs):
+    while any(_blob_exists(served, blob) for blob in blobs) or not _erased(served, session_id):
         if served.in_process is not None:
             reconcile(served.app.state.runtime)  # this server has no scheduler of its own
-        assert time.monotonic() < deadline, "the media outlived the DELETE"
+        assert time.monotonic() < deadline, "the media or the key outlived the DELETE"
         time.sleep(0.5)
     assert {"key": traces(served, key), "tracking": traces(served, tracking.encode())} == {
         "key": [],
         "tracking": [],
     }
+    if served.db.url.get_backend_name() == "postgresql":
+        assert raw_pages_holding(served.db, key) == []
