@@ -186,6 +186,41 @@ def test_no_page_keeps_a_purged_key_or_what_it_sealed(target: Target) -> None:
     assert len(erased) == 2 and all(row.key_erased_at for row in erased)
 
 
+def test_erasure_waits_for_older_snapshots_and_keeps_live_sessions(target: Target) -> None:
+    """PostgreSQL: a transaction that began before a purge may still see the purged rows, and
+    a rewrite then copies them (VACUUM FULL keeps what a snapshot can see): the receipt must
+    not say erased. A create in progress holds the rewrite back (its lock wait is bounded):
+    nothing is marked, nothing live is lost, and a later tick finishes."""
+    if target.db.url.get_backend_name() != "postgresql":
+        pytest.skip("SQLite's erasure is its WAL checkpoint (test_delete_leaves_no_trace)")
+    runtime = target.app.state.runtime
+    with target.integrator() as shop:
+        live, live_token = target.session(shop)
+        doomed, _ = target.session(shop)
+        with target.db.connect() as conn:
+            key = keys.wrapped_key(conn, doomed)
+        assert key is not None
+        with target.db.connect() as reader:
+            reader.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            reader.exec_driver_sql("SELECT count(*) FROM apps")  # the snapshot is taken
+            assert shop.send("DELETE", f"/sessions/{doomed}").status_code == 204
+            reconcile(runtime)
+            assert not _erased(target, doomed)  # the old snapshot may still see the key
+            reader.exec_driver_sql("ROLLBACK")
+        with target.db.connect() as writer:  # a create's lock on session_secrets, held
+            writer.exec_driver_sql("BEGIN")
+            writer.exec_driver_sql("LOCK TABLE session_secrets IN ROW EXCLUSIVE MODE")
+            started = time.monotonic()
+            reconcile(runtime)
+            assert time.monotonic() - started < 5  # the rewrite gave up, it did not queue
+            assert not _erased(target, doomed)
+            writer.exec_driver_sql("ROLLBACK")
+        reconcile(runtime)
+        assert _erased(target, doomed) and raw_pages_holding(target.db, key) == []
+        answer = shop.send("GET", f"/sessions/{live}").json()
+        assert answer["client_session_token"] == live_token  # unsealed with its live key
+
+
 def _erased(target: Target, session_id: str) -> bool:
     """Whether the scheduler's erasure has covered the session's purge (retention.erasure)."""
     with target.db.connect() as conn:
