@@ -37,6 +37,7 @@ from openidv.jobs.queue import Jobs, make_huey
 from openidv.notifications.delivery import DeliveryContext, DeliveryPolicy, deliver
 from openidv.notifications.models import Delivery
 from openidv.notifications.ssrf import parse_networks
+from openidv.retention.erasure import erase_destroyed_keys
 from openidv.retention.service import expire_sessions, purge_expired, remove_deleted_blobs
 from openidv.sessions import states
 from openidv.sessions.evidence import Submitted
@@ -211,6 +212,8 @@ def reconcile(runtime: Runtime) -> dict[str, int]:
     if counts["purged"] or counts["blobs_removed"]:
         # Purged keys' old page versions out of SQLite's WAL (a DELETE's blobs come here too).
         checkpoint_after_deletion(runtime.engine)
+    # Then out of PostgreSQL's pages too (batched: it locks session_keys for a moment).
+    counts["keys_erased"] = erase_destroyed_keys(runtime.engine, s.key_erasure_interval_seconds)
 
     with runtime.engine.connect() as conn:
         live = and_(

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     processing_lease_seconds: float = Field(default=300.0, gt=0)
     processing_max_attempts: int = Field(default=3, ge=1)
     scheduler_interval_seconds: float = Field(default=5.0, gt=0)
+    key_erasure_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="PostgreSQL: at most how often the scheduler rewrites session_keys to "
+        "erase purged keys (the rewrite briefly holds session creates back).",
+    )
     reconcile_grace_seconds: float = Field(
         default=30.0, ge=0, description="How overdue work must be before it is re-enqueued."
     )

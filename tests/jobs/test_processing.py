@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from openidv.notifications.models import Attempt, Delivery
 from openidv.notifications.signing import verify
+from openidv.sessions.keys import wrapped_key
 from openidv.sessions.models import Check, Media, Session
 from openidv.sessions.service import media_aad
 from openidv.store.blobs import BlobNotFound, BlobStore
@@ -377,9 +378,8 @@ def test_purge_makes_media_unreadable_even_from_a_copy(
     blob_key = f"{created.session_id}/{page}"
     stolen_copy = blobs.get(blob_key)
     with deployment.db().connect() as conn:
-        wrapped = conn.execute(
-            select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == created.session_id)
-        ).scalar_one()
+        wrapped = wrapped_key(conn, created.session_id)
+        assert wrapped is not None
     keyring = KeyRing(load_or_create_master_key(None, deployment.root / "data" / "master.key"))
     # Before the purge, key + copy decrypt: this is what the purge must prevent.
     assert unseal(
@@ -400,12 +400,10 @@ def test_purge_makes_media_unreadable_even_from_a_copy(
         assert time.monotonic() - started < 60, "media still stored 60 s after expiry"
         time.sleep(0.1)
     with deployment.db().connect() as conn:
-        row = conn.execute(
-            select(sessions_t.c.wrapped_data_key, sessions_t.c.purged_at).where(
-                sessions_t.c.id == created.session_id
-            )
-        ).one()
-    assert row.wrapped_data_key is None and row.purged_at is not None
+        purged_at = conn.execute(
+            select(sessions_t.c.purged_at).where(sessions_t.c.id == created.session_id)
+        ).scalar_one()
+        assert wrapped_key(conn, created.session_id) is None and purged_at is not None
     # What remains (the master key and a copy of the blob) cannot open it: its data key is gone.
     master = load_or_create_master_key(None, deployment.root / "data" / "master.key")
     with pytest.raises(DecryptionError):

@@ -223,6 +223,29 @@ def pages_holding(engine: Engine, marker: bytes) -> list[str]:
         )
 
 
+def raw_pages_holding(engine: Engine, marker: bytes) -> list[str]:
+    """PostgreSQL: every relation of the database with storage (tables, indexes, TOAST,
+    materialised views and sequences, of every schema, the catalogue included: statistics
+    hold sampled column values) whose main-fork bytes contain ``marker`` anywhere in any
+    page: live tuples, dead ones and the free space a VACUUM left them in alike, as anyone
+    who can read the data directory sees them."""
+    blocks = "generate_series(0, pg_relation_size(c.oid) / current_setting('block_size')::int - 1)"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        return list(
+            conn.execute(
+                text(
+                    "SELECT c.oid::regclass::text FROM pg_class c"
+                    " WHERE c.relkind IN ('r', 'i', 't', 'm', 'S') AND c.relpersistence <> 't'"
+                    " AND pg_relation_size(c.oid) > 0 AND EXISTS ("
+                    f"  SELECT 1 FROM {blocks} b"
+                    "   WHERE position(:marker IN get_raw_page(c.oid::regclass::text, b::int)) > 0)"
+                ),
+                {"marker": marker},
+            ).scalars()
+        )
+
+
 def login(target: Target, email: str, password: str = PASSWORD) -> httpx.Client:
     console = httpx.Client(base_url=f"{target.origin}/console", timeout=30)
     form = console.get("/login")
@@ -251,6 +274,7 @@ def target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         webhook_timeout_seconds=2,
         demo=True,  # turned on as an operator would (the test server's host is not known)
         failure_limit_per_address=1_000_000,  # see test_rate_limits.py, with its own apps
+        key_erasure_interval_seconds=0,  # every scheduler tick that follows a purge erases
     )
     upgrade(database_url)
     app = create_app(settings)
@@ -341,6 +365,7 @@ def deployed_target(
         "OPENIDV_FAILURE_LIMIT_PER_ADDRESS": "1000000",
         "OPENIDV_FAILURE_LIMIT_PER_APP": str(DEPLOYMENT_FAILURES_PER_APP),
         "OPENIDV_SCHEDULER_INTERVAL_SECONDS": "0.5",
+        "OPENIDV_KEY_ERASURE_INTERVAL_SECONDS": "0",
     }
     port = free_port()
     processes: list[subprocess.Popen[bytes]] = []

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from openidv.capture.decode_pool import DECODER_NICENESS, DecodePool
+from openidv.capture.decode_pool import DECODER_ADDRESS_SPACE, DECODER_NICENESS, DecodePool
 from openidv.capture.images import sniff
 from tests.security.conftest import PNG
 
@@ -64,3 +64,17 @@ def test_workers_run_below_the_web_process_s_priority(pool: DecodePool) -> None:
     assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids()] == [expected] * len(
         pool.pids()
     )
+
+
+def _allocate(size: int) -> int:
+    return len(bytearray(size))
+
+
+def test_a_decoder_cannot_take_more_memory_than_its_cap(pool: DecodePool) -> None:
+    """A decoder that a hostile file makes allocate without bound gets a MemoryError (or
+    dies, and is replaced), and the web process and the machine keep their memory; what the
+    largest accepted image needs still fits (the HEIC bomb, test_cost_before_auth.py)."""
+    with pytest.raises(MemoryError):
+        pool.run(_allocate, DECODER_ADDRESS_SPACE)
+    assert pool.run(_allocate, 400 * 1024 * 1024) == 400 * 1024 * 1024
+    assert pool.run(sniff, PNG).width == 1

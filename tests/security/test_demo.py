@@ -18,7 +18,7 @@ from tests.asyncutil import run_async
 from tests.security.conftest import Target, raw_exchange
 
 
-def test_demo_never_calls_the_host_header_s_host(target: Target) -> None:
+def test_demo_never_calls_the_host_header_s_host(served: Target) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(5)
     port = listener.getsockname()[1]
@@ -35,7 +35,7 @@ def test_demo_never_calls_the_host_header_s_host(target: Target) -> None:
     waiting = threading.Thread(target=accept)
     waiting.start()
     status, body, _ = raw_exchange(
-        target.origin,
+        served.origin,
         f"POST /demo/start HTTP/1.1\nHost: 127.0.0.1:{port}\nContent-Length: 0\n",
     )
     listener.close()

@@ -12,6 +12,7 @@ from openidv.app import create_app
 from openidv.settings import Settings
 from openidv.store.migrate import upgrade
 from tests.asyncutil import run_async
+from tests.security.conftest import Target
 
 
 def _scrape(tmp_path: Path, listen_host: str, headers: dict[str, str]) -> int:
@@ -45,3 +46,14 @@ def test_metrics_without_a_token_only_for_a_loopback_server(
     tmp_path: Path, listen_host: str, headers: dict[str, str], status: int
 ) -> None:
     assert _scrape(tmp_path, listen_host, headers) == status
+
+
+@pytest.mark.parametrize(
+    "headers", [{"X-Forwarded-For": "203.0.113.7"}, {"Forwarded": "for=203.0.113.7"}]
+)
+def test_a_forwarded_scrape_needs_the_token_on_every_server(
+    served: Target, headers: dict[str, str]
+) -> None:
+    """The same attack against the servers as operators start them (on loopback, no token
+    configured): a request a proxy forwarded is refused."""
+    assert httpx.get(f"{served.origin}/metrics", headers=headers).status_code == 404

@@ -4,7 +4,8 @@ The end user could declare any document type and country, ignoring the requireme
 (and arbitrary strings, HTML included, became ``document_type``); document-filter lists had no
 upper bound (a 1.4 MB filter froze every configuration read for 3.95 s); a non-string
 ``inclusion`` answered 500; a filter that leaves no document was accepted, and
-``sandbox-complete`` then answered 500."""
+``sandbox-complete`` then answered 500. Replayed against every way of running openidv
+(``served``), but for the bounds' timing (the in-process server only)."""
 
 from __future__ import annotations
 
@@ -55,34 +56,34 @@ def _declare(target: Target, spec: dict[str, Any], declared: dict[str, Any]) -> 
          "unknown-country"],
 )  # fmt: skip
 def test_declared_document_must_be_one_the_requirement_offers(
-    target: Target, declared: dict[str, Any], code: str
+    served: Target, declared: dict[str, Any], code: str
 ) -> None:
-    refused = _declare(target, _id_document(PASSPORTS_OF_GBR), declared)
+    refused = _declare(served, _id_document(PASSPORTS_OF_GBR), declared)
     assert refused.status_code == 400, refused.text
     assert refused.json()["code"] == code
     offered = {"document_type": "PASSPORT", "issuing_country": "GBR"}
-    assert _declare(target, _id_document(PASSPORTS_OF_GBR), offered).status_code == 201
+    assert _declare(served, _id_document(PASSPORTS_OF_GBR), offered).status_code == 201
 
 
-def test_declared_supplementary_document_must_be_listed(target: Target) -> None:
+def test_declared_supplementary_document_must_be_listed(served: Target) -> None:
     spec = {
         "requested_tasks": [{"type": "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION"}],
         "required_documents": [{"type": "SUPPLEMENTARY_DOCUMENT",
                                 "document_types": ["UTILITY_BILL"], "country_codes": ["GBR"]}],
     }  # fmt: skip
-    refused = _declare(target, spec, {"document_type": "BANK_STATEMENT", "issuing_country": "GBR"})
+    refused = _declare(served, spec, {"document_type": "BANK_STATEMENT", "issuing_country": "GBR"})
     assert refused.status_code == 400 and refused.json()["code"] == "DOCUMENT_NOT_ALLOWED"
-    fine = _declare(target, spec, {"document_type": "UTILITY_BILL", "issuing_country": "GBR"})
+    fine = _declare(served, spec, {"document_type": "UTILITY_BILL", "issuing_country": "GBR"})
     assert fine.status_code == 201, fine.text
 
 
 @pytest.mark.parametrize("inclusion", [["WHITELIST"], {"a": 1}, 7, None])
-def test_non_string_inclusion_is_a_validation_error(target: Target, inclusion: object) -> None:
+def test_non_string_inclusion_is_a_validation_error(served: Target, inclusion: object) -> None:
     filter_ = {
         "type": "ORTHOGONAL_RESTRICTIONS",
         "country_restriction": {"inclusion": inclusion, "country_codes": ["GBR"]},
     }
-    with target.integrator() as shop:
+    with served.integrator() as shop:
         refused = shop.create(_id_document(filter_))
     assert refused.status_code == 400, refused.text
     error = refused.json()
@@ -90,7 +91,7 @@ def test_non_string_inclusion_is_a_validation_error(target: Target, inclusion: o
     assert error["errors"][0]["property"].endswith("country_restriction.inclusion")
 
 
-def test_filter_that_leaves_no_document_is_refused(target: Target) -> None:
+def test_filter_that_leaves_no_document_is_refused(served: Target) -> None:
     nothing = {
         "type": "ORTHOGONAL_RESTRICTIONS",
         "country_restriction": {"inclusion": "WHITELIST", "country_codes": ["GBR"]},
@@ -99,7 +100,7 @@ def test_filter_that_leaves_no_document_is_refused(target: Target) -> None:
             "document_types": ["PASSPORT", "NATIONAL_ID", "RESIDENCE_PERMIT", "DRIVING_LICENCE"],
         },
     }
-    with target.integrator(sandbox=True) as attacker:
+    with served.integrator(sandbox=True) as attacker:
         refused = attacker.create(_id_document(nothing))
     assert refused.status_code == 400, refused.text
     assert refused.json()["errors"] == [
@@ -153,13 +154,13 @@ def test_filter_lists_are_bounded_and_the_largest_allowed_stays_cheap(target: Ta
         assert reads(session_id) < max(10 * baseline, 0.5)
 
 
-def test_oversized_filter_is_refused_before_it_is_parsed(target: Target) -> None:
+def test_oversized_filter_is_refused_before_it_is_parsed(served: Target) -> None:
     huge = {
         "type": "DOCUMENT_RESTRICTIONS",
         "inclusion": "WHITELIST",
         "documents": [{"country_codes": sorted(COUNTRY_CODES)}] * 1000,  # about 1.4 MB
     }
-    with target.integrator() as shop:
+    with served.integrator() as shop:
         refused = shop.create(_id_document(huge))
     assert refused.status_code == 413
     assert refused.json()["code"] == "REQUEST_TOO_LARGE"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -37,13 +38,22 @@ class DecoderCrashed(Exception):
 # every other request (the deployment's stall test saw probes wait 13% of the upload time).
 DECODER_NICENESS = 10
 
+# A decoder's address space is capped (RLIMIT_AS), so that a decoder bug that a hostile file
+# finds (a size libheif or pdfium misreports) ends in a MemoryError or that decoder's death,
+# not in the machine's memory. What the largest accepted image needs, measured
+# (benchmarks/decoder_memory.py): the 7000x7000 HEIC bomb, just under the 50 MP cap, peaks at
+# 364 MB resident and 555 MB of address space; idle, a decoder holds 23-53 MB. The cap leaves
+# room for a 50 MP HEIC with alpha (one more 200 MB copy) on top of that.
+DECODER_ADDRESS_SPACE = 1536 * 1024 * 1024
+
 
 def _start_worker() -> None:
-    """Lower the worker's priority, then tie its life to its parent's: it exits within a
-    second of the parent's death, even by SIGKILL. (Not PR_SET_PDEATHSIG: that fires when the
-    *thread* that spawned the worker ends, and the pool spawns from whichever request thread
-    submits first, which anyio retires when idle.)"""
+    """Lower the worker's priority, cap its memory, then tie its life to its parent's: it
+    exits within a second of the parent's death, even by SIGKILL. (Not PR_SET_PDEATHSIG: that
+    fires when the *thread* that spawned the worker ends, and the pool spawns from whichever
+    request thread submits first, which anyio retires when idle.)"""
     os.nice(DECODER_NICENESS)
+    resource.setrlimit(resource.RLIMIT_AS, (DECODER_ADDRESS_SPACE, DECODER_ADDRESS_SPACE))
     parent = os.getppid()
 
     def watch() -> None:

@@ -34,7 +34,7 @@ from openidv.checks.engines import (
 )
 from openidv.notifications.service import notify
 from openidv.sandbox.engine import SandboxEngine
-from openidv.sessions import events, states
+from openidv.sessions import events, keys, states
 from openidv.sessions.filters import allows_expired
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.service import SessionContext, media_aad, store_media
@@ -177,7 +177,10 @@ def _evidence(ctx: ProcessingContext, kind: Kind, item_id: str) -> tuple[Evidenc
                 select(media_t).where(media_t.c.session_id == item["session_id"])
             ).mappings()
         }
-    data_key = ctx.sessions.keyring.unwrap(session["wrapped_data_key"], session["id"])
+        wrapped = keys.wrapped_key(conn, session["id"])
+    if wrapped is None:  # purged since the claim: an attempt that fails, as any other
+        raise LookupError(f"session {session['id']} has no data key")
+    data_key = ctx.sessions.keyring.unwrap(wrapped, session["id"])
 
     def items(ids: list[str]) -> list[MediaItem]:
         return [_media_loader(ctx, session["id"], data_key, media[i]) for i in ids if i in media]

@@ -29,7 +29,7 @@ from openidv.notifications.models import Attempt, Delivery
 from openidv.notifications.secrets import SEALED_AUTH_TOKEN, auth_token, signing_secrets
 from openidv.notifications.signing import SIGNATURE_HEADER, signature_header
 from openidv.notifications.ssrf import Network, TargetRefused, vet
-from openidv.sessions import events
+from openidv.sessions import events, keys
 from openidv.sessions.models import Session
 from openidv.store.crypto import KeyRing
 from openidv.store.db import table_of, utcnow
@@ -107,17 +107,19 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> float | None:
             .one()
         )
         session = conn.execute(
-            select(sessions_t.c.app_id, sessions_t.c.spec, sessions_t.c.wrapped_data_key).where(
+            select(sessions_t.c.app_id, sessions_t.c.spec).where(
                 sessions_t.c.id == delivery["session_id"]
             )
         ).one()
+        wrapped = keys.wrapped_key(conn, delivery["session_id"])
+        sealed = keys.get(conn, delivery["session_id"], keys.WEBHOOK_AUTH_TOKEN)
         secrets = signing_secrets(conn, ctx.keyring, session.app_id)
 
     stored = session.spec.get("notifications") or {}
     notifications = {
         key: value for key, value in stored.items() if key not in ("auth_token", SEALED_AUTH_TOKEN)
     }
-    token = auth_token(stored, ctx.keyring, delivery["session_id"], session.wrapped_data_key)
+    token = auth_token(stored, ctx.keyring, delivery["session_id"], wrapped, sealed)
     if token:
         notifications["auth_token"] = token
     body = json.dumps(delivery["body"], separators=(",", ":")).encode()

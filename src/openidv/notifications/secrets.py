@@ -60,33 +60,39 @@ def finish_rotation(conn: Connection, app_id: str) -> None:
 
 
 # The integrator's webhook credential (``notifications.auth_token``: "user:password" or a
-# bearer token) is kept in the session's spec sealed with the session's data key, never in
-# clear: a database dump does not hand it out, and the purge's shredding of the key destroys it
-# with the rest of the session.
-SEALED_AUTH_TOKEN = "auth_token_sealed"  # noqa: S105 (a key name, not a secret)
+# bearer token) is kept sealed with the session's data key (session_secrets), never in clear
+# and never in the spec: a database dump does not hand it out, and the purge's shredding of
+# the key destroys it with the rest of the session.
+SEALED_AUTH_TOKEN = "auth_token_sealed"  # noqa: S105 (where specs before migration 0007 kept it)
 
 
 def _auth_token_aad(session_id: str) -> bytes:
     return f"webhook-auth-token:{session_id}".encode()
 
 
-def seal_auth_token(notifications: dict[str, Any], data_key: bytes, session_id: str) -> None:
-    """Replace a spec's clear ``auth_token`` with its sealed form, in place."""
+def seal_auth_token(
+    notifications: dict[str, Any], data_key: bytes, session_id: str
+) -> bytes | None:
+    """Take a spec's clear ``auth_token`` out of it, in place; its sealed form, to store."""
     token = notifications.pop("auth_token", None)
-    if token:
-        sealed = seal(data_key, token.encode(), _auth_token_aad(session_id))
-        notifications[SEALED_AUTH_TOKEN] = base64.b64encode(sealed).decode()
+    return seal(data_key, token.encode(), _auth_token_aad(session_id)) if token else None
 
 
 def auth_token(
-    notifications: dict[str, Any], keyring: KeyRing, session_id: str, wrapped_key: bytes | None
+    notifications: dict[str, Any],
+    keyring: KeyRing,
+    session_id: str,
+    wrapped_key: bytes | None,
+    sealed: bytes | None,
 ) -> str | None:
-    """The webhook credential of a stored spec (sealed; a clear one from before sealing)."""
-    sealed = notifications.get(SEALED_AUTH_TOKEN)
-    if not sealed:
+    """The webhook credential: ``sealed`` (from session_secrets), else one a spec stored
+    before migration 0007 (sealed in it, or in clear before sealing)."""
+    if sealed is None and notifications.get(SEALED_AUTH_TOKEN):
+        sealed = base64.b64decode(notifications[SEALED_AUTH_TOKEN])
+    if sealed is None:
         clear: str | None = notifications.get("auth_token")
         return clear
     if wrapped_key is None:  # purged: the credential went with the key
         return None
     data_key = keyring.unwrap(wrapped_key, session_id)
-    return unseal(data_key, base64.b64decode(sealed), _auth_token_aad(session_id)).decode()
+    return unseal(data_key, sealed, _auth_token_aad(session_id)).decode()

@@ -21,3 +21,8 @@ class DeletionReceipt(Base):
     media_destroyed: Mapped[int] = mapped_column(Integer)
     purged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # When the database's own pages were rid of the destroyed key's bytes (SQLite: WAL
+    # checkpointed; PostgreSQL: session_keys rewritten); NULL until then.
+    key_erased_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, index=True
+    )

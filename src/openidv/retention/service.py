@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from openidv.notifications.models import Delivery
 from openidv.retention.models import DeletionReceipt
 from openidv.review.models import Decision
-from openidv.sessions import devices, states
+from openidv.sessions import devices, keys, states
 from openidv.sessions.models import Check, Media, Resource, Session, Task
 from openidv.sessions.service import blob_keys
 from openidv.store.blobs import BlobStore
@@ -60,10 +60,10 @@ def expire_sessions(conn: Connection, now: dt.datetime, limit: int = 500) -> lis
             .values(
                 state=states.EXPIRED,
                 client_token_hash=None,
-                client_token_sealed=None,
                 last_updated=now,
             )
         )
+        keys.drop(conn, due, keys.CLIENT_TOKEN)
     return due
 
 
@@ -85,10 +85,9 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
         .select_from(media_t)
         .where(media_t.c.session_id == session_id, media_t.c.content_deleted_at.is_(None))
     ).scalar_one()
+    keys.destroy(conn, session_id)
     values: dict[str, Any] = {
-        "wrapped_data_key": None,
         "client_token_hash": None,
-        "client_token_sealed": None,
         "purged_at": now,
         "last_updated": now,
         "spec": {},
@@ -103,7 +102,7 @@ def purge_session(conn: Connection, session_id: str, reason: str, now: dt.dateti
     conn.execute(
         update(decisions_t)
         .where(decisions_t.c.session_id == session_id)
-        .values(fields=None, fields_sealed=None, recovery_suggestion=None)
+        .values(fields=None, recovery_suggestion=None)
     )
     # Nothing more is announced about a purged session (its endpoint went with the spec).
     conn.execute(

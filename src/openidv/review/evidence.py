@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from openidv.sessions import keys
 from openidv.sessions.models import Media, Resource, Session
 from openidv.sessions.service import SessionContext, media_aad
 from openidv.store.crypto import unseal
@@ -189,9 +190,7 @@ def machine_fields(
     if not candidates:
         return {}, {}
     session_id = row["session_id"]
-    wrapped = conn.execute(
-        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-    ).scalar_one_or_none()
+    wrapped = keys.wrapped_key(conn, session_id)
     media = conn.execute(
         select(media_t).where(media_t.c.id == candidates[0], media_t.c.session_id == session_id)
     ).mappings().one_or_none()  # fmt: skip

@@ -54,9 +54,9 @@ class Decision(Base):
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recovery_suggestion: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Only decisions proposed before migration 0005 hold their fields in clear; new ones are
-    # sealed with the session's data key (review/queue.py), so purging the key shreds them.
+    # sealed with the session's data key, in session_secrets (review/queue.py), so purging
+    # the key shreds them and the erasure takes their bytes out of the pages.
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    fields_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     state: Mapped[str] = mapped_column(String(16))  # PROPOSED | FINAL | OVERRULED
     confirmed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

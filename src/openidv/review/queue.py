@@ -24,7 +24,7 @@ from openidv.review.accounts import Account
 from openidv.review.audit import append
 from openidv.review.models import Decision
 from openidv.review.reasons import MANUAL_SUB_CHECK, allowed
-from openidv.sessions import events, states
+from openidv.sessions import events, keys, states
 from openidv.sessions.models import Check, Resource, Session
 from openidv.sessions.service import SessionContext, store_media
 from openidv.store.crypto import seal, unseal
@@ -246,11 +246,13 @@ def decide(
             "id": decision_id, "item_kind": kind, "item_id": item_id,
             "session_id": row["session_id"], "reviewer_id": who.id, "value": value,
             "reason": reason, "recovery_suggestion": recovery_suggestion,
-            "fields_sealed": _seal_fields(conn, ctx, row["session_id"], decision_id, fields),
             "state": "PROPOSED" if needs_second else "FINAL", "created_at": now,
             "decided_at": None if needs_second else now,
         },
     )  # fmt: skip
+    sealed = _seal_fields(conn, ctx, row["session_id"], decision_id, fields)
+    if sealed is not None:
+        keys.put(conn, row["session_id"], keys.decision_fields(decision_id), sealed)
     append(
         conn, who.email, "propose" if needs_second else "decide", f"{kind}:{item_id}",
         {"decision": decision_id, "value": value, "reason": reason, "fields_entered": bool(fields)},
@@ -269,9 +271,7 @@ def _fields_aad(session_id: str, decision_id: str) -> bytes:
 
 
 def _data_key(conn: Connection, ctx: SessionContext, session_id: str) -> bytes:
-    wrapped = conn.execute(
-        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-    ).scalar_one()
+    wrapped = keys.wrapped_key(conn, session_id)
     if wrapped is None:
         raise ReviewRefused("this session's data has been deleted")
     return ctx.keyring.unwrap(wrapped, session_id)
@@ -293,12 +293,12 @@ def _seal_fields(
 
 
 def decision_fields(conn: Connection, ctx: SessionContext, decision: Any) -> dict[str, Any] | None:
-    if decision["fields_sealed"] is None:
+    sealed = keys.get(conn, decision["session_id"], keys.decision_fields(decision["id"]))
+    if sealed is None:
         legacy: dict[str, Any] | None = decision["fields"]  # proposed before migration 0005
         return legacy
     key = _data_key(conn, ctx, decision["session_id"])
-    plain = unseal(key, decision["fields_sealed"], _fields_aad(decision["session_id"],
-                                                               decision["id"]))  # fmt: skip
+    plain = unseal(key, sealed, _fields_aad(decision["session_id"], decision["id"]))
     fields: dict[str, Any] = json.loads(plain)
     return fields
 

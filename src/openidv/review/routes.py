@@ -502,13 +502,9 @@ def _content_kept(conn: Connection, session_id: str, media_id: str) -> bool:
 
 
 def _wrapped_key(conn: Connection, session_id: str) -> bytes | None:
-    from openidv.sessions.models import Session  # noqa: PLC0415
+    from openidv.sessions.keys import wrapped_key  # noqa: PLC0415
 
-    sessions_t = table_of(Session)
-    wrapped: bytes | None = conn.execute(
-        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-    ).scalar_one_or_none()
-    return wrapped
+    return wrapped_key(conn, session_id)
 
 
 async def _guarded(

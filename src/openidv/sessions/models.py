@@ -22,14 +22,11 @@ class Session(Base):
     # Requirement ids handed to the capture client (GET /configuration): stable per session.
     requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     user_tracking_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
-    # The client session token is looked up by its SHA-256 and kept sealed with the session's
-    # data key so GET /sessions can return it while it lives.
+    # The client session token is looked up by its SHA-256; sealed with the session's data
+    # key (session_secrets) so GET /sessions can return it while it lives.
     client_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    client_token_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     client_token_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     resources_expire_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    # The session's data key wrapped by the master key; NULL once purged (crypto-shredding).
-    wrapped_data_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     biometric_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -43,6 +40,26 @@ class Session(Base):
     # Created through the sandbox API: results come from the ResponseConfig, no model runs.
     sandbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sandbox_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SessionSecret(Base):
+    """A live session's data key (wrapped by the master key) and the small values sealed
+    with it (its client token, its webhook credential, what reviewers entered), by name
+    (sessions.keys). Every row of a session is deleted when it is purged (crypto-shredding).
+
+    Kept apart from the other tables so that they can be erased for real: on PostgreSQL a
+    deleted row's bytes stay in its page until the page is reused, and only rewriting the
+    relation removes them. This table is narrow (a few short rows per live session), so
+    rewriting it is cheap (retention.erasure, THREAT_MODEL.md).
+    """
+
+    __tablename__ = "session_secrets"
+
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class WorkItemColumns:

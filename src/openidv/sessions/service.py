@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from openidv.notifications.secrets import seal_auth_token
-from openidv.sessions import events
+from openidv.sessions import events, keys
 from openidv.sessions import results as out
 from openidv.sessions import spec as wire
 from openidv.sessions.filters import filtered_countries
@@ -43,8 +43,8 @@ _INSERT_SESSION = FastStatement(
     insert(sessions_t),
     [
         "id", "app_id", "state", "spec", "requirements", "user_tracking_id",
-        "client_token_hash", "client_token_sealed", "client_token_expires_at",
-        "resources_expire_at", "wrapped_data_key", "created_at", "last_updated", "sandbox",
+        "client_token_hash", "client_token_expires_at",
+        "resources_expire_at", "created_at", "last_updated", "sandbox",
     ],
 )  # fmt: skip
 _INSERT_CHECK = FastStatement(
@@ -103,8 +103,9 @@ def create_session(
     token = secrets.token_urlsafe(32)
     data_key, wrapped_key = ctx.keyring.new_data_key(session_id)
     stored_spec = spec.model_dump(mode="json", exclude_none=True)
+    sealed_auth_token = None
     if "notifications" in stored_spec:
-        seal_auth_token(stored_spec["notifications"], data_key, session_id)
+        sealed_auth_token = seal_auth_token(stored_spec["notifications"], data_key, session_id)
     _INSERT_SESSION.run(
         conn,
         {
@@ -115,13 +116,20 @@ def create_session(
             "requirements": plan.requirements,
             "user_tracking_id": spec.user_tracking_id,
             "client_token_hash": hash_token(token),
-            "client_token_sealed": seal(data_key, token.encode(), _token_aad(session_id)),
             "client_token_expires_at": plan.token_expires_at,
             "resources_expire_at": plan.resources_expire_at,
-            "wrapped_data_key": wrapped_key,
             "created_at": now,
             "last_updated": now,
             "sandbox": sandbox,
+        },
+    )
+    keys.put_all(
+        conn,
+        session_id,
+        {
+            keys.DATA_KEY: wrapped_key,
+            keys.CLIENT_TOKEN: seal(data_key, token.encode(), _token_aad(session_id)),
+            keys.WEBHOOK_AUTH_TOKEN: sealed_auth_token,
         },
     )
     check_rows: list[dict[str, Any]] = [
@@ -180,16 +188,17 @@ def load_session(conn: Connection, app_id: str, session_id: str) -> RowMapping:
     return _load(conn, app_id, session_id)
 
 
-def _live_token(ctx: SessionContext, row: RowMapping, now: dt.datetime) -> str | None:
-    if (
-        row["state"] != ONGOING
-        or row["client_token_sealed"] is None
-        or row["wrapped_data_key"] is None
-        or row["client_token_expires_at"] <= now
-    ):
+def _live_token(
+    conn: Connection, ctx: SessionContext, row: RowMapping, now: dt.datetime
+) -> str | None:
+    if row["state"] != ONGOING or row["client_token_expires_at"] <= now:
         return None
-    data_key = ctx.keyring.unwrap(row["wrapped_data_key"], row["id"])
-    return unseal(data_key, row["client_token_sealed"], _token_aad(row["id"])).decode()
+    sealed = keys.get(conn, row["id"], keys.CLIENT_TOKEN)
+    wrapped = keys.wrapped_key(conn, row["id"])
+    if sealed is None or wrapped is None:
+        return None
+    data_key = ctx.keyring.unwrap(wrapped, row["id"])
+    return unseal(data_key, sealed, _token_aad(row["id"])).decode()
 
 
 def _check_results(rows: Iterable[RowMapping]) -> list[out.CheckResult]:
@@ -215,7 +224,7 @@ def get_session(
     checks = conn.execute(
         select(checks_t).where(checks_t.c.session_id == session_id).order_by(checks_t.c.position)
     ).mappings()
-    token = _live_token(ctx, row, now)
+    token = _live_token(conn, ctx, row, now)
     return out.GetSessionResult(
         session_id=row["id"],
         state=row["state"],
@@ -394,9 +403,7 @@ def store_media(
     The blob is written before the row is inserted: if the transaction then fails, an orphan
     ciphertext remains (removed by the purge job), never a row pointing at nothing.
     """
-    wrapped = conn.execute(
-        select(sessions_t.c.wrapped_data_key).where(sessions_t.c.id == session_id)
-    ).scalar_one()
+    wrapped = keys.wrapped_key(conn, session_id)
     if wrapped is None:
         raise SessionNotFound(session_id)
     media_id = str(uuid.uuid4())
@@ -441,11 +448,12 @@ def _load_media(conn: Connection, session_id: str, media_id: str) -> RowMapping:
 def read_media(
     conn: Connection, ctx: SessionContext, app_id: str, session_id: str, media_id: str
 ) -> MediaContent:
-    session = _load(conn, app_id, session_id)
+    _load(conn, app_id, session_id)  # the application's own session, else not found
     media = _load_media(conn, session_id, media_id)
-    if media["content_deleted_at"] is not None or session["wrapped_data_key"] is None:
+    wrapped = keys.wrapped_key(conn, session_id)
+    if media["content_deleted_at"] is not None or wrapped is None:
         return MediaContent(media["content_type"], None)
-    data_key = ctx.keyring.unwrap(session["wrapped_data_key"], session_id)
+    data_key = ctx.keyring.unwrap(wrapped, session_id)
     sealed = ctx.blobs.get(media["blob_key"])
     return MediaContent(
         media["content_type"], unseal(data_key, sealed, media_aad(session_id, media_id))

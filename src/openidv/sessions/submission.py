@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from openidv.sessions import events, states
+from openidv.sessions import events, keys, states
 from openidv.sessions.access import EvidenceMissing, has_media, open_session
 from openidv.sessions.models import Check, Resource, Session, Task
 from openidv.store.db import table_of
@@ -140,10 +140,10 @@ def submit(conn: Connection, session_id: str, now: dt.datetime) -> Submitted:
         .values(
             submitted_at=now,
             last_updated=now,
-            # The integrator no longer sees the token; its hash stays until it expires so the
-            # page that handed off to a phone can still read the session's progress.
-            client_token_sealed=None,
         )
     )
+    # The integrator no longer sees the token; its hash stays until it expires so the page
+    # that handed off to a phone can still read the session's progress.
+    keys.drop(conn, [session_id], keys.CLIENT_TOKEN)
     events.event("submitted", session_id, checks=len(submitted.checks), tasks=len(submitted.tasks))
     return submitted

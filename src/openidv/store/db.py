@@ -168,6 +168,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 # The tables a purge updates or deletes from (retention.service.purge_session): on PostgreSQL
 # their old row versions hold what the purge cleared until VACUUM removes them.
+# (session_secrets is not among them: retention.erasure rewrites it, which VACUUM cannot.)
 PURGED_TABLES = (
     "sessions",
     "review_decisions",

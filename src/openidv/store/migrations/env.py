@@ -12,6 +12,7 @@ import openidv.retention.models
 import openidv.review.models
 import openidv.sessions.models  # noqa: F401
 from openidv.store.db import Base, make_engine
+from openidv.store.migrate import in_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,7 +35,10 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=in_models,
         )
         with context.begin_transaction():
             context.run_migrations()
