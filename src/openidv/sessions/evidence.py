@@ -166,15 +166,7 @@ def add_media(
 ) -> str:
     """Store one page of a document, or one frame of a liveness capture; returns the media id."""
     open_session(conn, session_id, now)
-    resource = (
-        conn.execute(
-            select(resources_t).where(
-                resources_t.c.id == resource_id, resources_t.c.session_id == session_id
-            )
-        )
-        .mappings()
-        .one_or_none()
-    )
+    resource = _session_resource(conn, session_id, resource_id)
     if resource is None:
         raise EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such resource")
     if resource["type"] == "LIVENESS":
@@ -235,15 +227,7 @@ def add_frame(
     is a file), and at most ``MAX_PAGE_FRAMES``: they are evidence beside the page, never
     read by the checks."""
     open_session(conn, session_id, now)
-    resource = (
-        conn.execute(
-            select(resources_t).where(
-                resources_t.c.id == resource_id, resources_t.c.session_id == session_id
-            )
-        )
-        .mappings()
-        .one_or_none()
-    )
+    resource = _session_resource(conn, session_id, resource_id)
     if resource is None or resource["type"] not in ("ID_DOCUMENT", "SUPPLEMENTARY_DOCUMENT"):
         raise EvidenceRefused("UNKNOWN_RESOURCE", "The session has no such document")
     content_json = dict(resource["content"])
@@ -276,4 +260,17 @@ def record_consent(conn: Connection, session_id: str, now: dt.datetime) -> None:
         update(sessions_t)
         .where(sessions_t.c.id == session_id, sessions_t.c.biometric_consent_at.is_(None))
         .values(biometric_consent_at=now, last_updated=now)
+    )
+
+
+def _session_resource(conn: Connection, session_id: str, resource_id: str) -> RowMapping | None:
+    """The session's resource row with that id, or None (another session's resource is None)."""
+    return (
+        conn.execute(
+            select(resources_t).where(
+                resources_t.c.id == resource_id, resources_t.c.session_id == session_id
+            )
+        )
+        .mappings()
+        .one_or_none()
     )
