@@ -23,6 +23,12 @@ inside its validity (30 days before its expiry: ``--as-of`` in the CLI), and cou
   came out TAMPERED, and APPROVE over the genuine ``bar`` documents (and over those of them
   sent whole: a card's back alone or an MRZ crop cannot show the printed holder details an
   APPROVE needs);
+* per document and per image: a session uploads a two-sided card as the pages of one
+  document, and the engines judge them together (the back's MRZ against the front's printed
+  zone), so the figures above are per document (a truth line's ``file`` and ``back``). The
+  ``ocr_mrz_comparison`` pass rate and APPROVE are printed per image too (each file sent
+  alone), to show what pairing the sides gives; a back or a crop the corpus holds no front
+  for can only be NOT_AVAILABLE, and is counted apart;
 * time per page, the whole read and the MRZ stages alone.
 
 All figures are printed per format and per capture type too.
@@ -102,6 +108,14 @@ class RealTally:
         self.whole_total: collections.Counter[str] = collections.Counter()
         self.whole_approved: collections.Counter[str] = collections.Counter()
         self.outcomes: collections.Counter[str] = collections.Counter()
+        # ocr_mrz_comparison PASS, per document and per image ("whole": printing holder details).
+        self.compared: collections.Counter[str] = collections.Counter()
+        self.compared_total: collections.Counter[str] = collections.Counter()
+        self.image_compared: collections.Counter[str] = collections.Counter()
+        self.image_total: collections.Counter[str] = collections.Counter()
+        self.image_approved: collections.Counter[str] = collections.Counter()
+        self.image_approve_total: collections.Counter[str] = collections.Counter()
+        self.partial_answers: collections.Counter[str] = collections.Counter()
         self.sub_checks: dict[str, collections.Counter[str]] = collections.defaultdict(
             collections.Counter
         )
@@ -173,6 +187,15 @@ class RealTally:
         self.outcomes[outcome] += 1
         for sub in report.get("breakdown", []):
             self.sub_checks[sub["sub_check"]][sub["result"]] += 1
+        if genuine:
+            passed = _passed(report, "ocr_mrz_comparison")
+            for key in self._keys(truth):
+                for scope in ("all", "whole") if _whole(truth) else ("all",):
+                    self.compared_total[f"{scope} {key}"] += 1
+                    self.compared[f"{scope} {key}"] += passed
+            if not _whole(truth):
+                # A back or a crop the corpus holds no front for: only NOT_AVAILABLE is honest.
+                self.partial_answers[outcome] += 1
         if genuine and recommendation.get("reason") == "TAMPERED":
             self.tampered.append(f"{truth['id']} {truth['file']}: {_details(report)}")
         if _whole(truth) and truth["format"] != "FRA-CNI":
@@ -191,6 +214,23 @@ class RealTally:
             if not approved:
                 self.not_approved.append(f"{truth['id']} {truth['file']}: {outcome}")
 
+    def add_image(self, truth: dict[str, Any], side: str, readings: list[DocumentReading]) -> None:
+        """One image of a document judged alone, as if sent as a one-page document: the
+        front of a two-sided card then has no MRZ to compare with, its back no printed zone."""
+        if truth["class"] == "negative":
+            return
+        report = assess(readings).report or {}
+        approved = report.get("recommendation", {}).get("value") == "APPROVE"
+        # The image prints the holder's details: a whole document's data page or front.
+        prints = side == "file" and _whole(truth)
+        for key in self._keys(truth):
+            for scope in ("all", "whole") if prints else ("all",):
+                self.image_total[f"{scope} {key}"] += 1
+                self.image_compared[f"{scope} {key}"] += _passed(report, "ocr_mrz_comparison")
+            if truth["class"] == "bar":
+                self.image_approve_total[key] += 1
+                self.image_approved[key] += approved
+
     def add_times(self, reading: DocumentReading, cpu_ms: float) -> None:
         self.times.append(reading.timings_ms.get("total", 0.0))
         self.mrz_times.append(_mrz_ms(reading))
@@ -206,6 +246,13 @@ def _whole(truth: dict[str, Any]) -> bool:
     if truth["capture"] == "mrz-crop":
         return False
     return not (truth["format"] == "TD1" and not truth.get("back"))
+
+
+def _passed(report: dict[str, Any], sub_check: str) -> bool:
+    return any(
+        sub["sub_check"] == sub_check and sub["result"] == "PASS"
+        for sub in report.get("breakdown", [])
+    )
 
 
 def _only_names_undecided(mrz: MrzResult) -> bool:
@@ -253,6 +300,9 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
             reading = reader.read(image, today=today)
             tally.add_times(reading, (time.process_time() - cpu) * 1000)
         tally.add(truth, reader.read_sides(images, today=today))
+        for side, image in zip(("file", "back"), images, strict=False):
+            # Each image alone, from the cache the reads above filled.
+            tally.add_image(truth, side, reader.read_sides([image], today=today))
 
     print(f"\n{len(truths)} real documents ({len(tally.times)} pages) from {folder}")
     print("judged as of 30 days before each document's expiry (a date inside its validity)")
@@ -280,6 +330,28 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
         tally.whole_approved,
         tally.whole_total,
     )
+    _scoped_table(
+        "ocr_mrz_comparison PASS, genuine documents (a card's sides judged together, as a "
+        "session's pages are)",
+        tally.compared,
+        tally.compared_total,
+    )
+    _scoped_table(
+        "ocr_mrz_comparison PASS, genuine images each judged alone (a card's front and back apart)",
+        tally.image_compared,
+        tally.image_total,
+    )
+    _table(
+        "authenticity APPROVE, 'bar' images each judged alone",
+        tally.image_approved,
+        tally.image_approve_total,
+    )
+    print(
+        "\n== card backs and MRZ crops with no front in the corpus (no holder details: "
+        "NOT_AVAILABLE is the honest answer) =="
+    )
+    for outcome, count in tally.partial_answers.most_common():
+        print(f"  {outcome:40s} {count}")
     print(
         f"\n== printed-only fields reported (of {tally.extracted['all']} documents extracted; "
         "no truth: --verbose lists them) =="
@@ -338,6 +410,24 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
         print("\n== printed-only fields reported ==")
         for line in tally.printed_only_values:
             print(f"  {line}")
+
+
+def _scoped_table(
+    title: str, hits: collections.Counter[str], totals: collections.Counter[str]
+) -> None:
+    """A table over everything ("all") and over what prints the holder's details ("whole":
+    data pages and card fronts, not a back or an MRZ crop alone)."""
+    for scope, label in (("all", "all"), ("whole", "printing holder details")):
+        prefix = f"{scope} "
+        _table(
+            f"{title}: {label}",
+            collections.Counter(
+                {k[len(prefix) :]: v for k, v in hits.items() if k.startswith(prefix)}
+            ),
+            collections.Counter(
+                {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)}
+            ),
+        )
 
 
 def _table(title: str, hits: collections.Counter[str], totals: collections.Counter[str]) -> None:
