@@ -44,7 +44,8 @@ random sequence of two moves as the server draws them:
 Frame timing (``vision/liveness/timing.py``: causality, lag and span against the challenge's
 issue) is modelled per species (``arrivals``): bona fide and physical attacks as the page sends
 frames; an injected render made after reading the challenge three ways: streamed at the page's
-pace once rendered (``render_injected``, our generator's measured render time), pushed at once
+pace once rendered (``render_injected``, our generator's measured render time on this
+machine), as fast as the page grabs (``render_injected_realtime``), pushed at once
 once rendered (``render_injected_pushed_at_once``), and from a generator needing 20 s
 (``render_injected_slow_generator``); the q90 replay streamed and pushed at once.
 
@@ -88,6 +89,7 @@ PHOTO_SPECIES = (
 # whose maker needs SLOW_RENDER_S (a heavier generator than ours), then streamed.
 TIMINGS: dict[str, tuple[tuple[str, str], ...]] = {
     "render_injected": (("render_injected", "stream"),
+                        ("render_injected_realtime", "realtime"),
                         ("render_injected_pushed_at_once", "at_once"),
                         ("render_injected_slow_generator", "slow")),
     "reencoded_replay_q90_matched": (("reencoded_replay_q90_matched", "stream"),
@@ -242,12 +244,15 @@ def arrivals(timing: str, count: int, ready_s: float, rng: random.Random) -> lis
     0.3-0.9 s late with jitter (a mobile uplink keeping up). ``stream``: an injector that has
     its frames ``ready_s`` after the issue (what our generator took, measured) and sends them
     at the page's pace. ``at_once``: the same pushed as fast as a good link takes them.
-    ``slow``: a generator needing ``SLOW_RENDER_S``, then streamed at the page's pace."""
+    ``slow``: a generator needing ``SLOW_RENDER_S``, then streamed at the page's pace.
+    ``realtime``: frames made as fast as the page would grab them, sent as the page does."""
     if timing == "page":
         start = rng.uniform(0.3, 0.9)
         return [start + 0.2 * k + rng.uniform(0.0, 0.15) for k in range(count)]
     if timing == "stream":
         return [ready_s + 0.1 + 0.2 * k for k in range(count)]
+    if timing == "realtime":  # a renderer as fast as the page grabs (ours, on an idle core)
+        return [0.4 + 0.2 * k for k in range(count)]
     if timing == "at_once":
         return [ready_s + 0.1 + 0.02 * k for k in range(count)]
     if timing == "slow":
@@ -425,7 +430,7 @@ def report(outcomes: list[Outcome]) -> None:
     print(
         "\nATTACKS (APCER: attacks classified live), every attempt with a random 2-move challenge"
     )
-    for species in (*PHOTO_SPECIES, "render_injected_pushed_at_once",
+    for species in (*PHOTO_SPECIES, "render_injected_realtime", "render_injected_pushed_at_once",
                     "render_injected_slow_generator", "wrong_challenge", "reencoded_replay",
                     "reencoded_replay_matched", "reencoded_replay_q90_matched",
                     "reencoded_replay_q90_pushed_at_once",

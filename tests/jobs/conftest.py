@@ -340,7 +340,10 @@ def liveness_attempt(
     challenge = attempt["challenge"]
     frames = frames_for(",".join(challenge.get("moves") or [challenge.get("turn") or ""]))
     time.sleep(delay)
-    for frame in frames:
+    began = time.monotonic()
+    for index, frame in enumerate(frames):
+        # As the page sends them: frame k grabbed k x interval after the first, sent at once.
+        time.sleep(max(0.0, began + index * interval - time.monotonic()))
         kind = "image/png" if frame.startswith(b"\x89PNG") else "image/jpeg"
         upload = http.put(
             f"{url}/resources/{attempt['id']}/media",
@@ -348,7 +351,6 @@ def liveness_attempt(
             headers={"Content-Type": kind, "X-Liveness-Nonce": attempt["challenge"]["nonce"]},
         )
         assert upload.status_code == 201, upload.text
-        time.sleep(interval)  # as the page sends them: while captured, 5 a second
     status_url = f"{url}/liveness-attempts/{attempt['id']}"
     assert http.post(f"{status_url}/evaluate").status_code == 202
     deadline = time.monotonic() + 60

