@@ -41,6 +41,14 @@ random sequence of two moves as the server draws them:
   (a real recording replayed);
 * ``deepfake`` (bursts labelled live=false) as STATIC bursts.
 
+Frame timing (``vision/liveness/timing.py``: causality, lag and span against the challenge's
+issue) is modelled per species (``arrivals``): bona fide and physical attacks as the page sends
+frames; an injected render made after reading the challenge three ways: streamed at the page's
+pace once rendered (``render_injected``, our generator's measured render time on this
+machine), as fast as the page grabs (``render_injected_realtime``), pushed at once
+once rendered (``render_injected_pushed_at_once``), and from a generator needing 20 s
+(``render_injected_slow_generator``); the q90 replay streamed and pushed at once.
+
 Real bursts are split by clip (``TUNING_CLIPS``); BPCER lines give both halves.
 
 Counts with exact (Clopper-Pearson) 95% intervals; 0 of n bounds a rate only below 3.7/n.
@@ -55,6 +63,7 @@ import dataclasses
 import json
 import math
 import random
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -73,6 +82,24 @@ PHOTO_SPECIES = (
     "print", "screen_replay", "flat_photo_motion", "render_injected", "render_prerecorded",
     "splice",
 )  # fmt: skip
+# When the frames arrive (seconds after the server issued the challenge; the real bursts were
+# not sent through the page, so every arrival is modelled, see ``arrivals``). One attempt's
+# frames are judged once per timing its species can have: an injected render or a recording
+# streamed at the page's pace (real time), the same pushed at once when ready, and a render
+# whose maker needs SLOW_RENDER_S (a heavier generator than ours), then streamed.
+TIMINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "render_injected": (("render_injected", "stream"),
+                        ("render_injected_realtime", "realtime"),
+                        ("render_injected_pushed_at_once", "at_once"),
+                        ("render_injected_slow_generator", "slow")),
+    "reencoded_replay_q90_matched": (("reencoded_replay_q90_matched", "stream"),
+                                     ("reencoded_replay_q90_pushed_at_once", "at_once")),
+}  # fmt: skip
+SLOW_RENDER_S = 20.0
+# In front of the camera (a person, a print, a screen): the page grabs and sends.
+PAGE_TIMED = frozenset({"bona_fide_static", "bona_fide_turn", "print", "screen_replay",
+                        "flat_photo_motion", "static_print", "static_screen",
+                        "static_flat_photo"})  # fmt: skip
 # The same attacks against STATIC (a burst with no request to move, judged without a
 # challenge): the render is made beforehand with a small natural turn, as a STATIC attacker
 # would; a real recording replayed is the burst itself re-encoded.
@@ -90,7 +117,8 @@ KEY_SIGNALS = (
     "turn_residual", "moves_matched", "moire_peak_ratio", "identity_similarity",
     "max_scene_step", "frame_change", "landmark_motion", "noise_sigma", "noise_spread",
     "noise_brightness",
-    "block_grid", "texture_response", "disocclusion_detail", "jpeg_quality",
+    "block_grid", "texture_response", "disocclusion_detail", "jpeg_quality", "arrival_span",
+    "arrival_early", "arrival_lag", "ready_s",
 )  # fmt: skip
 
 
@@ -105,6 +133,7 @@ class Case:
     reencode: bool = False
     quality: int = 70  # re-encoding JPEG quality
     held_out: bool = True  # real bursts: not in TUNING_CLIPS
+    timing: str = ""  # "page", "stream", "at_once", "slow" ("": by species, see arrivals)
 
     @property
     def bona_fide(self) -> bool:
@@ -122,6 +151,7 @@ class Outcome:
     scores: dict[str, float | None]
     ms: float
     track_ms: float
+    timed: bool = True  # False: the same frames judged again under another timing
 
 
 # -- worker side ------------------------------------------------------------------------------
@@ -206,19 +236,69 @@ def _static_frames(case: Case, mesh: synth.FaceMesh, photo: np.ndarray) -> list[
     raise ValueError(case.species)
 
 
-def run_case(case: Case) -> Outcome:
+def arrivals(timing: str, count: int, ready_s: float, rng: random.Random) -> list[float]:
+    """Server arrival times (s after the challenge's issue) of ``count`` frames.
+
+    ``page``: the capture page (liveness.js) grabs frame k at k x 200 ms after it learns the
+    challenge and uploads it at once: a round trip, the camera report, then each frame
+    0.3-0.9 s late with jitter (a mobile uplink keeping up). ``stream``: an injector that has
+    its frames ``ready_s`` after the issue (what our generator took, measured) and sends them
+    at the page's pace. ``at_once``: the same pushed as fast as a good link takes them.
+    ``slow``: a generator needing ``SLOW_RENDER_S``, then streamed at the page's pace.
+    ``realtime``: frames made as fast as the page would grab them, sent as the page does."""
+    if timing == "page":
+        start = rng.uniform(0.3, 0.9)
+        return [start + 0.2 * k + rng.uniform(0.0, 0.15) for k in range(count)]
+    if timing == "stream":
+        return [ready_s + 0.1 + 0.2 * k for k in range(count)]
+    if timing == "realtime":  # a renderer as fast as the page grabs (ours, on an idle core)
+        return [0.4 + 0.2 * k for k in range(count)]
+    if timing == "at_once":
+        return [ready_s + 0.1 + 0.02 * k for k in range(count)]
+    if timing == "slow":
+        return [SLOW_RENDER_S + 0.2 * k for k in range(count)]
+    raise ValueError(timing)
+
+
+def run_case(case: Case) -> list[Outcome]:
+    if case.species not in BURST_FILE_SPECIES:
+        _mesh(case.source)  # the attacker's preparation, before any challenge
+    began = time.perf_counter()
     frames = _frames(case)
+    # An attacker reading the challenge has his frames only once rendered: the render's time
+    # (recordings and renders made beforehand are ready at once).
+    made_after = case.species in {"render_injected", "splice"}
+    ready_s = time.perf_counter() - began if made_after else 0.0
     analyser = _state["analyser"]
     assert isinstance(analyser, ZoomAnalyser)
     analyser.analyse(frames[:8], None)  # warm caches: the timing is the steady state
-    measured: ZoomMeasurement = analyser.analyse(frames, case.challenge, approach=case.approach)
-    tracked = analyser.track(frames)  # the baseline: tracking alone, same frames, same moment
-    return Outcome(
-        case.species, Path(case.source).name, case.held_out, measured.live,
-        measured.reason.value if measured.reason else None, measured.failed,
-        {s.name: s.value for s in measured.signals}, measured.timings.total_ms,
-        sum((tracked.timings.decode_ms, tracked.timings.detect_ms, tracked.timings.landmarks_ms)),
-    )  # fmt: skip
+    rng = random.Random(case.seed)
+    variants = TIMINGS.get(case.species) or (
+        (case.species, "page" if case.species in PAGE_TIMED else "stream"),
+    )
+    tracked = None
+    outcomes = []
+    for index, (species, timing) in enumerate(variants):
+        times = arrivals(timing, len(frames), ready_s, rng)
+        measured: ZoomMeasurement
+        if index == 0 or tracked is None or tracked.face_count_first > 1:
+            measured = analyser.analyse(frames, case.challenge, approach=case.approach,
+                                        arrivals=times, issued=0.0)  # fmt: skip
+        else:  # the same frames under another timing: only the decision is measured again
+            measured = analyser.measure(tracked, case.challenge, approach=case.approach,
+                                        arrivals=times, issued=0.0)  # fmt: skip
+        if tracked is None:
+            tracked = analyser.track(frames)  # the baseline: tracking alone, same frames
+        outcomes.append(Outcome(
+            species, Path(case.source).name, case.held_out, measured.live,
+            measured.reason.value if measured.reason else None, measured.failed,
+            {s.name: s.value for s in measured.signals} | {"ready_s": ready_s},
+            measured.timings.total_ms,
+            sum((tracked.timings.decode_ms, tracked.timings.detect_ms,
+                 tracked.timings.landmarks_ms)),
+            timed=index == 0,
+        ))  # fmt: skip
+    return outcomes
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -350,8 +430,10 @@ def report(outcomes: list[Outcome]) -> None:
     print(
         "\nATTACKS (APCER: attacks classified live), every attempt with a random 2-move challenge"
     )
-    for species in (*PHOTO_SPECIES, "wrong_challenge", "reencoded_replay",
+    for species in (*PHOTO_SPECIES, "render_injected_realtime", "render_injected_pushed_at_once",
+                    "render_injected_slow_generator", "wrong_challenge", "reencoded_replay",
                     "reencoded_replay_matched", "reencoded_replay_q90_matched",
+                    "reencoded_replay_q90_pushed_at_once",
                     *STATIC_PHOTO_SPECIES, "static_reencoded_replay",
                     "static_reencoded_replay_q90", "deepfake"):  # fmt: skip
         items = by.get(species, [])
@@ -368,8 +450,8 @@ def report(outcomes: list[Outcome]) -> None:
         for species, items in sorted(by.items()):
             values = [v for o in items if (v := o.scores.get(name)) is not None]
             print(f"    {species:26s} {_dist(values)}")
-    times = [o.ms for o in outcomes]
-    base = [o.track_ms for o in outcomes]
+    times = [o.ms for o in outcomes if o.timed]
+    base = [o.track_ms for o in outcomes if o.timed]
     if times:
         p50, p95 = np.percentile(times, [50, 95])
         b50, b95 = np.percentile(base, [50, 95])
@@ -401,7 +483,7 @@ def main() -> None:
         cases += photo_cases(photos, rng)
     print(f"{len(cases)} attempts")
     with ProcessPoolExecutor(args.workers, initializer=_init) as pool:
-        outcomes = list(pool.map(run_case, cases))
+        outcomes = [o for batch in pool.map(run_case, cases) for o in batch]
     report(outcomes)
     if args.dump:
         with args.dump.open("w") as out:

@@ -322,16 +322,28 @@ def capture_journey(
 
 
 def liveness_attempt(
-    http: httpx.Client, url: str, requirement_id: str, frames_for: Callable[[str], list[bytes]]
+    http: httpx.Client,
+    url: str,
+    requirement_id: str,
+    frames_for: Callable[[str], list[bytes]],
+    *,
+    interval: float = 0.2,
+    delay: float = 0.0,
 ) -> dict[str, Any]:
     """One liveness attempt as the capture page makes it (``url``: the session's client API):
-    start it, upload ``frames_for(challenge moves, comma-separated)`` with its nonce, ask
+    start it, upload ``frames_for(challenge moves, comma-separated)`` with its nonce, one every
+    ``interval`` seconds (the page's pace; 0: all at once) after waiting ``delay`` seconds, ask
     for the verdict and wait for it; returns what the page is told."""
     started = http.post(f"{url}/liveness-attempts", json={"requirement_id": requirement_id})
     assert started.status_code == 201, started.text
     attempt = started.json()
     challenge = attempt["challenge"]
-    for frame in frames_for(",".join(challenge.get("moves") or [challenge.get("turn") or ""])):
+    frames = frames_for(",".join(challenge.get("moves") or [challenge.get("turn") or ""]))
+    time.sleep(delay)
+    began = time.monotonic()
+    for index, frame in enumerate(frames):
+        # As the page sends them: frame k grabbed k x interval after the first, sent at once.
+        time.sleep(max(0.0, began + index * interval - time.monotonic()))
         kind = "image/png" if frame.startswith(b"\x89PNG") else "image/jpeg"
         upload = http.put(
             f"{url}/resources/{attempt['id']}/media",
@@ -339,7 +351,6 @@ def liveness_attempt(
             headers={"Content-Type": kind, "X-Liveness-Nonce": attempt["challenge"]["nonce"]},
         )
         assert upload.status_code == 201, upload.text
-        time.sleep(0.2)  # as the page sends them: while captured, 5 a second
     status_url = f"{url}/liveness-attempts/{attempt['id']}"
     assert http.post(f"{status_url}/evaluate").status_code == 202
     deadline = time.monotonic() + 60

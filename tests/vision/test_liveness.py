@@ -520,3 +520,35 @@ def test_engine_static_burst_of_a_real_person(monkeypatch: pytest.MonkeyPatch) -
     on = engine.run(_evidence(frames, "STATIC", None))
     assert on.decided and on.report is not None
     assert on.report["recommendation"] == {"value": "APPROVE"}
+
+
+def test_frames_are_timed_against_the_challenges_issue() -> None:
+    """Causality (no frame sooner than the page can grab it after the issue), lag (none later
+    than the bound after that), span: each on the arrivals alone."""
+    from openidv.vision.liveness import timing  # noqa: PLC0415
+
+    page = [10.6 + 0.2 * k + 0.05 * (k % 3) for k in range(24)]  # issued at 10.0, 0.6 s late
+    by = {s.name: s for s in timing.timing_signals(page, 10.0)}
+    assert all(s.passed for s in by.values()), by
+    assert by["arrival_lag"].value == pytest.approx(0.7)
+    pushed = [10.3 + 0.02 * k for k in range(24)]  # a recording pushed when the challenge came
+    by = {s.name: s for s in timing.timing_signals(pushed, 10.0)}
+    assert by["arrival_early"].passed is False and (by["arrival_early"].value or 0.0) > 3.0
+    assert by["arrival_span"].passed is False
+    late = [t + timing.MAX_ARRIVAL_LAG for t in page]  # an offline render, then paced
+    by = {s.name: s for s in timing.timing_signals(late, 10.0)}
+    assert by["arrival_lag"].passed is False and by["arrival_early"].passed
+    assert [s.name for s in timing.timing_signals(page, None)] == ["arrival_span"]
+
+
+def test_a_late_but_paced_attempt_is_not_proven_and_an_early_one_rejected(
+    meshes: dict[str, synth.FaceMesh], analyser: ZoomAnalyser
+) -> None:
+    attempt = synth.render_attack(meshes["astronaut"], moves=("LEFT", "UP"), seed=11)
+    count = len(attempt.frames)
+    late = [30.0 + 0.2 * i for i in range(count)]
+    measured = analyser.analyse(attempt.frames, ("LEFT", "UP"), arrivals=late, issued=0.0)
+    assert "arrival_lag" in measured.failed and measured.live is not True
+    early = [0.05 * i for i in range(count)]
+    measured = analyser.analyse(attempt.frames, ("LEFT", "UP"), arrivals=early, issued=0.0)
+    assert measured.live is False and "arrival_early" in measured.failed

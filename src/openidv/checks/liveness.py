@@ -2,7 +2,8 @@
 the short burst around it).
 
 ZOOM (``openidv.vision.liveness.zoom``): APPROVE when every deciding signal passes (continuity,
-identity, approach, screen moire, injected still, frame timing, 3-D move, the moves drawn) and
+identity, approach, screen moire, injected still, frame timing against the challenge's issue,
+3-D move, the moves drawn) and
 the camera facts show no injection (``vision.liveness.injection``: virtual-camera names, frames
 of another shape than the camera's); REJECT when one fails (Yoti gives no reason on REJECT);
 NOT_AVAILABLE with a ``recovery_suggestion`` (FACE_NOT_FOUND, MULTIPLE_FACES, MOVE_CLOSER,
@@ -127,16 +128,22 @@ def static_details(measured: StaticMeasurement, threshold: float) -> list[dict[s
     return details
 
 
-def _arrivals(capture: Mapping[str, Any]) -> list[float] | None:
-    """The frames' arrival times (ISO strings, as the server recorded them) in seconds."""
+def _timing(
+    capture: Mapping[str, Any], challenge: Mapping[str, Any] | None
+) -> tuple[list[float] | None, float | None]:
+    """The frames' arrival times and the challenge's issue time (ISO strings, as the server
+    recorded them) in seconds from the first arrival; the issue time is None when unknown."""
     raw = capture.get("arrivals")
     if not isinstance(raw, list) or len(raw) < 2:
-        return None
+        return None, None
     try:
         times = [dt.datetime.fromisoformat(str(value)) for value in raw]
+        issued_at = (challenge or {}).get("issued_at")
+        issued = dt.datetime.fromisoformat(str(issued_at)) if issued_at else None
     except ValueError:
-        return None
-    return [(t - times[0]).total_seconds() for t in times]
+        return None, None
+    offsets = [(t - times[0]).total_seconds() for t in times]
+    return offsets, (issued - times[0]).total_seconds() if issued else None
 
 
 def _injected(signals: Sequence[Signal]) -> bool:
@@ -220,7 +227,8 @@ class LivenessEngine:
             return _result("NOT_AVAILABLE", details)
         frames = [frame.load() for frame in resource.frames]
         capture = resource.capture or {}
-        measured = self._analyser().analyse(frames, moves, arrivals=_arrivals(capture))
+        arrivals, issued = _timing(capture, challenge)
+        measured = self._analyser().analyse(frames, moves, arrivals=arrivals, issued=issued)
         injection = camera_signals(capture.get("camera"), measured.frame_size)
         details = zoom_details(measured) + _camera_details(capture.get("camera"), injection)
         if _injected(injection):
@@ -238,7 +246,8 @@ class LivenessEngine:
             # The burst around the selfie, judged by the same machinery as ZOOM without a
             # request to move: an attack signal rejects; passing them all proves nothing alone.
             capture = resource.capture or {}
-            burst = self._analyser().analyse(frames, None, arrivals=_arrivals(capture))
+            arrivals, issued = _timing(capture, getattr(resource, "challenge", None))
+            burst = self._analyser().analyse(frames, None, arrivals=arrivals, issued=issued)
             injection = camera_signals(capture.get("camera"), burst.frame_size)
             burst_details = zoom_details(burst, "STATIC_BURST") + _camera_details(
                 capture.get("camera"), injection

@@ -183,8 +183,9 @@ def add_media(
     content_json = dict(resource["content"])
     if resource["type"] == "LIVENESS":
         content_json["frames"] = [*content_json.get("frames", []), media_id]
-        # When each frame arrived: frames sent while captured arrive over seconds (the engine's
-        # arrival_span), a recording pushed after the fact in a blink.
+        # When each frame arrived, judged against the challenge's issued_at by the engine
+        # (vision/liveness/timing.py): no sooner than the page can grab it, no later than
+        # the lag bound, spread over the capture rather than pushed in a blink.
         capture = dict(content_json.get("capture") or {})
         capture["arrivals"] = [*capture.get("arrivals", []), now.isoformat()]
         content_json["capture"] = capture

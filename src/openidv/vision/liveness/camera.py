@@ -20,9 +20,8 @@ returns plain floats; ``zoom`` turns them into reported signals with their thres
   divided by the yaw change. Skin is lit from the room: turning changes its shading and moves
   its highlights. A photo mapped onto a mesh carries its own lighting along, so its texture
   changes far less than the turn.
-* **frame timing** (``arrival_span``): when the server recorded when each frame arrived, the
-  span of arrivals against what the frames' count needs at the page's frame rate: frames sent
-  while captured arrive over seconds; a pre-recorded burst pushed at once arrives in a blink.
+* **frame timing**: ``timing.py`` (when each frame arrived against when the challenge was
+  issued).
 
 HONEST STATUS (benchmarks/liveness.py, README): on the shared real bursts and our renders,
 ``texture_response`` separates in part only (real turns 0.14-0.70 per yaw unit, renders of
@@ -53,7 +52,6 @@ from openidv.vision.liveness.signals import Signal, make_signal
 from openidv.vision.liveness.tracking import Track
 
 __all__ = [
-    "arrival_span",
     "block_grid",
     "capture_signals",
     "disocclusion_detail",
@@ -291,14 +289,6 @@ def disocclusion_detail(
     if before is None or after is None or before < 1e-3:
         return None, abs(change)
     return after / before, abs(change)
-
-
-def arrival_span(arrivals: Sequence[float] | None, fps: float) -> float | None:
-    """Span of the frames' arrival times (seconds) over the span their count needs at ``fps``."""
-    if not arrivals or len(arrivals) < 2:
-        return None
-    needed = (len(arrivals) - 1) / fps
-    return float(max(arrivals) - min(arrivals)) / needed if needed > 0 else None
 
 
 def capture_signals(tracks: Sequence[Track]) -> list[Signal]:

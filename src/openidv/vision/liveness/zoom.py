@@ -44,9 +44,10 @@ Signals:
   frames (``camera.frame_change``); one photo uploaded again and again does not.
 * **capture** - ``camera.py``: sensor noise and its consistency, the JPEG grid, texture against
   pose, the detail a turn uncovers beside the near cheek, reported with thresholds but not
-  deciding (their HONEST STATUS is in camera.py); ``arrival_span`` (frames sent while captured)
-  and ``frame_sizes`` (one camera, one size) decide; ``jpeg_quality`` (``compression.py``:
-  frames encoded again below the page's quality) keeps an attempt from approval.
+  deciding (their HONEST STATUS is in camera.py); the frames' timing (``timing.py``: sent
+  while captured, after the challenge was issued) and ``frame_sizes`` (one camera, one size)
+  decide; ``jpeg_quality`` (``compression.py``: frames encoded again below the page's
+  quality) keeps an attempt from approval.
 * **quality** - face brightness and sharpness (Laplacian variance of the face crop).
 
 Decision (``live``): ``None`` with a reason when the attempt cannot be measured or should be
@@ -57,7 +58,8 @@ moves but not all of them); ``False`` when a continuity, identity, screen, still
 on and it shows every ``BURST_PROOF`` signal (natural motion no plane makes); otherwise passing
 every attack signal proves no person, so it ends ``NOT_PROVEN`` (undecided). It is off: see
 ``BURST_APPROVAL``. A failed proof signal (``_PROOF``: frames encoded again below the page's
-JPEG quality, ``compression.py``) leaves any attempt ``NOT_PROVEN``, never REJECT.
+JPEG quality, ``compression.py``; frames trailing their capture by more than
+``timing.MAX_ARRIVAL_LAG``) leaves any attempt ``NOT_PROVEN``, never REJECT.
 
 A render of one photo made after the challenge was read (an attacker with our own generator,
 ``synth.render_attack``) is a 3-D sequence that follows the challenge: nothing here stops it
@@ -83,7 +85,7 @@ from numpy.typing import NDArray
 
 from openidv.vision import image_measures as measures
 from openidv.vision.faces import SFACE_COSINE_THRESHOLD, compare
-from openidv.vision.liveness.camera import arrival_span, capture_signals, frame_change
+from openidv.vision.liveness.camera import capture_signals, frame_change
 from openidv.vision.liveness.compression import MIN_JPEG_QUALITY, frames_jpeg_quality
 from openidv.vision.liveness.geometry import (
     face_height,
@@ -108,6 +110,7 @@ from openidv.vision.liveness.signals import (
     make_signal,
 )
 from openidv.vision.liveness.static import SPECTRAL_PEAK_STRONG, spectral_peak_ratio
+from openidv.vision.liveness.timing import timing_signals
 from openidv.vision.liveness.tracking import (
     MAX_FRAMES,
     Tracker,
@@ -175,10 +178,6 @@ MIN_LANDMARK_MOTION = 0.01  # reported only (see frame_change)
 # Pixels of the first frame's face region changing in later frames (camera.frame_change): our
 # injected stills <= 0.013 (0.08 re-encoded with sub-pixel jitter), real bursts >= 0.22.
 MIN_FRAME_CHANGE = 0.1
-# Frames sent while captured: their arrival span over the span their count needs at the page's
-# highest frame rate. 0.5 leaves room for a slow network holding frames back.
-MAX_PAGE_FPS = 6.0
-MIN_ARRIVAL_SPAN = 0.5
 FRONTAL_TOLERANCE = 0.05  # |yaw - baseline| of frames counted as frontal
 
 
@@ -201,12 +200,14 @@ class ZoomAnalyser(Tracker):
         *,
         approach: bool = True,
         arrivals: Sequence[float] | None = None,
+        issued: float | None = None,
     ) -> ZoomMeasurement:
         """Judge one attempt against the challenged ``moves`` (one move as a string, or a
         sequence). ``challenge=None`` judges a burst with no request to move (STATIC's burst,
         or a real clip): no approach, no moves, only what any capture must show.
         ``approach=False`` waives the far -> near phase. ``arrivals``: when the server
-        received each frame (seconds, any origin), for the frame-timing signal."""
+        received each frame (seconds, any origin), for the frame-timing signals; ``issued``: when
+        it issued the challenge, on the same clock (``timing.py``)."""
         start = time.perf_counter()
         moves = _moves(challenge)
         name = ",".join(moves) if moves else "NONE"
@@ -218,7 +219,12 @@ class ZoomAnalyser(Tracker):
         if tracking.face_count_first > 1:
             return _unmeasurable(name, count, LivenessReason.MULTIPLE_FACES, start)
         return self.measure(
-            tracking, moves, start, approach=approach and moves is not None, arrivals=arrivals
+            tracking,
+            moves,
+            start,
+            approach=approach and moves is not None,
+            arrivals=arrivals,
+            issued=issued,
         )
 
     def measure(
@@ -229,6 +235,7 @@ class ZoomAnalyser(Tracker):
         *,
         approach: bool = True,
         arrivals: Sequence[float] | None = None,
+        issued: float | None = None,
     ) -> ZoomMeasurement:
         """Signals and decision for a tracked attempt (``analyse`` = ``track`` + this)."""
         start = time.perf_counter() if start is None else start
@@ -427,8 +434,7 @@ class ZoomAnalyser(Tracker):
         signals += capture_signals(found_tracks)
         quality = frames_jpeg_quality(tracking.frames)
         signals.append(make_signal("jpeg_quality", quality, MIN_JPEG_QUALITY, ">="))
-        span = arrival_span(arrivals, MAX_PAGE_FPS) if arrivals else None
-        signals.append(make_signal("arrival_span", span, MIN_ARRIVAL_SPAN, ">="))
+        signals += timing_signals(arrivals, issued)
         # One camera gives one frame size; frames from two sources (a splice) rarely agree.
         # (Frames decoded at half size round their odd sides: only full-size ones compare.)
         sizes = {(t.image.shape[1], t.image.shape[0]) for t in tracks if t.factor == 1.0}
@@ -483,13 +489,13 @@ class ZoomAnalyser(Tracker):
 
 _HARD = frozenset(
     {"identity_similarity", "max_centre_step", "max_scale_step", "max_scene_step",
-     "moire_peak_ratio", "frame_change", "arrival_span", "frame_sizes"}
+     "moire_peak_ratio", "frame_change", "arrival_span", "arrival_early", "frame_sizes"}
 )  # fmt: skip
 
 
 # Signals that prove a camera filming a head rather than show an attack: failing one leaves the
 # attempt undecided (NOT_PROVEN: a reviewer, or another attempt), never a REJECT.
-_PROOF = frozenset({"jpeg_quality"})
+_PROOF = frozenset({"jpeg_quality", "arrival_lag"})
 # What a burst without a request to move must show to be approved by the engine: motion no
 # plane makes (a print, a flat photo), measured and passed, and no attack signal.
 BURST_PROOF = ("turn_residual",)
