@@ -334,7 +334,7 @@ def test_a_greyscale_side_is_compared_with_the_other_in_grey(
     _, sface, _ = matcher.score(document, selfie)
     grey_selfie = cv2.cvtColor(cv2.cvtColor(selfie.image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     assert selfie.face is not None
-    grey_vector = matcher._embed(grey_selfie, (selfie.face,))
+    grey_vector = matcher._embed(np.asarray(grey_selfie, np.uint8), (selfie.face,))
     assert sface == pytest.approx(compare(document.vector, grey_vector))
     assert sface != pytest.approx(compare(document.vector, selfie.vector), abs=1e-4)
     assert sface >= STRICT_COSINE_THRESHOLD
@@ -481,10 +481,9 @@ def test_the_document_vector_averages_two_detections_of_its_face(
     shift = np.hypot(centre(second)[0] - centre(first)[0], centre(second)[1] - centre(first)[1])
     assert shift <= TRACK_MAX_SHIFT * first.box[2]
     flipped, width = np.ascontiguousarray(side.image[:, ::-1]), side.image.shape[1]
-    mean = sum(
-        engine.embed(side.image, f) + engine.embed(flipped, mirrored(f, width))
-        for f in (first, second)
-    )
+    views = [engine.embed(side.image, f) for f in (first, second)]
+    views += [engine.embed(flipped, mirrored(f, width)) for f in (first, second)]
+    mean = np.sum(views, axis=0).astype(np.float32)
     assert compare(side.vector, mean) == pytest.approx(1.0, abs=1e-6)
     assert float(np.linalg.norm(side.vector)) == pytest.approx(1.0, abs=1e-5)
     assert compare(side.vector, engine.embed(side.image, first)) < 1.0 - 1e-4
