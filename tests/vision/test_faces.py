@@ -334,7 +334,8 @@ def test_a_greyscale_side_is_compared_with_the_other_in_grey(
     _, sface, _ = matcher.score(document, selfie)
     grey_selfie = cv2.cvtColor(cv2.cvtColor(selfie.image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     assert selfie.face is not None
-    assert sface == pytest.approx(compare(document.vector, engine.embed(grey_selfie, selfie.face)))
+    grey_vector = matcher._embed(np.asarray(grey_selfie, np.uint8), (selfie.face,))
+    assert sface == pytest.approx(compare(document.vector, grey_vector))
     assert sface != pytest.approx(compare(document.vector, selfie.vector), abs=1e-4)
     assert sface >= STRICT_COSINE_THRESHOLD
 
@@ -469,7 +470,7 @@ def test_the_document_vector_averages_two_detections_of_its_face(
     """The page's face is found again in the region around it, at the page's resolution; the
     vector is the unit mean of the embeddings at both landmark sets. A selfie keeps one."""
     from openidv.vision.faces import FaceMatcher  # noqa: PLC0415
-    from openidv.vision.faces.geometry import TRACK_MAX_SHIFT, centre  # noqa: PLC0415
+    from openidv.vision.faces.geometry import TRACK_MAX_SHIFT, centre, mirrored  # noqa: PLC0415
 
     page = document_page(engine, images["obama"])
     matcher = FaceMatcher(engine)
@@ -479,9 +480,55 @@ def test_the_document_vector_averages_two_detections_of_its_face(
     assert first == side.face and second != first
     shift = np.hypot(centre(second)[0] - centre(first)[0], centre(second)[1] - centre(first)[1])
     assert shift <= TRACK_MAX_SHIFT * first.box[2]
-    mean = engine.embed(side.image, first) + engine.embed(side.image, second)
+    flipped, width = np.ascontiguousarray(side.image[:, ::-1]), side.image.shape[1]
+    views = [engine.embed(side.image, f) for f in (first, second)]
+    views += [engine.embed(flipped, mirrored(f, width)) for f in (first, second)]
+    mean = np.sum(views, axis=0).astype(np.float32)
     assert compare(side.vector, mean) == pytest.approx(1.0, abs=1e-6)
     assert float(np.linalg.norm(side.vector)) == pytest.approx(1.0, abs=1e-5)
     assert compare(side.vector, engine.embed(side.image, first)) < 1.0 - 1e-4
     selfie = matcher.selfie_side(face_photos["obama2"])
     assert selfie.alignments == (selfie.face,)
+
+
+def test_a_mirrored_face_keeps_the_subjects_sides(
+    engine: FaceEngine, images: dict[str, Image]
+) -> None:
+    """The face found on the flipped image is the original mirrored: same box, and its
+    right eye (YuNet's first point) is the original's left eye, mirrored."""
+    from openidv.vision.faces.geometry import mirrored  # noqa: PLC0415
+
+    image = images["obama"]
+    width = image.shape[1]
+    face = only_face(engine, image)
+    found = only_face(engine, np.ascontiguousarray(image[:, ::-1]))
+    mirror = mirrored(face, width)
+    tolerance = 0.05 * face.box[2]
+    assert np.allclose(mirror.box, found.box, atol=tolerance)
+    assert np.allclose(mirror.landmarks, found.landmarks, atol=tolerance)
+    assert mirror.landmarks[0][0] < mirror.landmarks[1][0]  # still the image's left point first
+    assert mirrored(mirror, width) == face
+
+
+def test_a_face_vector_is_the_mean_with_its_mirror_image(
+    engine: FaceEngine, face_photos: dict[str, bytes]
+) -> None:
+    """The selfie's vector averages the face and its mirror."""
+    from openidv.vision.faces import FaceMatcher  # noqa: PLC0415
+    from openidv.vision.faces.geometry import mirrored  # noqa: PLC0415
+
+    matcher = FaceMatcher(engine)
+    selfie = matcher.selfie_side(face_photos["obama2"])
+    assert selfie.face is not None and selfie.vector is not None
+    plain = engine.embed(selfie.image, selfie.face)
+    width = selfie.image.shape[1]
+    mirror = engine.embed(np.ascontiguousarray(selfie.image[:, ::-1]), mirrored(selfie.face, width))
+    assert compare(plain, mirror) < 1.0 - 1e-3  # the mirror is a different view to SFace
+    mean = (plain + mirror) / np.linalg.norm(plain + mirror)
+    assert compare(selfie.vector, mean) == pytest.approx(1.0, abs=1e-6)
+    # So a face and its mirror image have one vector: which way a selfie camera flips its
+    # picture does not move the score.
+    flipped = np.ascontiguousarray(selfie.image[:, ::-1])
+    assert compare(matcher._embed(flipped, (mirrored(selfie.face, width),)), selfie.vector) == (
+        pytest.approx(1.0, abs=1e-6)
+    )

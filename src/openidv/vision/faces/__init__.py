@@ -29,6 +29,7 @@ from openidv.vision.faces.engine import (
     verify_model_file,
 )
 from openidv.vision.faces.match import (
+    MIRROR_AVERAGE,
     SIMILAR_FACE_RATIO,
     FaceMatcher,
     FaceMatchMeasurement,
@@ -46,6 +47,7 @@ __all__ = [
     "DETECTOR_FILENAME",
     "DETECTOR_SHA256",
     "MIN_FACE_SIDE_PX",
+    "MIRROR_AVERAGE",
     "MODEL_ID",
     "MODEL_PACKAGE",
     "RECOGNIZER_FILENAME",

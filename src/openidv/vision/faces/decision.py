@@ -25,11 +25,11 @@ __all__ = ["APPROVE_AT", "REJECT_BELOW", "FaceDecision", "decide"]
 
 # On the fused score (SFace's cosine scale; SFace alone while the fusion weight is 0). Checked,
 # not fitted, on the real-face development set (benchmarks/faces.py --real, README "Real
-# faces"): no impostor of 40,740 reaches 0.50 (the highest, 0.480, is a look-alike pair), while
-# a threshold fitted by cross-validation without that family lets 2-4 of its 900 pairs through.
+# faces"): no impostor of 40,740 reaches 0.50 (the highest, 0.485, is a look-alike pair), while
+# a threshold fitted by cross-validation without that family lets 1-4 of its 900 pairs through.
 # 0.363 is OpenCV's published SFace threshold; about 1.4% of genuine pairs fall below it, most
-# of them halftone portraits, which the quality rule sends to a reviewer instead (1 of 1,120,
-# a greyscale card, is decided REJECT: the price of deciding grey portraits at all).
+# of them halftone portraits, which the quality rule sends to a reviewer instead (with the
+# mirror-averaged vectors none of 1,120 is decided REJECT; before them one greyscale card was).
 APPROVE_AT = 0.50
 REJECT_BELOW = 0.363
 

@@ -19,6 +19,7 @@ __all__ = [
     "TRACK_MAX_SHIFT",
     "centre",
     "descreen",
+    "mirrored",
     "moved",
     "region",
     "same_face",
@@ -62,6 +63,18 @@ def moved(face: Face, dx: float, dy: float) -> Face:
     x, y, w, h = face.box
     points = tuple((px + dx, py + dy) for px, py in face.landmarks)
     return Face((x + dx, y + dy, w, h), points, face.score)
+
+
+def mirrored(face: Face, width: int) -> Face:
+    """``face`` as found in the image flipped left to right (``width``: the image's width).
+
+    The landmarks keep YuNet's order of the subject's sides: the flipped image's right eye is
+    the original's left one, and so for the mouth corners.
+    """
+    x, y, w, h = face.box
+    points = [(width - 1 - px, py) for px, py in face.landmarks]
+    order = (1, 0, 2, 4, 3)
+    return Face((width - 1 - x - w, y, w, h), tuple(points[i] for i in order), face.score)
 
 
 def descreen(image: ImageArray) -> ImageArray:

@@ -40,6 +40,7 @@ from openidv.vision.faces.geometry import (
     TRACK_MAX_SHIFT,
     centre,
     descreen,
+    mirrored,
     moved,
     region,
     same_face,
@@ -61,6 +62,7 @@ from openidv.vision.faces.second import (
 from openidv.vision.image_measures import grey as to_grey
 
 __all__ = [
+    "MIRROR_AVERAGE",
     "SIMILAR_FACE_RATIO",
     "FaceMatchMeasurement",
     "FaceMatcher",
@@ -75,6 +77,9 @@ __all__ = [
 # a step or two behind appears at ~0.5-0.75 of the subject's size, a face in a picture on the
 # wall smaller still; neither says who is being verified.
 SIMILAR_FACE_RATIO = 0.8
+# Every face vector (document and selfie, colour and grey) is the mean of the face's embedding
+# and its mirror image's: see FaceMatcher._embed.
+MIRROR_AVERAGE = True
 
 
 class NotMeasurableReason(StrEnum):
@@ -386,11 +391,26 @@ class FaceMatcher:
         return same_face(face, found)
 
     def _embed(self, image: ImageArray, alignments: Sequence[Face]) -> Embedding:
-        """The unit mean of the face's SFace embeddings at each landmark set (one set: its
-        own embedding)."""
-        if len(alignments) == 1:
-            return self.engine.embed(image, alignments[0])
-        total = np.sum([self.engine.embed(image, f) for f in alignments], axis=0)
+        """The unit mean of the face's SFace embeddings at each landmark set, each taken on
+        the image and on its mirror (``MIRROR_AVERAGE``).
+
+        Why the mirror: SFace's vector of a face and of the same face flipped left to right
+        differ (its features are not symmetric, and lighting from one side, a parting, a head
+        turned a little fall on one half of the face), and that difference is noise on the
+        comparison, not identity: the mean of the two is nearer the face's own vector. On the
+        real-face development set (README "Real faces") genuine pairs not approved went from
+        118 to 101 of 1,120 (halftone 64 to 59, grey 24 to 18) and the held-out FNMR from
+        9.6% to 9.2%, with no impostor over 0.50 (the highest 0.480 to 0.485); at the cost
+        of one more embedding per landmark set.
+        """
+        vectors = [self.engine.embed(image, f) for f in alignments]
+        if MIRROR_AVERAGE:
+            flipped = np.ascontiguousarray(image[:, ::-1])
+            width = int(image.shape[1])
+            vectors += [self.engine.embed(flipped, mirrored(f, width)) for f in alignments]
+        if len(vectors) == 1:
+            return vectors[0]
+        total = np.sum(vectors, axis=0)
         return np.asarray(total / float(np.linalg.norm(total)), dtype=np.float32)
 
     def descriptor(self, side: FaceSide) -> Descriptor | None:
