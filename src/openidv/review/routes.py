@@ -38,7 +38,7 @@ from openidv.review import queue as review
 from openidv.review.audit import append, entries
 from openidv.review.models import Decision
 from openidv.review.reasons import CHECK_DECISIONS, TASK_DECISIONS
-from openidv.review.renditions import WIDTHS, Source, StoredRenditions
+from openidv.review.renditions import WIDTHS, Source, StoredRenditions, content_kept
 from openidv.sessions.media_types import browser_headers
 from openidv.sessions.models import Media
 from openidv.sessions.service import SessionContext, media_aad
@@ -425,8 +425,8 @@ def build_console_router() -> APIRouter:
         request: Request, session_id: str, media_id: str, w: int | None = None
     ) -> Response:
         """The stored media; ``w``: an image at most that wide (renditions.WIDTHS), as the case
-        view shows it: the one made at an earlier open, else made now after the transaction
-        (decoding holds no database lock) and kept."""
+        view shows it: the one the worker prepared or an earlier open made, else made now
+        after the transaction (decoding holds no database lock) and kept."""
         width = w if w in WIDTHS else None
         wanted: list[Source] = []  # the source to make a rendition of, when none is kept
         served = await _media(request, session_id, media_id, width, wanted)
@@ -443,7 +443,7 @@ def build_console_router() -> APIRouter:
             return served
 
         def kept(conn: Connection) -> bool:
-            return _content_kept(conn, session_id, media_id)
+            return content_kept(conn, session_id, media_id)
 
         if not await _services(request).units.run(kept):  # purged meanwhile: not kept either
             await to_thread.run_sync(stored.discard, wanted[0], width)
@@ -489,16 +489,6 @@ def build_console_router() -> APIRouter:
 def _admin(who: accounts.Account) -> None:
     if who.role != "admin":
         raise review.ReviewRefused("this page is for administrators")
-
-
-def _content_kept(conn: Connection, session_id: str, media_id: str) -> bool:
-    """The media's content is still kept: neither it nor its session's key was deleted."""
-    deleted = conn.execute(
-        select(media_t.c.content_deleted_at).where(
-            media_t.c.id == media_id, media_t.c.session_id == session_id
-        )
-    ).one_or_none()
-    return deleted is not None and deleted[0] is None and _wrapped_key(conn, session_id) is not None
 
 
 def _wrapped_key(conn: Connection, session_id: str) -> bytes | None:
