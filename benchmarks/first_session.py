@@ -75,10 +75,12 @@ def main() -> None:
             if args.wait_warm:
                 while READY not in log_path.read_text():
                     time.sleep(0.1)
+            if args.review:
+                _add_reviewer(env)
             for seed in range(1, args.runs + 1):
                 run_once(origin, mesh, seed, review=args.review)
                 if args.review:
-                    _decide_in_console(origin, env, RESULT_URLS[seed])
+                    _decide_in_console(origin, RESULT_URLS[seed])
             warm = [line for line in log_path.read_text().splitlines() if READY in line]
             print("warming:", *(warm or ["no 'engines ready' line"]), sep="\n  ")
         finally:
@@ -91,18 +93,22 @@ _LOAD = "() => { const n = performance.getEntriesByType('navigation')[0]; " \
     "return n.loadEventStart - n.startTime; }"  # fmt: skip
 
 
-def _decide_in_console(origin: str, env: dict[str, str], result_url: str) -> None:
-    """README step 5 and the console: a reviewer account, a login, and every item of the
-    session approved from the keyboard; then the demo's result once it is final."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --review)
-
+def _add_reviewer(env: dict[str, str]) -> None:
+    """README step 5: a reviewer account, once for all the journeys."""
     added = subprocess.run(
         [sys.executable, "-m", "openidv", "reviewer", "add", REVIEWER, "--role", "admin",
          "--password-stdin"],
         env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    if added.returncode != 0 and "exists" not in added.stderr + added.stdout:
+    if added.returncode != 0:
         raise SystemExit(added.stderr)
+
+
+def _decide_in_console(origin: str, result_url: str) -> None:
+    """The console: a login, and every item of the session approved from the keyboard; then
+    the demo's result once it is final."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --review)
+
     session_id = result_url.split("/sessions/")[1].split("?", maxsplit=1)[0]
     with sync_playwright() as driver:
         browser = driver.chromium.launch(
