@@ -8,7 +8,8 @@ page asks the browser to load at once (``loading="lazy"`` images and those insid
 ``<details>`` are fetched only when the reviewer looks, so they are not counted). Each
 figure is the server's answer time over loopback (request sent to body read), median and
 worst, for the page and for the page plus its eager images fetched one after another (the
-first open, which makes the images' renditions that later opens read back, apart).
+first open apart: on trees before review/renditions.py's ``prepare`` it made the pages'
+renditions that later opens read back; now the worker made them as it queued the item).
 
 With ``--browser``, Debian's Chromium (Playwright) also opens each case at 1280x900 and
 reports the time from navigation to the page's ``load`` event (every image it fetched at once
@@ -292,7 +293,7 @@ def main() -> None:
                         assert image.status_code == 200, src
                     pages.append(page_s)
                     totals.append(time.perf_counter() - start)
-                first = totals[0]  # the case's first open: the renditions are made then
+                first = totals[0]  # the case's first open: renditions made then, unless prepared
                 pages, totals = pages[1:], totals[1:]
                 print(
                     f"{item_type:34} page {statistics.median(pages) * 1000:6.1f} ms "

@@ -20,8 +20,6 @@ wall-clock on this machine: under load they say more about the machine than abou
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,11 +29,7 @@ from pathlib import Path
 import httpx
 
 from demo_journey import RESULT_URLS, _mesh, run_once
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import free_port  # noqa: E402
+from fresh_server import fresh_server
 
 READY = "engines ready"
 
@@ -47,43 +41,20 @@ def main() -> None:
     parser.add_argument("--review", action="store_true")
     args = parser.parse_args()
     mesh = _mesh()  # the benchmark's own preparation, before the clock starts
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        log_path = Path(folder) / "run.log"
-        env = {**os.environ, "OPENIDV_DATA_DIR": str(Path(folder) / "data")}
-        env.pop("OPENIDV_ENGINES", None)  # the built-in engines, as a newcomer has them
+    extra = {"OPENIDV_LIVENESS_MANUAL_REVIEW": "true"} if args.review else {}
+    with tempfile.TemporaryDirectory() as folder, fresh_server(Path(folder), extra) as server:
+        print(f"first answer after start: {server.first_answer:6.2f} s")
+        if args.wait_warm:
+            while READY not in server.log.read_text():
+                time.sleep(0.1)
         if args.review:
-            env["OPENIDV_LIVENESS_MANUAL_REVIEW"] = "true"
-        with log_path.open("wb") as log:
-            t0 = time.perf_counter()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "openidv", "run", "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        try:
-            origin = f"http://127.0.0.1:{port}"
-            while True:
-                try:
-                    if httpx.get(f"{origin}/", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    raise SystemExit(log_path.read_text())
-                time.sleep(0.05)
-            print(f"first answer after start: {time.perf_counter() - t0:6.2f} s")
-            if args.wait_warm:
-                while READY not in log_path.read_text():
-                    time.sleep(0.1)
-            for seed in range(1, args.runs + 1):
-                run_once(origin, mesh, seed, review=args.review)
-                if args.review:
-                    _decide_in_console(origin, env, RESULT_URLS[seed])
-            warm = [line for line in log_path.read_text().splitlines() if READY in line]
-            print("warming:", *(warm or ["no 'engines ready' line"]), sep="\n  ")
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            _add_reviewer(server.env)
+        for seed in range(1, args.runs + 1):
+            run_once(server.origin, mesh, seed, review=args.review)
+            if args.review:
+                _decide_in_console(server.origin, RESULT_URLS[seed])
+        warm = [line for line in server.log.read_text().splitlines() if READY in line]
+        print("warming:", *(warm or ["no 'engines ready' line"]), sep="\n  ")
 
 
 REVIEWER, PASSWORD = "bench@example.com", "correct horse battery"
@@ -91,18 +62,22 @@ _LOAD = "() => { const n = performance.getEntriesByType('navigation')[0]; " \
     "return n.loadEventStart - n.startTime; }"  # fmt: skip
 
 
-def _decide_in_console(origin: str, env: dict[str, str], result_url: str) -> None:
-    """README step 5 and the console: a reviewer account, a login, and every item of the
-    session approved from the keyboard; then the demo's result once it is final."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --review)
-
+def _add_reviewer(env: dict[str, str]) -> None:
+    """README step 5: a reviewer account, once for all the journeys."""
     added = subprocess.run(
         [sys.executable, "-m", "openidv", "reviewer", "add", REVIEWER, "--role", "admin",
          "--password-stdin"],
         env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    if added.returncode != 0 and "exists" not in added.stderr + added.stdout:
+    if added.returncode != 0:
         raise SystemExit(added.stderr)
+
+
+def _decide_in_console(origin: str, result_url: str) -> None:
+    """The console: a login, and every item of the session approved from the keyboard; then
+    the demo's result once it is final."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only with --review)
+
     session_id = result_url.split("/sessions/")[1].split("?", maxsplit=1)[0]
     with sync_playwright() as driver:
         browser = driver.chromium.launch(

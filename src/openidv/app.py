@@ -24,8 +24,9 @@ from openidv.capture.demo import DemoApp, build_demo_router
 from openidv.capture.page import build_page_router
 from openidv.capture.quality import QualityChecker
 from openidv.review.metrics import build_metrics_router
-from openidv.review.routes import ConsoleServices, build_console_router
-from openidv.review.routes import static_files as console_static
+from openidv.review.pages import ConsoleServices
+from openidv.review.pages import static_files as console_static
+from openidv.review.routes import build_console_router
 from openidv.runtime import Runtime, session_context
 from openidv.sessions.spec import SessionSpec
 from openidv.settings import Settings

@@ -7,39 +7,22 @@ line, as issuers lay them out; none comes from the generator."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import json
 
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from openidv.capture.pdf import render_first_page
-from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
 from openidv.checks.postal_codes import find_postal_code
 from openidv.checks.proof_of_address import (
-    ProofOfAddressEngine,
     Statement,
     combined,
     document_fields,
     find_date,
     read_statement,
 )
-from openidv.vision.documents.ocr import TextBox
-
-
-def _line(text: str, left: float, top: float, height: float = 36.0) -> TextBox:
-    width = 18.0 * len(text)
-    quad = np.array(
-        [[left, top], [left + width, top], [left + width, top + height], [left, top + height]],
-        np.float32,
-    )
-    return TextBox(quad, text, 0.99)
-
-
-def _column(lines: list[str], left: float, top: float, pitch: float = 34.0) -> list[TextBox]:
-    return [_line(text, left, top + row * pitch) for row, text in enumerate(lines)]
+from tests.api.bills import column, line, read_scan
 
 
 @pytest.mark.parametrize(
@@ -77,14 +60,14 @@ def test_dates_in_words_and_orders(text: str, month_first: bool, expected: dt.da
 
 def test_an_american_bill() -> None:
     boxes = [
-        _line("PRAIRIE POWER & LIGHT", 80, 80, 54),
-        *_column(["PO Box 6400", "Chicago, IL 60680-6400"], 760, 80),
-        *_column(
+        line("PRAIRIE POWER & LIGHT", 80, 80, 54),
+        *column(["PO Box 6400", "Chicago, IL 60680-6400"], 760, 80),
+        *column(
             ["JANE Q PUBLIC", "1234 ELM STREET", "APT 5B", "SPRINGFIELD, IL 62704-1234"], 120, 330
         ),
-        _line("Statement Date: 03/04/2026", 760, 330),
-        _line("Service period: 01/28/2026 to 02/27/2026", 760, 370),
-        _line("Payment due by March 25, 2026", 760, 410),
+        line("Statement Date: 03/04/2026", 760, 330),
+        line("Service period: 01/28/2026 to 02/27/2026", 760, 370),
+        line("Payment due by March 25, 2026", 760, 410),
     ]
     statement = read_statement(boxes, 1650, countries=frozenset({"USA"}), month_first=True)
     assert statement.name == "JANE Q PUBLIC" and statement.postcode == "62704-1234"
@@ -95,11 +78,11 @@ def test_an_american_bill() -> None:
     assert address["address_line2"] == "APT 5B"
 
 
-def test_a_french_bill_with_a_five_line_address_and_its_country_line() -> None:
+def test_a_french_bill_with_a_five_line_address_and_its_countryline() -> None:
     boxes = [
-        _line("Énergies du Littoral SA", 80, 80, 54),
-        *_column(["Service clients", "BP 40123", "44001 NANTES CEDEX 1"], 80, 150),
-        *_column(
+        line("Énergies du Littoral SA", 80, 80, 54),
+        *column(["Service clients", "BP 40123", "44001 NANTES CEDEX 1"], 80, 150),
+        *column(
             [
                 "Mme Claire Dubois",
                 "Résidence Les Tilleuls",
@@ -112,9 +95,9 @@ def test_a_french_bill_with_a_five_line_address_and_its_country_line() -> None:
             700,
             330,
         ),
-        _line("Date de facture : 1er mars 2026", 80, 330),
-        _line("Période du 1 janvier au 28 février 2026", 80, 370),
-        _line("À payer avant le 20 mars 2026", 80, 410),
+        line("Date de facture : 1er mars 2026", 80, 330),
+        line("Période du 1 janvier au 28 février 2026", 80, 370),
+        line("À payer avant le 20 mars 2026", 80, 410),
     ]
     statement = read_statement(boxes, 1754, countries=frozenset({"FRA"}))
     assert statement.name == "Mme Claire Dubois"
@@ -127,12 +110,12 @@ def test_a_french_bill_with_a_five_line_address_and_its_country_line() -> None:
 
 def test_a_german_bill_with_a_two_line_address() -> None:
     boxes = [
-        _line("Stadtwerke Musterstadt GmbH", 80, 80, 54),
-        *_column(["Stadtwerke Musterstadt GmbH", "Postfach 12 34", "12345 Musterstadt"], 80, 170),
-        *_column(["Herr Jürgen Müller", "Hauptstraße 5", "D-10115 Berlin"], 80, 330),
-        _line("Rechnungsdatum: 3. März 2026", 760, 330),
-        _line("Zeitraum 01.01.2026 bis 31.01.2026", 760, 370),
-        _line("Fällig am 17.03.2026", 760, 410),
+        line("Stadtwerke Musterstadt GmbH", 80, 80, 54),
+        *column(["Stadtwerke Musterstadt GmbH", "Postfach 12 34", "12345 Musterstadt"], 80, 170),
+        *column(["Herr Jürgen Müller", "Hauptstraße 5", "D-10115 Berlin"], 80, 330),
+        line("Rechnungsdatum: 3. März 2026", 760, 330),
+        line("Zeitraum 01.01.2026 bis 31.01.2026", 760, 370),
+        line("Fällig am 17.03.2026", 760, 410),
     ]
     statement = read_statement(boxes, 1754, countries=frozenset({"DEU"}))
     assert statement.name == "Herr Jürgen Müller" and statement.postcode == "10115"
@@ -143,11 +126,11 @@ def test_a_german_bill_with_a_two_line_address() -> None:
 
 def test_an_irish_bill_read_without_a_country_chosen() -> None:
     boxes = [
-        _line("LIFFEY BROADBAND", 80, 80, 54),
-        *_column(
+        line("LIFFEY BROADBAND", 80, 80, 54),
+        *column(
             ["Mr Cian Byrne", "Apartment 4", "22 Baggot Street Upper", "Dublin 4 D04 V1W8"], 80, 330
         ),
-        _line("Invoice date 2 February 2026", 760, 330),
+        line("Invoice date 2 February 2026", 760, 330),
     ]
     statement = read_statement(boxes, 1754, countries=None)
     assert statement.postcode == "D04 V1W8" and statement.country == "IRL"
@@ -198,11 +181,7 @@ def test_a_multi_page_pdf_statement_is_read_from_its_first_page() -> None:
     out = io.BytesIO()
     first.save(out, format="PDF", save_all=True, append_images=rest, resolution=150)
     jpeg = render_first_page(out.getvalue())
-    item = MediaItem("p", "image/jpeg", functools.partial(bytes, jpeg))
-    resource = EvidenceResource("d", "SUPPLEMENTARY_DOCUMENT", "BANK_STATEMENT", "USA", None,
-                                pages=[item])  # fmt: skip
-    evidence = Evidence("s", "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION", {}, [resource])
-    result = ProofOfAddressEngine().run(evidence)
+    result = read_scan(jpeg, "BANK_STATEMENT", "USA")
     assert result.decided, result.recommendation
     fields = json.loads(result.media[0].content)
     address = fields["structured_postal_address"]

@@ -6,48 +6,30 @@ date."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import importlib.util
 import json
 import sys
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
 import pytest
 
-from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
 from openidv.checks.proof_of_address import (
-    ProofOfAddressEngine,
     document_fields,
     find_postcode,
     read_statement,
 )
-from openidv.vision.documents.ocr import TextBox
+from tests.api.bills import column, line, read_scan
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def _line(text: str, left: float, top: float, height: float = 36.0) -> TextBox:
-    width = 18.0 * len(text)
-    quad = np.array(
-        [[left, top], [left + width, top], [left + width, top + height], [left, top + height]],
-        np.float32,
-    )
-    return TextBox(quad, text, 0.99)
-
-
-def _column(lines: list[str], left: float, top: float, pitch: float = 34.0) -> list[TextBox]:
-    # A pitch below the box height: tightly set lines whose boxes overlap, as detected.
-    return [_line(text, left, top + row * pitch) for row, text in enumerate(lines)]
-
-
 def test_the_addressee_block_not_the_issuers_own_address() -> None:
     boxes = [
-        _line("HARBOUR BANK PLC", 80, 80, 50),
-        *_column(["Registered office: 20 Canal Street", "Reading RG1 2NB"], 700, 80),
-        *_column(["Mr Wei Chen", "Flat 3", "51 Queensway", "York YO10 5DD"], 700, 300),
-        _line("Statement date: 7 February 2026", 80, 300),
+        line("HARBOUR BANK PLC", 80, 80, 50),
+        *column(["Registered office: 20 Canal Street", "Reading RG1 2NB"], 700, 80),
+        *column(["Mr Wei Chen", "Flat 3", "51 Queensway", "York YO10 5DD"], 700, 300),
+        line("Statement date: 7 February 2026", 80, 300),
     ]
     statement = read_statement(boxes, 1754)
     assert statement.name == "Mr Wei Chen"
@@ -60,24 +42,24 @@ def test_the_addressee_block_not_the_issuers_own_address() -> None:
 
 
 def test_dates_that_are_not_the_documents() -> None:
-    address = _column(["Ms Ada Lovelace", "12 Mill Lane", "Leeds", "LS6 2QB"], 80, 300)
-    due_only = [*address, _line("Payment due date: 28 March 2026", 700, 300)]
+    address = column(["Ms Ada Lovelace", "12 Mill Lane", "Leeds", "LS6 2QB"], 80, 300)
+    due_only = [*address, line("Payment due date: 28 March 2026", 700, 300)]
     assert read_statement(due_only, 1754).document_date is None
-    period = _line("Period: 1 Feb 2026 to 28 Feb 2026", 700, 340)
-    labelled = [*address, period, _line("Bill date:14March 2026", 700, 380)]
+    period = line("Period: 1 Feb 2026 to 28 Feb 2026", 700, 340)
+    labelled = [*address, period, line("Bill date:14March 2026", 700, 380)]
     assert read_statement(labelled, 1754).document_date == dt.date(2026, 3, 14)
     # A statement's rows: several dates, none saying it is the document's.
-    rows = [_line(f"0{day}/02/2026 CARD PAYMENT {day}0.00", 80, 600 + day * 40) for day in (1, 2)]
+    rows = [line(f"0{day}/02/2026 CARD PAYMENT {day}0.00", 80, 600 + day * 40) for day in (1, 2)]
     assert read_statement([*address, *rows], 1754).document_date is None
-    one = [*address, _line("14 March 2026", 700, 300)]
+    one = [*address, line("14 March 2026", 700, 300)]
     assert read_statement(one, 1754).document_date == dt.date(2026, 3, 14)
 
 
 def test_a_line_running_into_the_address_leaves_it_to_a_person() -> None:
-    address = _column(["Mr Tomasz Smith", "95 Mill Lane", "Glasgow", "G12 8QQ"], 700, 300)
+    address = column(["Mr Tomasz Smith", "95 Mill Lane", "Glasgow", "G12 8QQ"], 700, 300)
     # The recogniser read a left-column line and an address line as one.
-    merged = _line("Period: 01/08/2025 to 15/09/2025 Westbury Park", 80, 334)
-    statement = read_statement([*address, merged, _line("Bill date: 2 Oct 2025", 80, 300)], 1754)
+    merged = line("Period: 01/08/2025 to 15/09/2025 Westbury Park", 80, 334)
+    statement = read_statement([*address, merged, line("Bill date: 2 Oct 2025", 80, 300)], 1754)
     assert any("another column" in what for what in statement.missing())
 
 
@@ -109,11 +91,7 @@ def test_generated_statements_never_pass_a_wrong_address_or_date() -> None:
     for seed in range(6):
         statement = generator.generate_statement(seed, "jpeg")
         image: bytes = statement.image
-        item = MediaItem("p", "image/jpeg", functools.partial(bytes, image))
-        resource = EvidenceResource("d", "SUPPLEMENTARY_DOCUMENT", "UTILITY_BILL", "GBR", None,
-                                    pages=[item])  # fmt: skip
-        evidence = Evidence("s", "SUPPLEMENTARY_DOCUMENT_TEXT_DATA_EXTRACTION", {}, [resource])
-        result = ProofOfAddressEngine().run(evidence)
+        result = read_scan(image, "UTILITY_BILL", "GBR")
         if not result.decided:
             continue
         decided += 1

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from openidv.review.evidence import ENTRY_FIELDS, Evidence, Image, face_match_summary, source_text
 from openidv.review.queue import QueueItem, by_session
+from openidv.review.renditions import SHOWN_WIDTH
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 TEMPLATES = Path(__file__).resolve().parents[2] / "src/openidv/review/templates"
@@ -104,8 +105,9 @@ def test_the_case_page_is_prefilled_with_the_machines_read_escaped() -> None:
     assert 'data-approve="PROGRESS" data-reject="MUST_TRY_AGAIN"' in html
     # The item's page at once; the session's other images only when asked for.
     assert html.count('loading="lazy"') == 1
-    # The page at the size its frame shows it; the original when zoomed or asked for.
-    assert 'src="/console/media/s1/m1?w=1200"' in html
+    # The page at the size its frame shows it, the width the worker prepares as it queues
+    # the item (review/renditions.py); the original when zoomed or asked for.
+    assert f'src="/console/media/s1/m1?w={SHOWN_WIDTH}"' in html
     assert 'data-full="/console/media/s1/m1"' in html
     assert 'href="/console/media/s1/m1" target="_blank"' in html
     assert 'src="/console/media/s1/m2"' in html  # a frame is small already: as it is

@@ -146,16 +146,22 @@ class Case:
     csrf: str
 
 
-def held_case(target: Target, shop: SignedClient, spec: dict[str, Any] | None = None) -> Case:
-    """The capture journey (one passport page), the worker's own run of the undecided task
-    (the security server's engine leaves it to review), and a new reviewer's claim."""
+def held_case(
+    target: Target,
+    shop: SignedClient,
+    spec: dict[str, Any] | None = None,
+    page: tuple[bytes, str] = (PNG, "image/png"),
+) -> Case:
+    """The capture journey (one passport page: ``page``'s content and type), the worker's own
+    run of the undecided task (the security server's engine leaves it to review), and a new
+    reviewer's claim."""
     spec = {**(spec or {}), "requested_tasks": [
         {"type": "ID_DOCUMENT_TEXT_DATA_EXTRACTION", "config": {"manual_check": "FALLBACK"}}
     ]}  # fmt: skip
     session_id, token = target.session(shop, spec)
     with journey(target, session_id, token) as capture:
-        page = capture.upload(capture.passport(), PNG, "image/png")
-        assert page.status_code == 201, page.text
+        uploaded = capture.upload(capture.passport(), *page)
+        assert uploaded.status_code == 201, uploaded.text
         assert capture.submit().status_code == 202
     with target.app.state.engine.connect() as conn:
         task_id: str = conn.execute(

@@ -10,21 +10,24 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from openidv.review.renditions import SHOWN_WIDTH, keep, staged
 from openidv.runtime import reconcile
-from openidv.sessions.models import Session
+from openidv.sessions.models import Session, Task
 from openidv.sessions.service import rendition_blob_key, store_media
 from openidv.store.db import table_of, utcnow
-from tests.security.conftest import PNG, Target, held_case
+from tests.security.conftest import PNG, Case, Target, held_case
 
 sessions_t = table_of(Session)
+tasks_t = table_of(Task)
 HTML = b"<!doctype html><script src='/console/media/x/y'></script><p>click me</p>"
 
 
@@ -211,3 +214,69 @@ def test_a_rendition_goes_with_its_source(target: Target, how: str) -> None:
         assert time.monotonic() < deadline, "a rendition outlived its source"
         reconcile(target.app.state.runtime)
         time.sleep(0.2)
+
+
+def _shown_page(case: Case) -> tuple[str, int]:
+    """The page the case view shows at once, and the width it asks it at."""
+    html = case.reviewer.get(f"/items/task/{case.task_id}").text
+    found = re.findall(rf'<img src="/console/media/{case.session_id}/([^"?]+)\?w=(\d+)"', html)
+    assert len(found) == 1, html
+    return found[0][0], int(found[0][1])
+
+
+def test_the_first_open_finds_the_pages_rendition_prepared(target: Target) -> None:
+    """Was a cost: a case's first open made its pages' renditions (~600 ms on a loaded
+    machine). The worker makes them as it queues the item, sealed as any rendition; the
+    first open reads them back."""
+    with target.integrator() as shop:
+        case = held_case(target, shop, page=(_photo(), "image/jpeg"))
+    try:
+        media_id, width = _shown_page(case)
+        assert width == SHOWN_WIDTH
+        blob_key = f"{case.session_id}/{media_id}"
+        prepared = _blob(target, rendition_blob_key(blob_key, width))
+        assert prepared.exists(), "no rendition made as the item was queued"
+        assert b"JFIF" not in prepared.read_bytes()  # sealed, not in clear
+        # Served from what the worker kept: with the source's blob gone, it still comes.
+        source = _blob(target, blob_key)
+        saved = source.read_bytes()
+        source.unlink()
+        try:
+            served = case.reviewer.get(f"/media/{case.session_id}/{media_id}?w={width}")
+        finally:
+            source.write_bytes(saved)
+        assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(served.content)).width == width
+    finally:
+        case.reviewer.close()
+
+
+def test_a_purge_during_preparation_leaves_no_rendition(target: Target) -> None:
+    """The worker reads a page, and the session is purged (its blobs removed) before the
+    rendition is stored: the purge could not see it, so the worker's re-check must."""
+    with target.integrator() as shop:
+        case = held_case(target, shop, page=(_photo(), "image/jpeg"))
+    media_id, width = _shown_page(case)
+    case.reviewer.close()
+    blob_key = f"{case.session_id}/{media_id}"
+    rendition = _blob(target, rendition_blob_key(blob_key, width))
+    rendition.unlink()  # as before the worker made it
+    runtime = target.app.state.runtime
+    engine, sessions = target.app.state.engine, runtime.processing.sessions
+    with engine.connect() as conn:
+        item = conn.execute(select(tasks_t).where(tasks_t.c.id == case.task_id)).mappings().one()
+        pages = staged(conn, sessions, item)
+    assert [page.source.media_id for page in pages] == [media_id]
+    with engine.begin() as conn:
+        conn.execute(
+            update(sessions_t)
+            .where(sessions_t.c.id == case.session_id)
+            .values(resources_expire_at=utcnow())
+        )
+    deadline = time.monotonic() + 30
+    while _blob(target, blob_key).exists():  # the purge, then its removal of the blobs
+        assert time.monotonic() < deadline, "the purge did not remove the source"
+        reconcile(runtime)
+        time.sleep(0.2)
+    assert keep(engine, sessions.blobs, pages) == 0
+    assert not rendition.exists(), "a rendition outlived its purged source"

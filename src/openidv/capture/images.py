@@ -22,7 +22,7 @@ from openidv.capture.metadata import strip_metadata
 from openidv.capture.pdf import PdfRefused, is_pdf, render_pages
 
 MAX_PIXELS = 50_000_000  # 50 MP: more than any phone camera; a bomb is far above it
-# A converted HEIC must still fit the upload limit (client_api.MAX_MEDIA_BYTES).
+# A converted HEIC must still fit the upload limit (api/limits.py's MAX_MEDIA_BYTES).
 MAX_CONVERTED_BYTES = 15 * 1024 * 1024
 HEIC_JPEG_QUALITY = 92
 _TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}

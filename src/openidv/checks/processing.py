@@ -33,6 +33,7 @@ from openidv.checks.engines import (
     MediaItem,
 )
 from openidv.notifications.service import notify
+from openidv.review.renditions import prepare
 from openidv.sandbox.engine import SandboxEngine
 from openidv.sessions import events, keys, states
 from openidv.sessions.filters import allows_expired
@@ -296,6 +297,7 @@ def _record(
     table = TABLES[kind]
     now = utcnow()
     followups = Followups()
+    queued: RowMapping | None = None
     try:
         with ctx.engine.begin() as conn:
             row = conn.execute(select(table).where(table.c.id == item_id)).mappings().one()
@@ -351,9 +353,23 @@ def _record(
             )
             if not to_review:
                 followups.deliveries += announce_final(conn, kind, row, now)
+            else:
+                queued = row
     except _LeaseLost:
         log.warning("%s %s: lease lost before recording attempt %d", kind, item_id, attempt)
+    if queued is not None:
+        _prepare_for_review(ctx, kind, queued)
     return followups
+
+
+def _prepare_for_review(ctx: ProcessingContext, kind: Kind, row: RowMapping) -> None:
+    """The images a reviewer opens the case with, made now rather than at the first open
+    (review/renditions.py). The item is queued already: a failure here costs that open the
+    time, nothing more."""
+    try:
+        prepare(ctx.engine, ctx.sessions, row)
+    except Exception:
+        log.exception("%s %s: renditions not prepared", kind, row["id"])
 
 
 def _attach_to_resource(

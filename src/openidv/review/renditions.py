@@ -17,6 +17,12 @@ each image cost 20-40 ms of decoding and encoding on every open. It is derived m
 as media are: sealed under the session's data key (bound to its source and width), in the
 blob store beside its source, named after it (sessions/service.py), so that the source's
 deletion, the session's purge and the key's destruction take it with them.
+
+The pages a case shows at once are made by the worker when it queues the item for review
+(``prepare``, from checks/processing.py): made at the case's first open, they cost that open
+~600 ms on a loaded machine, while the worker has the time between the queueing and a
+reviewer's claim. The console still makes, at an open, what was not prepared (a page opened
+from "other images", an item queued before this existed).
 """
 
 from __future__ import annotations
@@ -26,10 +32,24 @@ import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import RowMapping
 
-from openidv.sessions.service import RENDITION_WIDTHS, rendition_aad, rendition_blob_key
+from openidv.review.evidence import evidence_for
+from openidv.sessions import keys
+from openidv.sessions.models import Media
+from openidv.sessions.service import (
+    RENDITION_WIDTHS,
+    SessionContext,
+    media_aad,
+    rendition_aad,
+    rendition_blob_key,
+)
 from openidv.store.blobs import BlobNotFound, BlobStore
 from openidv.store.crypto import seal, unseal
+from openidv.store.db import table_of
+
+media_t = table_of(Media)
 
 # Widths the pages ask for; a free-form width would let a client make the server render
 # (and the audit log record) any number of variants of one image.
@@ -37,6 +57,9 @@ WIDTHS = RENDITION_WIDTHS
 # Beyond this a decode is refused rather than risked (capture limits uploads far below).
 MAX_PIXELS = 60_000_000
 QUALITY = 85
+# The width case.html asks a page it shows at once at (the evidence the item is judged on);
+# the others, behind "other images", come at 480 when the reviewer opens them.
+SHOWN_WIDTH = 1200
 ORIENTATION = 0x0112  # the EXIF tag
 
 
@@ -98,8 +121,9 @@ class StoredRenditions:
     def make(self, source: Source, content: bytes, width: int) -> bytes | None:
         """Make the rendition of ``content`` (the source, decrypted) and keep it; None: the
         original is to be served. The caller then asks whether the source is still kept
-        (``discard`` if not): a purge that committed while this was made may already have
-        removed the source's blobs, and would not see this one, stored after them."""
+        (``content_kept``; ``discard`` if not): a purge that committed while this was made
+        may already have removed the source's blobs, and would not see this one, stored
+        after them."""
         smaller = rendition(content, width)
         if smaller is None:
             return None
@@ -111,3 +135,75 @@ class StoredRenditions:
 
     def discard(self, source: Source, width: int) -> None:
         self.blobs.delete(rendition_blob_key(source.blob_key, width))
+
+
+def content_kept(conn: Connection, session_id: str, media_id: str) -> bool:
+    """The media's content is still kept: neither it nor its session's key was deleted."""
+    deleted = conn.execute(
+        select(media_t.c.content_deleted_at).where(
+            media_t.c.id == media_id, media_t.c.session_id == session_id
+        )
+    ).one_or_none()
+    return (
+        deleted is not None
+        and deleted[0] is None
+        and keys.wrapped_key(conn, session_id) is not None
+    )
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A page to make the rendition of: its source and its content, decrypted."""
+
+    source: Source
+    content: bytes
+
+
+def staged(conn: Connection, sessions: SessionContext, item: RowMapping) -> list[Staged]:
+    """The pages ``item`` (a check's or task's row) is shown with at once that have no
+    rendition yet, read with their session's key; [] once the session's key is gone."""
+    shown = evidence_for(conn, item["type"], item).primary
+    wanted = [image.id for image in shown if image.role == "page"]
+    session_id = item["session_id"]
+    wrapped = keys.wrapped_key(conn, session_id)
+    if not wanted or wrapped is None:
+        return []
+    rows = conn.execute(
+        select(media_t).where(
+            media_t.c.session_id == session_id,
+            media_t.c.id.in_(wanted),
+            media_t.c.content_deleted_at.is_(None),
+        )
+    ).mappings()
+    key = sessions.keyring.unwrap(wrapped, session_id)
+    stored = StoredRenditions(sessions.blobs)
+    found = []
+    for row in rows:
+        source = Source(session_id, row["id"], row["blob_key"], key)
+        if stored.cached(source, SHOWN_WIDTH) is not None:  # another item of the session
+            continue
+        sealed = sessions.blobs.get(row["blob_key"])
+        found.append(Staged(source, unseal(key, sealed, media_aad(session_id, row["id"]))))
+    return found
+
+
+def keep(engine: Engine, blobs: BlobStore, pages: list[Staged]) -> int:
+    """Make and keep the renditions of ``pages``, then drop those whose source was deleted
+    meanwhile; returns how many are kept."""
+    stored = StoredRenditions(blobs)
+    made = [page.source for page in pages if stored.make(page.source, page.content, SHOWN_WIDTH)]
+    if not made:
+        return 0
+    with engine.connect() as conn:
+        gone = [s for s in made if not content_kept(conn, s.session_id, s.media_id)]
+    for source in gone:
+        stored.discard(source, SHOWN_WIDTH)
+    return len(made) - len(gone)
+
+
+def prepare(engine: Engine, sessions: SessionContext, item: RowMapping) -> int:
+    """The renditions ``item``'s case view shows at once, made as it is queued for review
+    (after that transaction committed: decoding holds no lock). Returns how many were made."""
+    with engine.connect() as conn:
+        pages = staged(conn, sessions, item)
+    return keep(engine, sessions.blobs, pages)
