@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
+from openidv.capture.quality import check_page
 from openidv.checks.authenticity import AuthenticityEngine
 from openidv.checks.engines import Evidence, EvidenceResource, MediaItem
 from openidv.vision.synth import generate_document
@@ -255,3 +256,45 @@ def test_an_expired_document_passes_where_the_filter_allows_expired_documents(
     assert refused.report["recommendation"] == {"value": "REJECT", "reason": "EXPIRED_DOCUMENT"}
     assert passed.report["recommendation"] == {"value": "APPROVE"}
     assert _sub_check(passed.report, "document_in_date")["result"] == "FAIL"
+
+
+def _small_soft_page(image: bytes) -> bytes:
+    """The page as a low-resolution camera gives it: a third of its size, so the MRZ characters
+    are about 7 px high, and slightly soft (few pixels per stroke), as small captures are."""
+    page = Image.open(io.BytesIO(image)).convert("RGB")
+    small = page.resize((round(page.width * 0.34), round(page.height * 0.34)), Image.Resampling.BOX)
+    small = small.filter(ImageFilter.GaussianBlur(0.6))
+    buffer = io.BytesIO()
+    small.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_characters_below_a_legible_height_ask_for_resolution_not_steadiness(
+    engine: AuthenticityEngine,
+) -> None:
+    # The page is both small and soft: the cause is the resolution (move closer), and the
+    # capture page's at-upload check gives the same first reason, so the advice matches.
+    document = generate_document(31, fmt="TD3", attack="none", degradation="clean")
+    small = _small_soft_page(document.image)
+    result = engine.run(_evidence(small))
+    assert result.report is not None
+    quality = _sub_check(result.report, "image_quality")
+    assert float(_detail(quality, "mrz_text_height_px")) < 9, quality
+    assert float(_detail(quality, "sharpness")) < float(_detail(quality, "sharpness_threshold"))
+    recommendation = result.report["recommendation"]
+    assert recommendation == {"value": "NOT_AVAILABLE", "reason": "IMAGE_RESOLUTION_TOO_LOW"}
+    assert result.decided is False
+    upload = check_page(small, document_type="PASSPORT", portrait_side=True, detect_faces=None)
+    assert upload.problems[0] == "IMAGE_RESOLUTION_TOO_LOW", upload
+
+
+def test_a_sharp_full_size_page_has_no_quality_reason(engine: AuthenticityEngine) -> None:
+    document = generate_document(31, fmt="TD3", attack="none", degradation="clean")
+    result = engine.run(_evidence(document.image))
+    assert result.report is not None
+    assert result.report["recommendation"] == {"value": "APPROVE"}
+    assert _sub_check(result.report, "image_quality")["result"] == "PASS"
+    upload = check_page(
+        document.image, document_type="PASSPORT", portrait_side=True, detect_faces=None
+    )
+    assert upload.problems == (), upload

@@ -51,13 +51,18 @@ from openidv.vision.documents.quality import QualityThresholds
 from openidv.vision.documents.result import DocumentReading, ReasonCode
 from openidv.vision.mrz import MrzFormat, ProblemCode
 
-_NOT_AVAILABLE = (  # checked in this order: the first one present is the reason given
+# Checked in this order: the first one present is the reason given, so the order is by cause.
+# MRZ characters below a legible height come before blur: the sharpness of a page that small
+# is low whether or not the camera was steady (too few pixels per stroke), and "hold still"
+# does not help where "move closer" does. The capture page's at-upload check
+# (`openidv.capture.quality`) puts IMAGE_RESOLUTION_TOO_LOW first for the same reason.
+_NOT_AVAILABLE = (
     (ReasonCode.NOT_AN_IMAGE, "UNABLE_TO_LOAD"),
     (ReasonCode.IMAGE_TOO_SMALL, "IMAGE_RESOLUTION_TOO_LOW"),
+    (ReasonCode.LOW_RESOLUTION, "IMAGE_RESOLUTION_TOO_LOW"),
     (ReasonCode.BLURRY, "PHOTO_TOO_BLURRY"),
     (ReasonCode.GLARE, "GLARE_OBSTRUCTION"),
     (ReasonCode.UNDEREXPOSED, "PHOTO_TOO_DARK"),
-    (ReasonCode.LOW_RESOLUTION, "IMAGE_RESOLUTION_TOO_LOW"),
     (ReasonCode.NO_MRZ, "INCORRECT_MRZ"),
     (ReasonCode.MRZ_UNREADABLE, "INCORRECT_MRZ"),
 )
