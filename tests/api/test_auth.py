@@ -215,3 +215,42 @@ def test_unknown_route_answers_in_yoti_format(server: Server) -> None:
     response = httpx.get(f"{server.base_url}/nothing-here")
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_api_base_answers_a_note_unsigned(server: Server, suffix: str) -> None:
+    """The home page and the banner link the base URL: a browser opening it learns what it is
+    (and where the docs are) rather than reading NOT_FOUND."""
+    response = httpx.get(f"{server.base_url}{suffix}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    note = response.json()
+    assert note["service"] == "openidv" and note["version"] and note["docs"] == "/docs"
+    assert note["sandbox"] is False
+    assert "signed as the Yoti SDKs sign them" in note["note"]
+    sandbox = httpx.get(server.base_url.replace("/idverify/", "/sandbox/idverify/"))
+    assert sandbox.status_code == 200 and sandbox.json()["sandbox"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/sessions/abc", 400, "MALFORMED_REQUEST"),
+        ("DELETE", "/sessions/abc", 400, "MALFORMED_REQUEST"),
+        ("POST", "/sessions", 400, "MALFORMED_REQUEST"),
+        ("GET", "/sessions/abc/configuration", 400, "MALFORMED_REQUEST"),
+        ("GET", "/sessions/abc/media/x/content", 400, "MALFORMED_REQUEST"),
+        ("GET", "/sessions", 405, "METHOD_NOT_ALLOWED"),
+        ("POST", "", 405, "METHOD_NOT_ALLOWED"),
+        ("DELETE", "/", 405, "METHOD_NOT_ALLOWED"),
+        ("GET", "/nothing-here", 404, "NOT_FOUND"),
+    ],
+)
+def test_other_calls_under_the_base_are_refused_unsigned_as_before(
+    server: Server, method: str, path: str, status: int, code: str
+) -> None:
+    """Only GET of the base itself is open: a signed endpoint beside it still refuses an
+    unsigned call (no X-Yoti-Auth-Digest: test_missing_digest's answer), and other methods on
+    the base are not routed to the note."""
+    response = httpx.request(method, f"{server.base_url}{path}")
+    assert error(response)[:2] == (status, code), response.text

@@ -102,6 +102,15 @@ def test_home_page_links_to_every_part(server: Server, browser: Browser) -> None
         assert urlsplit(page.url).path.startswith(name)
         if title:
             expect(page).to_have_title(title)
+    # The API base URLs, opened in a browser, say what they are rather than NOT_FOUND.
+    for base in ("/idverify/v1", "/sandbox/idverify/v1"):
+        page.goto(f"{origin}/")
+        page.get_by_role("link", name=base, exact=True).click()
+        page.wait_for_load_state()
+        assert urlsplit(page.url).path == base
+        text = page.locator("body").inner_text()
+        assert "NOT_FOUND" not in text, text
+        assert '"service":"openidv"' in text.replace(" ", "") and "/docs" in text, text
     assert _foreign(requests, origin) == []
     page.context.close()
 

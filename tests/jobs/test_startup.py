@@ -55,6 +55,8 @@ def test_run_prints_where_everything_is_and_each_url_answers(deployment: Deploym
             answer = http.get(found[name], follow_redirects=True)
             assert answer.status_code == 200, (name, answer.text[:300])
             assert answer.headers["content-type"].startswith("text/html")
+        base = http.get(found["api"])  # what the banner links: a note, not NOT_FOUND
+        assert base.status_code == 200 and base.json()["docs"] == "/docs", base.text
         home = http.get(f"{origin}/")
         assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
         for path in ("/demo", "/console", "/docs", "/idverify/v1"):

@@ -1,10 +1,15 @@
-"""``/``, a small page naming where everything is, and ``/docs``, the API reference.
+"""``/``, a small page naming where everything is, ``/docs``, the API reference, and a short
+JSON note at the API base itself.
 
 A browser pointed at the server's address should find the demo, the console and the API docs
-rather than a JSON 404. ``/docs`` is Swagger UI from files inside the ``fastapi-offline``
-wheel (Swagger UI is Apache-2.0, the wheel MIT): FastAPI's default loads them from a CDN, which
-leaves an offline or firewalled server with a blank page and tells a third party who reads
-our docs.
+rather than a JSON 404. The home page and the start-up banner link the API base URL, so a GET
+of exactly that URL answers what it is rather than NOT_FOUND; it says nothing about any
+application or session, so it needs no signature, and every other path under the base is
+signed as before (each route goes through api.gateway).
+
+``/docs`` is Swagger UI from files inside the ``fastapi-offline`` wheel (Swagger UI is
+Apache-2.0, the wheel MIT): FastAPI's default loads them from a CDN, which leaves an offline or
+firewalled server with a blank page and tells a third party who reads our docs.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
+from pydantic import BaseModel
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
+
+from openidv import __version__
 
 DOCS_STATIC = "/docs/static"
 _HEADERS = {
@@ -80,6 +88,39 @@ def _home_html(links: Links) -> str:
         "<p>The README's quick start shows the first session with the SDK.</p>"
         "</body></html>"
     )
+
+
+class ApiBaseNote(BaseModel):
+    """What ``GET {api_prefix}`` answers: our own note, not a Yoti message."""
+
+    service: str
+    version: str
+    sandbox: bool
+    docs: str
+    note: str
+
+
+def add_api_base_routes(router: APIRouter, *, sandbox: bool) -> None:
+    """``GET`` of the base URL, with and without its trailing slash (a person types either)."""
+    body = ApiBaseNote(
+        service="openidv",
+        version=__version__,
+        sandbox=sandbox,
+        docs="/docs",
+        note=(
+            "This is the base URL of the Yoti Doc Scan compatible API"
+            + (" for sandbox applications" if sandbox else "")
+            + ": give it to a Yoti SDK as its API URL. Every request under it must be signed "
+            "as the Yoti SDKs sign them (an application's SDK ID and private key, created with "
+            "'openidv apps create'). The endpoints are listed at /docs."
+        ),
+    ).model_dump_json()
+
+    async def api_base() -> Response:
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-cache"})
+
+    router.add_api_route("", api_base, methods=["GET"], response_model=ApiBaseNote)
+    router.add_api_route("/", api_base, methods=["GET"], include_in_schema=False)
 
 
 def build_home_router(links: Links) -> APIRouter:

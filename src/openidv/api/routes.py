@@ -20,6 +20,7 @@ from starlette.responses import Response
 from openidv.api.errors import ErrorBody, payload_validation_error
 from openidv.api.face_capture import add_face_capture_routes
 from openidv.api.gateway import Gateway, Work
+from openidv.api.home import add_api_base_routes
 from openidv.api.unsupported import add_unsupported_routes
 from openidv.retention.service import SESSION_DELETED, purge_session
 from openidv.sandbox.routes import add_response_config_routes
@@ -216,6 +217,7 @@ def build_router(*, sandbox: bool = False) -> APIRouter:
         add_response_config_routes(router, gateway)
     add_face_capture_routes(router, gateway)
     add_unsupported_routes(router)
+    add_api_base_routes(router, sandbox=sandbox)
     return router
 
 
