@@ -231,6 +231,15 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
+def denying_browser(playwright: Playwright) -> Iterator[Browser]:
+    """Chromium that refuses the camera (no fake permission prompt: headless denies it)."""
+    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
 def fake_video(tmp_path_factory: pytest.TempPathFactory, face_images_dir: Path) -> FakeVideo:  # noqa: F811
     path = tmp_path_factory.mktemp("camera") / "camera.y4m"
     return write_fake_video(path, (face_images_dir / "obama.jpg").read_bytes())

@@ -17,13 +17,11 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from openidv.vision.synth import generate_document
 from tests.capture.test_quality import on_table
 from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Deployment,
     Site,
     assert_accessible,
@@ -323,15 +321,6 @@ def test_back_and_resume_after_reload_and_the_browsers_back(
     expect(page.locator("#consent h1")).to_be_visible(timeout=SERVER_CHECK)
     [kept] = _journey(deployment, session.session_id, token)["resources"]
     assert (kept["document_type"], kept["pages"]) == ("PASSPORT", 1)  # the card was replaced
-
-
-@pytest.fixture(scope="module")
-def denying_browser(playwright: Playwright) -> Iterator[Browser]:
-    """Chromium that refuses the camera (no fake permission prompt: headless denies it)."""
-    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-    yield browser
-    browser.close()
 
 
 def test_refused_camera_is_explained_with_the_browsers_steps(

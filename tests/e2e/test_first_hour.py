@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from openidv.vision.synth import generate_document
+from tests.e2e.conftest import start
 from tests.e2e.console_helpers import console_server
 from tests.jobs.conftest import ENGINES
 from tests.jobs.conftest import Deployment as Server
@@ -240,6 +241,37 @@ def test_demo_result_reads_well_on_a_phone_and_a_desktop(
         page.screenshot(path=str(ROOT / "docs" / f"demo-result-{width}.png"), full_page=True)
 
     page.get_by_role("link", name="Start again").click()
+    expect(page.get_by_role("button", name="Verify me")).to_be_visible()
+    page.context.close()
+
+
+def test_demo_cancelled_with_the_camera_refused_says_what_to_do(
+    server: Server, denying_browser: Browser
+) -> None:
+    """Cancel on the capture page's "Allow the camera" step (the page posts ERROR 4000): the
+    demo's result says in words what happened and what to do, the code in small print."""
+    page, requests = _page(denying_browser, 360)
+    origin = _origin(server)
+    _start_demo(page, origin, review=False)
+    ui = page.frame_locator("iframe[data-result]")
+    start(ui)
+    ui.locator('input[name="doctype"]').first.check()
+    ui.locator("#choose-next").click()
+    expect(ui.locator("#camera-denied h1")).to_have_text("Allow the camera")
+    ui.locator("#denied-cancel").click()
+    page.wait_for_url(re.compile(r"/demo/sessions/[^?]+\?yotiErrorCode=4000$"))
+    expect(page.locator(".outcome")).to_have_text(
+        "You cancelled, or the camera was not allowed: allow the camera in the browser's site "
+        "settings and start again."
+    )
+    stopped = page.locator(".stopped")
+    expect(stopped.get_by_role("link", name="Start again")).to_be_visible()
+    expect(stopped.locator("small")).to_have_text("capture page error code 4000")
+    expect(page.locator("body")).not_to_contain_text("stopped with error code")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0  # nothing will change
+    _fits(page)
+    assert _foreign(requests, origin) == []
+    stopped.get_by_role("link", name="Start again").click()
     expect(page.get_by_role("button", name="Verify me")).to_be_visible()
     page.context.close()
 

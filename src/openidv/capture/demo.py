@@ -244,15 +244,16 @@ def build_demo_router(demo: DemoApp) -> APIRouter:
         session = response.json()
         review = request.query_params.get("review") == "1"
         fields = await _document_fields(demo, request, session)
+        error = request.query_params.get("yotiErrorCode")
         body = demo_result.render(
             session,
             review=review,
             fields=fields,
             pictures=_pictures(session),
-            error=request.query_params.get("yotiErrorCode"),
+            error=error,
             raw=json.dumps(session, indent=2),
         )
-        waiting = demo_result.outcome(session, review)[1] == "wait"
+        waiting = demo_result.waiting(session, review, error)
         return _page("Result", body, refresh=2 if waiting else None)
 
     @router.get("/media/{session_id}/{media_id}")

@@ -86,6 +86,61 @@ _FIELDS = (
     ("issuing_authority", "Authority"),
 )
 
+# Why the capture page stopped, for each code Yoti's client posts (``ERROR`` with
+# ``eventCode``, or ``?yotiErrorCode=``): a newcomer reads what to do, not a number. Ours posts
+# 2000-2004, 3000-3002, 4000, 5000, 5004, 5006, 5008 and 5010 (capture/static); the others are
+# Yoti's, named in case a page of theirs is pointed at this demo's result.
+_STOPPED = {
+    1000: "You cancelled the verification.",
+    2000: "The capture page's link was no longer valid (it may have been used already): "
+    "start again for a new one.",
+    2001: "The capture page could not find this session: start again.",
+    2002: "The session expired before the capture was finished: start again.",
+    2003: "The capture page was opened without its session token: start again.",
+    2004: "The capture page was opened without its session ID: start again.",
+    3000: "The server was not answering properly: check that openidv is still running "
+    "(and its log), then start again.",
+    3001: "A request to the server failed: check the connection to it and start again.",
+    3002: "The browser was offline: reconnect and start again.",
+    4000: "You cancelled, or the camera was not allowed: allow the camera in the browser's "
+    "site settings and start again.",
+    4001: "The document was not one this session accepts, or there were too many attempts.",
+    5000: "No camera was found, and this session does not allow uploading photos instead: "
+    "connect a camera and start again.",
+    5001: "This browser cannot run the liveness check: try another browser.",
+    5002: "There were no liveness attempts left.",
+    5003: "The capture page is out of date: reload and start again.",
+    5004: "Something unexpected went wrong in the capture page: the browser's console says "
+    "what; start again.",
+    5005: "The document could not be scanned: start again.",
+    5006: "The liveness check was cancelled, or took too long to be judged: start again "
+    "(the server's log says whether its engines are ready).",
+    5007: "On an iPhone or iPad, the capture needs Safari.",
+    5008: "The session asks for something this capture page does not support: change the "
+    "session's settings.",
+    5009: "The browser has no storage for the capture page: allow site data and start again.",
+    5010: "The camera could not be started (another application may be using it): close that "
+    "application and start again.",
+    5011: "The camera's resolution is too low for the capture.",
+    7000: "You said you do not have any of the documents this session accepts.",
+}
+_STOPPED_UNKNOWN = "The capture page stopped before the end: start again."
+
+
+def stopped(code: str) -> str:
+    """What an error code from the capture page means, in a sentence."""
+    known = code.isascii() and code.isdigit() and len(code) < 6
+    return _STOPPED.get(int(code), _STOPPED_UNKNOWN) if known else _STOPPED_UNKNOWN
+
+
+def waiting(session: dict[str, Any], review: bool, error: str | None) -> bool:
+    """Whether the page should refresh itself: not once the capture page has stopped before
+    submitting (nothing will change; "checking your evidence" would be untrue)."""
+    if error and session["state"] != "COMPLETED":
+        return False
+    return outcome(session, review)[1] == "wait"
+
+
 STYLE = (
     "*{box-sizing:border-box}"
     "body{font:16px/1.45 system-ui,sans-serif;max-width:980px;margin:1.5em auto;padding:0 1em;"
@@ -106,6 +161,7 @@ STYLE = (
     ".faces img{width:100%;height:auto;border:1px solid #ccc;border-radius:6px}"
     ".pages img{max-width:min(100%,320px);height:auto;border:1px solid #ccc;margin:4px 0}"
     "label{display:block;margin:1em 0}"
+    ".stopped small{color:#555;margin-left:.6em}"
 )
 
 
@@ -242,6 +298,9 @@ def render(
     raw: str,
 ) -> str:
     words, tone = outcome(session, review)
+    if error and session["state"] != "COMPLETED":
+        # Stopped before its evidence was complete: that is the outcome, not "checking".
+        words, tone = stopped(error), "bad"
     checks = session.get("checks", [])
     attempts = sum(1 for c in checks if c["type"] == "LIVENESS")
     rows, number = [], 0
@@ -265,7 +324,13 @@ def render(
         f'<img alt="document page {i}" src="{escape(url)}">'
         for i, url in enumerate(pictures.pages, 1)
     )
-    notice = f"<p>The capture page stopped with error code {escape(error)}.</p>" if error else ""
+    # The code in small print beside "Start again": for the developer, and for a search.
+    again = (
+        '<p class="stopped"><a href="/demo">Start again</a>'
+        f"<small>capture page error code {escape(error[:12])}</small></p>"
+        if error
+        else ""
+    )
     console = (
         '<p><a href="/console">Open the review console</a> (sign in with an account from '
         "<code>openidv reviewer add</code>).</p>"
@@ -273,7 +338,7 @@ def render(
         else ""
     )
     return (
-        f'{notice}<p class="outcome {tone}" role="status">{escape(words)}</p>{console}'
+        f'<p class="outcome {tone}" role="status">{escape(words)}</p>{again}{console}'
         f"<h2>Checks</h2><table>{''.join(rows)}</table>"
         f"<h2>Read from the document</h2>{fields_table(fields)}"
         f"<h2>Faces compared</h2>"
