@@ -308,7 +308,10 @@ def test_case_view_renders_a_machine_result_dict_on_the_server() -> None:
                     "sub_check": "ai_face_match",
                     "result": "FAIL",
                     "process": "AUTOMATED",
-                    "details": [{"name": "confidence_score", "value": "0.21<script>"}],
+                    "details": [
+                        {"name": "confidence_score", "value": "0.21<script>"},
+                        {"name": "compared_fields", "value": "surname,<b>date_of_birth"},
+                    ],
                 }
             ],
         },
@@ -321,6 +324,8 @@ def test_case_view_renders_a_machine_result_dict_on_the_server() -> None:
     assert '<dd class="reason">DIFFERENT_PERSON</dd>' in html
     assert "<code>ai_face_match</code>" in html and "<dt>confidence_score</dt>" in html
     assert "0.21&lt;script&gt;" in html and "0.21<script>" not in html
+    # A field list wraps between its names (1280 px: tests/e2e/test_console_review.py).
+    assert "<dd>surname,<wbr>&lt;b&gt;date_of_birth</dd>" in html
 
     task = {"decided": False, "report": None, "generated_media": [{"id": "m", "type": "JSON"}],
             "recommendation": {"value": "MUST_TRY_AGAIN",

@@ -20,14 +20,14 @@ from openidv.review.evidence import ENTRY_FIELDS
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.console_helpers import console_server, selfie_frame, specimen_document
 from tests.jobs.conftest import Deployment, capture_journey, wait_state
-from tests.review.engines import READ
+from tests.review.engines import CARD_BREAKDOWN, READ
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 REVIEWER = "carol@example.com"
 ENGINES = ",".join(
     [
-        "ID_DOCUMENT_AUTHENTICITY=tests.engines:Undecided",
+        "ID_DOCUMENT_AUTHENTICITY=tests.review.engines:UnreadableCard",
         "LIVENESS=tests.engines:Approve",
         "ID_DOCUMENT_FACE_MATCH=tests.review.engines:GreyZone",
         "ID_DOCUMENT_TEXT_DATA_EXTRACTION=tests.review.engines:ReadAll",
@@ -179,6 +179,14 @@ def test_a_reviewer_works_sessions_with_the_keyboard(console: Deployment, browse
         page.keyboard.press("Enter")
         _heading(page, "ID_DOCUMENT_AUTHENTICITY")
         expect(page.locator("h1 code")).to_have_text(first)
+        # The authenticity check's seven sub-checks and their measured values, within
+        # 1280 px (comma-joined field lists have no space to wrap at).
+        breakdown = page.locator("table.breakdown tbody tr")
+        expect(breakdown).to_have_count(len(CARD_BREAKDOWN))
+        expect(breakdown.nth(1)).to_contain_text("date_of_birth,document_number,expiry_date")
+        expect(page.locator(".verdict .reason")).to_have_text("INCORRECT_MRZ")
+        _fits(page)
+        _shoot(page, "console-authenticity.png")
 
         # N: left for later (released), and the face match opens.
         page.keyboard.press("n")

@@ -162,6 +162,12 @@ function text(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+// A detail's value with a break opportunity after each comma (as case.html's `readable`):
+// a field list wraps between names rather than inside one.
+function wrappable(value) {
+  return text(value).split(",").flatMap((part, i) => (i ? [",", element("wbr"), part] : [part]));
+}
+
 /** The same markup as the `readable` macro in case.html. */
 export function renderMachine(machine) {
   const m = machine && typeof machine === "object" ? machine : {};
@@ -198,7 +204,7 @@ export function renderMachine(machine) {
         ? details.map((d) => [d && d.name, d && d.value])
         : Object.entries(details).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const list = pairs.length ? element("dl", { class: "details" }) : null;
-      for (const [name, value] of pairs) list.append(element("dt", {}, text(name)), element("dd", {}, text(value)));
+      for (const [name, value] of pairs) list.append(element("dt", {}, text(name)), element("dd", {}, ...wrappable(value)));
       body.append(element("tr", {},
         element("td", { class: "sub-check" }, element("code", {}, text(sub.sub_check))),
         element("td", {}, element("span", { class: "badge result", "data-value": text(sub.result) }, text(sub.result))),
