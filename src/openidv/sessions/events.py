@@ -3,7 +3,7 @@
 Lines carry identifiers and the names of types and states only: never a name, a date of
 birth, a document number, a user_tracking_id (integrators put e-mail addresses there), a token
 or a URL. ``event`` refuses any value that does not look like an identifier, so a caller
-cannot slip a free-text field in by mistake; ``tests/test_startup.py`` runs a whole session
+cannot slip a free-text field in by mistake; ``tests/jobs/test_startup.py`` runs a whole session
 with personal data in it and reads the log for any of it.
 """
 
