@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from openidv.cli import _banner
+from openidv.settings import Settings
 from openidv.vision.synth import generate_document
 from tests.jobs.conftest import (
     PNG,
@@ -147,6 +149,37 @@ def test_readme_opens_with_the_commands_then_the_quick_start() -> None:
     assert lines[0].startswith("    make run ") and lines[1].startswith("    make test ")
     assert lines.index("## Quick start") < 15
     assert "../" not in text  # a clone has nothing outside the repository
+
+    # Every link goes to a file of the repository that exists, or to the local server.
+    targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r"<(https?://[^>\s]+)>", text)
+    pictures = [target for target in targets if target.endswith(".png")]
+    assert len(pictures) >= 20, pictures
+    # GitHub's anchors: the heading lower-cased, punctuation dropped, spaces made hyphens,
+    # "-1", "-2"... after a repeated one.
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        repeat = 0
+        while (slug if not repeat else f"{slug}-{repeat}") in anchors:
+            repeat += 1
+        anchors.add(slug if not repeat else f"{slug}-{repeat}")
+    for target in targets:
+        if target.startswith("#"):
+            assert target[1:] in anchors, target
+        elif re.match(r"https?://", target):
+            assert re.match(r"https?://(127\.0\.0\.1|localhost)[:/]", target), target
+        else:
+            assert (README.parent / target.split("#")[0]).is_file(), target
+    # Bare addresses too: a clone's reader should not be sent to anyone else's site.
+    for address in re.findall(r"https?://[^\s)>`\"']+", text):
+        assert re.match(r"https?://(127\.0\.0\.1|localhost)[:/]", address), address
+
+
+def test_readme_shows_the_banner_openidv_run_prints() -> None:
+    """The quick start's sample is the real banner, as `make run` prints it (from .venv)."""
+    banner = _banner(Settings(data_dir=Path("data")), "127.0.0.1", 8000, demo=True)
+    banner = banner.replace("    openidv ", "    .venv/bin/openidv ")
+    assert textwrap.indent(banner, "   ") in README.read_text()
 
 
 @pytest.mark.parametrize("deployment", ["embedded"], indirect=True)
