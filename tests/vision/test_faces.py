@@ -454,7 +454,9 @@ def test_timings_are_recorded(engine: FaceEngine, face_photos: dict[str, bytes])
     result = engine.match_document_to_selfie(face_photos["obama"], frames)
     t = result.timings
     assert t.decode_ms > 0 and t.detect_ms > 0 and t.embed_ms > 0
-    assert t.total_ms >= t.decode_ms + t.detect_ms + t.embed_ms
+    # The document side runs beside the selfie frames, so the stage sums (over all images) may
+    # exceed the total; the frames run one after another, so the total holds all of theirs.
+    assert t.total_ms >= sum(frame.timings.total_ms for frame in result.selfie_frames)
     assert t.total_ms < 10_000
     for frame in result.selfie_frames:
         assert frame.timings.detect_ms > 0 and frame.timings.embed_ms > 0

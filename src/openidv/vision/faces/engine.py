@@ -194,7 +194,12 @@ class Face:
 
 @dataclass(frozen=True, slots=True)
 class Timings:
-    """Wall-clock milliseconds spent in each stage (sums over all images)."""
+    """Wall-clock milliseconds spent in each stage (sums over all images).
+
+    The document and the selfie side of a comparison are measured at the same time (see
+    ``FaceMatcher.match_document_to_selfie``), so a comparison's stage sums can exceed its
+    ``total_ms``, and a stage's time includes any wait for the network the other side is using.
+    """
 
     decode_ms: float = 0.0
     detect_ms: float = 0.0
@@ -331,8 +336,11 @@ class FaceEngine:
     """YuNet detector + SFace embedder, loaded once from hash-checked files.
 
     OpenCV DNN objects are not safe to call from several threads at once (and the detector's
-    input size is mutable state), so calls are serialised with a lock. For parallel throughput
-    build one engine per worker process instead; OpenCV already uses both cores inside a call.
+    input size is mutable state), so calls to each network are serialised with its own lock:
+    one thread may detect while another embeds (the matcher measures the document and the
+    selfie side at once that way), but never two detections or two embeddings at once. For
+    parallel throughput build one engine per worker process instead; OpenCV already uses both
+    cores inside a call.
     """
 
     def __init__(
@@ -353,7 +361,10 @@ class FaceEngine:
         self.model_files = files
         self.detection_max_sides = tuple(sorted(detection_max_sides))
         self.min_face_side_px = min_face_side_px
-        self._lock = threading.Lock()
+        # One lock per network: they share no state, so a detection need not wait for an
+        # embedding (the two sides of a comparison run in two threads, see FaceMatcher).
+        self._detector_lock = threading.Lock()
+        self._recognizer_lock = threading.Lock()
         try:
             # The input size is a placeholder: it is set per image before each detection.
             self._detector = cv2.FaceDetectorYN.create(
@@ -402,7 +413,7 @@ class FaceEngine:
 
     def _detect_at(self, image: ImageArray, max_side: int) -> list[Face]:
         small, sx, sy = _downscale(image, max_side)
-        with self._lock:
+        with self._detector_lock:
             self._detector.setInputSize(_size_of(small))
             _, rows = self._detector.detect(small)
         if rows is None:
@@ -418,7 +429,7 @@ class FaceEngine:
         alignment the model was trained with; a plain box crop would lower genuine scores.
         """
         bgr = _as_bgr(image)
-        with self._lock:
+        with self._recognizer_lock:
             aligned = self._recognizer.alignCrop(bgr, face.to_yunet_row())
             feature = self._recognizer.feature(aligned)
         vector = np.asarray(feature, dtype=np.float32).reshape(-1)
