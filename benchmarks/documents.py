@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from documents_real import percentile, rate, run_real  # benchmarks/documents_real.py
+from documents_recaptured import run_recaptured  # benchmarks/documents_recaptured.py
 from openidv.checks.authenticity import assess, portrait_found
 from openidv.vision.documents import (
     CROSS_CHECKED_FIELDS,
@@ -293,6 +294,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads")
     parser.add_argument("--verbose", action="store_true", help="list every MRZ miss")
     parser.add_argument(
+        "--recaptured",
+        action="store_true",
+        help="with --real: each document recaptured (turned, tilted, in perspective, small, "
+        "compressed, in poor light; openidv.vision.synth.recapture) instead",
+    )
+    parser.add_argument(
         "--real",
         type=Path,
         metavar="DIR",
@@ -300,7 +307,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.real is not None:
-        run_real(args.real, threads=args.threads, verbose=args.verbose)
+        run = run_recaptured if args.recaptured else run_real
+        run(args.real, threads=args.threads, verbose=args.verbose)
         return
     read_viz = not args.no_viz
     if args.quick:

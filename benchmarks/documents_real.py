@@ -76,7 +76,7 @@ def rate(hits: int, total: int) -> str:
     return f"{hits}/{total} ({100 * hits / total:.1f} %)" if total else "-"
 
 
-def _as_of(truth: dict[str, Any]) -> dt.date:
+def as_of(truth: dict[str, Any]) -> dt.date:
     expiry = truth.get("expiry")
     if expiry:
         return dt.date.fromisoformat(expiry) - dt.timedelta(days=30)
@@ -294,7 +294,7 @@ def run_real(folder: Path, *, threads: int, verbose: bool) -> None:
     for truth in truths:
         files = [truth["file"], *([truth["back"]] if truth.get("back") else [])]
         images = [(folder / name).read_bytes() for name in files]
-        today = _as_of(truth)
+        today = as_of(truth)
         for image in images:
             cpu = time.process_time()
             reading = reader.read(image, today=today)

@@ -133,3 +133,16 @@ def test_a_run_of_fillers_read_as_letters_is_put_back() -> None:
     unsure = _line(text, {i: ("C", ()) for i in range(28, 32)})
     result, _ = read_ocr_lines([unsure, _line(TD3[1], {})], today=TODAY)
     assert result.lines != TD3  # left as read: the decision layer sees its confidence
+
+
+def test_names_read_from_a_line_completed_with_fillers_are_not_legible() -> None:
+    # JEAN read JEA: the recogniser lost a letter, the line came out one short and was
+    # completed with a filler at its end, where nothing shows the loss.
+    short = TD3[0].replace("ANNA", "ANA", 1)
+    _, whole = read_ocr_lines([_line(TD3[0], {}), _line(TD3[1], {})], today=TODAY)
+    _, completed = read_ocr_lines([_line(short, {}), _line(TD3[1], {})], today=TODAY)
+    assert whole.field_confidence["given_names"] == 0.99
+    assert completed.field_confidence["given_names"] == 0.0
+    assert completed.field_confidence["surname"] == 0.0
+    # The other line's fields keep their confidence.
+    assert completed.field_confidence["document_number"] == 0.99

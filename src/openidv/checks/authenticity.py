@@ -41,6 +41,7 @@ from openidv.checks.engines import Evidence, MachineResult
 from openidv.checks.readers import document_reader
 from openidv.vision.documents.crosscheck import (
     agreeing_fields,
+    check_digit_misread,
     cross_check,
     is_degraded,
     mrz_names_legible,
@@ -215,11 +216,14 @@ def _back_only(readings: list[DocumentReading]) -> bool:
 
 
 def _only_check_digits_fail(reading: DocumentReading) -> bool:
+    """Check digits fail, and nothing else: unless a misread explains them (a field read
+    from unsure characters), the document was altered."""
     mrz = reading.mrz
     return (
         mrz is not None
         and bool(mrz.problems)
         and all(problem.code is ProblemCode.CHECK_DIGIT for problem in mrz.problems)
+        and not check_digit_misread(mrz, reading.mrz_field_confidence)
     )
 
 

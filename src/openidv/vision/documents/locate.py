@@ -47,13 +47,15 @@ def decode_image(data: bytes) -> Array | None:
 
 
 def _order(points: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Corners as top-left, top-right, bottom-right, bottom-left."""
-    s = points.sum(axis=1)
-    d = np.diff(points, axis=1).ravel()
-    return np.array(
-        [points[np.argmin(s)], points[np.argmin(d)], points[np.argmax(s)], points[np.argmax(d)]],
-        np.float32,
-    )
+    """Corners as top-left, top-right, bottom-right, bottom-left: clockwise around their
+    centre, from the one nearest the image's top-left corner. (Picking each corner by the
+    extremes of x + y and y - x gives one point twice once a page is turned about 30° or
+    more: a degenerate outline.)"""
+    centre = points.mean(axis=0)
+    # Ascending angles in image coordinates (y down) run clockwise on the screen.
+    clockwise = points[np.argsort(np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0]))]
+    first = int(np.argmin(clockwise.sum(axis=1)))
+    return np.roll(clockwise, -first, axis=0).astype(np.float32)
 
 
 def _outline(image: Array) -> NDArray[np.float32] | None:

@@ -172,12 +172,17 @@ class MrzSearch:
         turns = [2, 1, 3] if page.shape[0] > page.shape[1] else [2]
         best = MrzRead(result, texts, lines, page, 0)
         for quarter in turns:
-            turned = np.ascontiguousarray(np.rot90(page, quarter))
+            turned, zoom = np.ascontiguousarray(np.rot90(page, quarter)), 1.0
+            if quarter % 2:
+                # The frame was scaled to the working width by what is now its height: a
+                # 146 px high crop of an MRZ, turned, would be read 7 times too large,
+                # and a sideways page at another scale than upright.
+                turned, zoom = _at_working_width(turned)
             trial, trial_texts, trial_lines = self._read_lines_of(
                 turned, today, timings, suffix=f"_turn{quarter * 90}"
             )
             if trial is not None and rank(trial) > rank(best.result):
-                best = MrzRead(trial, trial_texts, trial_lines, turned, quarter * 90)
+                best = MrzRead(trial, trial_texts, trial_lines, turned, quarter * 90, zoom=zoom)
             if trial is not None and trial.format is not None:
                 return best
         # Tilted past what the line finder copes with, turned a quarter in a landscape frame,
@@ -239,10 +244,7 @@ class MrzSearch:
             return None
         if abs(angle) >= MIN_STRAIGHTEN_DEG:
             region = ink_crop(rotate_page(region, angle))
-        zoom = WORK_WIDTH / region.shape[1]
-        height = max(1, round(region.shape[0] * zoom))
-        interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
-        region = np.asarray(cv2.resize(region, (WORK_WIDTH, height), interpolation=interpolation))
+        region, zoom = _at_working_width(region)
         stacks = find_mrz_stacks(region, limit=MAX_STRAIGHT_STACKS)
         timings["mrz_straighten"] = elapsed_ms(start)
         best: MrzRead | None = None
@@ -266,3 +268,12 @@ class MrzSearch:
         return best
 
     # -- whole page -----------------------------------------------------------
+
+
+def _at_working_width(region: Array) -> tuple[Array, float]:
+    """``region`` resized to `WORK_WIDTH` wide, and the zoom (its pixels per pixel of the
+    flattened document)."""
+    zoom = WORK_WIDTH / region.shape[1]
+    height = max(1, round(region.shape[0] * zoom))
+    interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
+    return np.asarray(cv2.resize(region, (WORK_WIDTH, height), interpolation=interpolation)), zoom

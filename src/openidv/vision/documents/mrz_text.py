@@ -409,6 +409,15 @@ def _legibility(
         known = [p for r, c in cells if (p := probs[r][c]) is not None]
         if known:
             fields[name] = round(min(known), 4)
+    layout = detect_layout(result.lines)
+    if layout is not None and any(cell.confidence is None for cell in grid[layout.name.line]):
+        # The names' line was read short and completed with fillers: a letter may have
+        # been lost anywhere in it (a rotated crop's JEAN read JEA<), and no check digit
+        # covers names. (Over the real corpus, upright and turned 12° or in perspective, no
+        # names line read right was completed so; each of the 3 so completed was wrong.)
+        for name in ("surname", "given_names"):
+            if name in fields:
+                fields[name] = 0.0
     return MrzLegibility(lines, fields)
 
 

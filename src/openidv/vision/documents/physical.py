@@ -200,6 +200,8 @@ def _screen_frame(grey: NDArray[np.uint8], quad: NDArray[np.float32] | None) -> 
     cv2.fillPoly(document, [np.round(centre + (corners - centre) * 1.04).astype(np.int32)], 255)
     edges[document > 0] = 0  # the document's own outline and content
     lengths = [float(np.linalg.norm(corners[(i + 1) % 4] - corners[i])) for i in range(4)]
+    if min(lengths) < 1.0:
+        return 0, 0  # a degenerate outline frames nothing
     segments = cv2.HoughLinesP(
         edges, 1, np.pi / 360, threshold=40, minLineLength=int(0.4 * min(lengths)), maxLineGap=8
     )

@@ -61,7 +61,9 @@ from openidv.vision.documents.crosscheck import (
     names_contradicted,
     names_in_doubt,
     names_unconfirmed,
+    number_as_printed,
     number_in_doubt,
+    number_unconfirmed,
     surely_different,
     with_printed_century,
 )
@@ -367,7 +369,12 @@ class DocumentReader:
                 and number is not None
                 and number.confidence >= MIN_NUMBER_CONFIDENCE
             ):
-                mrz = check_neutral_swaps(mrz, number.value)
+                read = mrz.document_number.value
+                mrz = check_neutral_swaps(
+                    mrz, number_as_printed(number, read) if read else number.value
+                )
+            if mrz is not None and mrz.format is not None:
+                mrz = number_unconfirmed(mrz, number, measured.legibility.field_confidence)
             if mrz is not None:
                 mrz = with_printed_century(mrz, viz.get("date_of_birth"))
             if mrz is not None and names_doubtful:
