@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openidv.vision.documents.recogniser import LineRead, LineRecogniser
+from openidv.vision.onnx_runtime import cpu_session
 from openidv.vision.pinned import read_pinned
 
 __all__ = ["DET_MODEL", "REC_MODEL", "VIZ_DET_LIMIT", "OcrEngine", "OcrModelError", "TextBox"]
@@ -145,16 +146,7 @@ def _model_bytes(directory: Path, name: str, sha256: str, verify: bool) -> bytes
 
 
 def _session(model: Path | bytes, threads: int) -> Any:
-    import onnxruntime as ort  # type: ignore[import-untyped]  # noqa: PLC0415 - heavy
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 4
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    source = model if isinstance(model, bytes) else str(model)
-    return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
+    return cpu_session(model, threads, log_severity=4)
 
 
 class OcrEngine:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from openidv.vision.onnx_runtime import cpu_session
+
 __all__ = ["INPUT_NAME", "dequantised_model", "sface_session"]
 
 INPUT_NAME = "data"
@@ -82,16 +84,4 @@ def dequantised_model(model_bytes: bytes) -> bytes:
 
 def sface_session(model_bytes: bytes, threads: int) -> Any:
     """An ONNX Runtime session of the dequantised SFace on ``threads`` intra-op threads."""
-    import onnxruntime as ort  # type: ignore[import-untyped]  # noqa: PLC0415 - heavy
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    # Pool threads busy-wait between operators by default: on two shared cores that burns
-    # the CPU the detector, the decoder or another worker needs (as in documents/ocr.py).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(
-        dequantised_model(model_bytes), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    return cpu_session(dequantised_model(model_bytes), threads, log_severity=3)
