@@ -73,6 +73,33 @@ def _fits(page: Page) -> None:
         assert width <= room, (name, width, room)
 
 
+def _breaks_between_words(page: Page) -> None:
+    """Sub-check and detail names wrap only after an underscore or a comma (pages.breakable,
+    case.js wrappable), never inside a word: each character's line box, by a Range over it,
+    moves down only after one of those."""
+    broken = page.evaluate(
+        """() => {
+          const bad = [];
+          for (const el of document.querySelectorAll('td.sub-check code, dl.details dt')) {
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            let previous = null, top = null;
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              for (let i = 0; i < node.length; i++) {
+                const range = document.createRange();
+                range.setStart(node, i); range.setEnd(node, i + 1);
+                const rect = range.getBoundingClientRect();
+                if (top !== null && rect.top > top + 2 && !',_'.includes(previous))
+                  bad.push(el.textContent);
+                top = rect.top; previous = node.data[i];
+              }
+            }
+          }
+          return bad;
+        }"""
+    )
+    assert not broken, broken
+
+
 def _tabs_to(page: Page, selector: str, limit: int = 60) -> int:
     """Tab presses from a freshly loaded page until ``selector`` has the focus."""
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
@@ -186,6 +213,7 @@ def test_a_reviewer_works_sessions_with_the_keyboard(console: Deployment, browse
         expect(breakdown.nth(1)).to_contain_text("date_of_birth,document_number,expiry_date")
         expect(page.locator(".verdict .reason")).to_have_text("INCORRECT_MRZ")
         _fits(page)
+        _breaks_between_words(page)
         _shoot(page, "console-authenticity.png")
 
         # N: left for later (released), and the face match opens.

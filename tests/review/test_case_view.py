@@ -5,16 +5,13 @@ the page rendered with the machine's read (escaped, the sources shown)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from openidv.review.evidence import ENTRY_FIELDS, Evidence, Image, face_match_summary, source_text
+from openidv.review.pages import TEMPLATES as CONSOLE_TEMPLATES
 from openidv.review.queue import QueueItem, by_session
 from openidv.review.renditions import SHOWN_WIDTH
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
-TEMPLATES = Path(__file__).resolve().parents[2] / "src/openidv/review/templates"
 
 
 def _item(item_id: str, session: str, item_type: str, minutes: int) -> QueueItem:
@@ -83,10 +80,7 @@ def test_source_text() -> None:
 
 
 def test_the_case_page_is_prefilled_with_the_machines_read_escaped() -> None:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
-    )
-    html = environment.get_template("case.html").render(
+    html = CONSOLE_TEMPLATES.get_template("case.html").render(
         prefix="/console", who={"id": "r1", "email": "a@example.com", "role": "reviewer"},
         csrf="token", proposal=None, values=["PROGRESS"], reasons=[], machine_result={},
         fields='{"full_name": "ANNA \\"<b>\\""}', entry_fields=ENTRY_FIELDS,

@@ -162,10 +162,10 @@ function text(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-// A detail's value with a break opportunity after each comma (as case.html's `readable`):
-// a field list wraps between names rather than inside one.
+// A break opportunity after each comma and underscore (as pages.breakable on the server): a
+// field list wraps between names, and a name between its words, rather than inside one.
 function wrappable(value) {
-  return text(value).split(",").flatMap((part, i) => (i ? [",", element("wbr"), part] : [part]));
+  return text(value).split(/(?<=[,_])/).flatMap((part, i) => (i ? [element("wbr"), part] : [part]));
 }
 
 /** The same markup as the `readable` macro in case.html. */
@@ -204,9 +204,9 @@ export function renderMachine(machine) {
         ? details.map((d) => [d && d.name, d && d.value])
         : Object.entries(details).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const list = pairs.length ? element("dl", { class: "details" }) : null;
-      for (const [name, value] of pairs) list.append(element("dt", {}, text(name)), element("dd", {}, ...wrappable(value)));
+      for (const [name, value] of pairs) list.append(element("dt", {}, ...wrappable(name)), element("dd", {}, ...wrappable(value)));
       body.append(element("tr", {},
-        element("td", { class: "sub-check" }, element("code", {}, text(sub.sub_check))),
+        element("td", { class: "sub-check" }, element("code", {}, ...wrappable(sub.sub_check))),
         element("td", {}, element("span", { class: "badge result", "data-value": text(sub.result) }, text(sub.result))),
         element("td", { class: "process" }, text(sub.process)),
         element("td", {}, list)));
