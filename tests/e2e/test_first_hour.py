@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from openidv.vision.synth import generate_document
+from openidv.vision.synth.generator import SyntheticDocument
 from tests.e2e.conftest import start
 from tests.e2e.console_helpers import console_server
 from tests.jobs.conftest import ENGINES
@@ -143,11 +144,24 @@ def _start_demo(page: Page, origin: str, review: bool) -> tuple[str, str, str]:
     return params["sessionID"][0], params["sessionToken"][0], f"{origin}{result}"
 
 
-def _capture(server: Server, session_id: str, token: str, frames: list[bytes]) -> list[str]:
+def _passport(face_images_dir: Path) -> SyntheticDocument:
+    """A passport page printing what the trivial engines report (tests/engines.py: ANNA
+    MARIA ERIKSSON, L898902C3), its portrait another photo of the selfie's person: the
+    result's screenshots then show one face on both sides and the page's own data."""
+    return generate_document(
+        21,
+        fmt="TD3",
+        portrait=(face_images_dir / "obama2.jpg").read_bytes(),
+        holder={"surname": "ERIKSSON", "given_names": "ANNA MARIA", "document_number": "L898902C3"},
+    )
+
+
+def _capture(
+    server: Server, session_id: str, token: str, frames: list[bytes], passport: SyntheticDocument
+) -> list[str]:
     """What the capture page sends: a passport page, one liveness attempt, submit. Returns
     the frames' media ids, in order."""
     base = f"{server.api}/client/sessions/{session_id}"
-    passport = generate_document(21, fmt="TD3").image
     ids: list[str] = []
     with httpx.Client(headers={"X-Yoti-Auth-Token": token}, timeout=30) as http:
         required = http.get(f"{base}/configuration").json()["capture"]["required_resources"]
@@ -156,13 +170,13 @@ def _capture(server: Server, session_id: str, token: str, frames: list[bytes]) -
                 body = {
                     "requirement_id": requirement["id"],
                     "document_type": "PASSPORT",
-                    "issuing_country": "USA",
+                    "issuing_country": passport.identity.code,
                 }
                 resource = http.post(f"{base}/resources", json=body).json()
                 upload = http.put(
                     f"{base}/resources/{resource['id']}/media",
-                    content=passport,
-                    headers={"Content-Type": "image/png"},
+                    content=passport.image,
+                    headers={"Content-Type": passport.mime_type},
                 )
                 assert upload.status_code == 201, upload.text
             elif requirement["type"] == "LIVENESS":
@@ -201,7 +215,9 @@ def test_demo_result_reads_well_on_a_phone_and_a_desktop(
     page, requests = _page(browser, width)
     origin = _origin(server)
     session_id, token, result = _start_demo(page, origin, review=False)
-    frame_ids = _capture(server, session_id, token, _frames(face_images_dir))
+    frame_ids = _capture(
+        server, session_id, token, _frames(face_images_dir), _passport(face_images_dir)
+    )
     page.goto(result)
     outcome = page.locator(".outcome")
     expect(outcome).to_have_text("Verified: every check passed.", timeout=30_000)
@@ -282,7 +298,7 @@ def test_demo_review_switch_leaves_a_case_in_the_console(
     page, _ = _page(browser, 360)
     origin = _origin(server)
     session_id, token, result = _start_demo(page, origin, review=True)
-    _capture(server, session_id, token, _frames(face_images_dir))
+    _capture(server, session_id, token, _frames(face_images_dir), _passport(face_images_dir))
     page.goto(result)
     expect(page.locator(".outcome")).to_contain_text("Waiting for a reviewer", timeout=30_000)
     for question in ("Is it the face on the document?", "Was a live person in front of the"):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -144,12 +146,17 @@ def generate_document(
     today: dt.date = DEFAULT_TODAY,
     image_format: str | None = None,
     two_sided: bool = False,
+    holder: Mapping[str, Any] | None = None,
 ) -> SyntheticDocument:
     """Render one document. ``image_format`` forces 'png' or 'jpeg' (default: PNG for
     lossless variants, JPEG where the degradation or attack implies a camera).
 
     ``two_sided`` (TD1 only, implied by the front/back attack) renders the front (portrait
-    and VIZ) as ``image`` and the back (issue details and MRZ) as ``back_image``."""
+    and VIZ) as ``image`` and the back (issue details and MRZ) as ``back_image``.
+
+    ``holder``: `Identity` fields printed instead of the drawn ones (a page whose names and
+    number are given, e.g. to match what a test engine reports); the MRZ is composed from
+    them, check digits included."""
     fmt, degradation, attack = DocFormat(fmt), Degradation(degradation), Attack(attack)
     two_sided = two_sided or attack is Attack.FRONT_BACK_MISMATCH
     if two_sided and fmt is not DocFormat.TD1:
@@ -157,6 +164,8 @@ def generate_document(
     # One stream per concern, so that e.g. adding a degradation does not change identities.
     rng = random.Random(f"identity:{seed}:{fmt.value}")  # noqa: S311 - test data
     identity = random_identity(rng, fmt, today=today)
+    if holder:
+        identity = dataclasses.replace(identity, **holder)
     attacked_field: str | None = None
     if attack is Attack.EXPIRED:
         years_ago = rng.randint(1, 8)
