@@ -42,30 +42,39 @@ def _report(*details: tuple[str, str]) -> dict[str, object]:
     return {"report": {"recommendation": {"value": "REJECT"}, "breakdown": breakdown}}
 
 
+FACE = "ID_DOCUMENT_FACE_MATCH"
+
+
 def test_face_match_summary_places_the_score_between_the_thresholds() -> None:
     limits = (("approve_threshold", "0.500"), ("reject_threshold", "0.363"))
-    grey = face_match_summary(_report(("confidence_score", "0.42"), *limits))
+    grey = face_match_summary(FACE, _report(("confidence_score", "0.42"), *limits))
     assert grey is not None
     assert grey["score"] == 0.42 and grey["thresholds"] == {"approve": 0.5, "reject": 0.363}
     assert grey["band"].startswith("between the thresholds")
     assert grey["portrait_box"] is None
-    boxed = face_match_summary(_report(*limits, ("document_face_box", "10.4,20,30,40")))
+    boxed = face_match_summary(FACE, _report(*limits, ("document_face_box", "10.4,20,30,40")))
     assert boxed and boxed["portrait_box"] == "10,20,30,40"
     for bad in ("1,2,3", "1,2,0,4", "-1,2,3,4", "a,b,c,d"):
-        found = face_match_summary(_report(*limits, ("document_face_box", bad)))
+        found = face_match_summary(FACE, _report(*limits, ("document_face_box", bad)))
         assert found and found["portrait_box"] is None, bad
-    high = face_match_summary(_report(("confidence_score", "0.50"), *limits))
-    low = face_match_summary(_report(("confidence_score", "0.36"), *limits))
+    high = face_match_summary(FACE, _report(("confidence_score", "0.50"), *limits))
+    low = face_match_summary(FACE, _report(("confidence_score", "0.36"), *limits))
     assert high and high["band"] == "above the approve threshold"
     assert low and low["band"] == "below the reject threshold"
-    unmeasured = face_match_summary(_report(*limits, ("not_measurable", "SELFIE_FACE_NOT_FOUND")))
+    unmeasured = face_match_summary(
+        FACE, _report(*limits, ("not_measurable", "SELFIE_FACE_NOT_FOUND"))
+    )
     assert unmeasured and unmeasured["score"] is None
     assert unmeasured["band"] == "not measured"
     assert unmeasured["not_measurable"] == "SELFIE_FACE_NOT_FOUND"
     # No score and no threshold (an engine's empty breakdown, a task): nothing to show.
-    assert face_match_summary(_report(("model", "x"))) is None
-    assert face_match_summary({"report": None}) is None
-    assert face_match_summary(None) is None
+    assert face_match_summary(FACE, _report(("model", "x"))) is None
+    assert face_match_summary(FACE, {"report": None}) is None
+    assert face_match_summary(FACE, None) is None
+    # Another check's thresholds are not a face score (authenticity's moire_threshold...).
+    authenticity = _report(("moire", "10.0"), ("moire_threshold", "15.0"))
+    assert face_match_summary("ID_DOCUMENT_AUTHENTICITY", authenticity) is None
+    assert face_match_summary("FACE_COMPARISON", _report(*limits)) is not None
 
 
 def test_source_text() -> None:

@@ -40,6 +40,9 @@ ENTRY_FIELDS = (
     ("document_number", "Document number", "text"),
     ("expiration_date", "Expiry date", "date"),
 )
+# The checks that compare two faces: their case shows the portrait beside the selfie, and
+# the score between the thresholds.
+FACE_COMPARING_TYPES = frozenset({"ID_DOCUMENT_FACE_MATCH", "FACE_COMPARISON"})
 # A prefilled JSON larger than this is not shown (a reader's fields are a few hundred bytes).
 MAX_FIELDS_BYTES = 64 * 1024
 
@@ -103,7 +106,7 @@ def evidence_for(conn: Connection, item_type: str, row: Any) -> Evidence:
             selfie = Image(pages[0].id, "selfie (face capture)", "selfie")
 
     primary: list[Image] = []
-    if item_type in ("ID_DOCUMENT_FACE_MATCH", "FACE_COMPARISON"):
+    if item_type in FACE_COMPARING_TYPES:
         if documents:
             first = pages_of[documents[0]][0]  # the portrait's page, as the check compares
             primary.append(Image(first.id, f"document portrait ({first.label})", "portrait"))
@@ -121,9 +124,13 @@ def evidence_for(conn: Connection, item_type: str, row: Any) -> Evidence:
     return Evidence(primary, [i for i in every if i.id not in shown])
 
 
-def face_match_summary(machine: dict[str, Any] | None) -> dict[str, Any] | None:
+def face_match_summary(item_type: str, machine: dict[str, Any] | None) -> dict[str, Any] | None:
     """The score and the thresholds from a face-match breakdown (checks/face_match.py writes
-    them as details): what the reviewer weighs the two faces against."""
+    them as details): what the reviewer weighs the two faces against. None for the checks
+    that compare no faces: their own thresholds (the authenticity check's moire_threshold,
+    glare_threshold...) are not a face score's."""
+    if item_type not in FACE_COMPARING_TYPES:
+        return None
     report = (machine or {}).get("report") or {}
     for sub in report.get("breakdown") or []:
         details = sub.get("details") or []

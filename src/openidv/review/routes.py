@@ -127,7 +127,7 @@ def build_console_router() -> APIRouter:
                 reasons=reasons, fields=json.dumps(read, indent=2) if read else "{}",
                 read=read, sources={k: evidence.source_text(v) for k, v in sources.items()},
                 entry_fields=evidence.ENTRY_FIELDS,
-                face=evidence.face_match_summary(row["machine_result"]),
+                face=evidence.face_match_summary(row["type"], row["machine_result"]),
                 approve_value="PROGRESS" if kind == "task" else "APPROVE",
                 reject_value="MUST_TRY_AGAIN" if kind == "task" else "REJECT",
                 rest=rest,
