@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -58,8 +59,16 @@ def main() -> None:
 
 
 REVIEWER, PASSWORD = "bench@example.com", "correct horse battery"
-_LOAD = "() => { const n = performance.getEntriesByType('navigation')[0]; " \
-    "return n.loadEventStart - n.startTime; }"  # fmt: skip
+# The case page's load event, when its first byte came (the server's part), and its slowest
+# resource (an image rendition, a script) with how long that took.
+_LOAD = """() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const slowest = performance.getEntriesByType('resource')
+    .sort((a, b) => b.duration - a.duration)[0];
+  return [n.loadEventStart - n.startTime, n.responseStart - n.startTime,
+          slowest ? slowest.name.split('/').pop().split('?')[0] : '',
+          slowest ? slowest.duration : 0];
+}"""
 
 
 def _add_reviewer(env: dict[str, str]) -> None:
@@ -89,7 +98,7 @@ def _decide_in_console(origin: str, result_url: str) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_load_state("load")
-        opened: list[float] = []
+        opened: list[list[Any]] = []
         decisions: list[float] = []
         # The worker queues each item as its check completes, so the first pass may find only
         # some of them: go back to the queue until the session has nothing left to decide.
@@ -105,7 +114,7 @@ def _decide_in_console(origin: str, result_url: str) -> None:
             with page.expect_navigation():
                 row.locator("li.item").first.get_by_role("button", name="Open").click()
             page.wait_for_load_state("load")
-            opened.append(float(page.evaluate(_LOAD)))
+            opened.append(page.evaluate(_LOAD))
             while page.locator("#record").count():
                 page.keyboard.press("a")
                 started = time.perf_counter()
@@ -114,14 +123,16 @@ def _decide_in_console(origin: str, result_url: str) -> None:
                 page.wait_for_load_state("load")
                 decisions.append(time.perf_counter() - started)
                 if page.locator("#record").count():
-                    opened.append(float(page.evaluate(_LOAD)))
+                    opened.append(page.evaluate(_LOAD))
         else:
             raise SystemExit("the session still had items to decide after 180 s")
         browser.close()
     print(
         f"  console: {len(decisions)} items decided; case open (load event) "
-        + ", ".join(f"{ms:.0f}" for ms in opened) + " ms; decision (Enter to next page loaded) "
-        + ", ".join(f"{s * 1000:.0f}" for s in decisions) + " ms"
+        + ", ".join(f"{ms:.0f}" for ms, *_ in opened) + " ms; decision (Enter to next page loaded) "
+        + ", ".join(f"{s * 1000:.0f}" for s in decisions) + " ms\n"
+        + "  each case's first byte, and its slowest resource: "
+        + ", ".join(f"{first:.0f} ms ({name} {ms:.0f} ms)" for _, first, name, ms in opened)
     )  # fmt: skip
     t0 = time.perf_counter()
     with httpx.Client(timeout=60) as http:

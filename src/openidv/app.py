@@ -24,7 +24,7 @@ from openidv.capture.demo import DemoApp, build_demo_router
 from openidv.capture.page import build_page_router
 from openidv.capture.quality import QualityChecker
 from openidv.review.metrics import build_metrics_router
-from openidv.review.pages import ConsoleServices
+from openidv.review.pages import ConsoleServices, compile_templates
 from openidv.review.pages import static_files as console_static
 from openidv.review.routes import build_console_router
 from openidv.runtime import Runtime, session_context
@@ -184,6 +184,7 @@ def create_app(
         decoders = app.state.capture.decoder().start
         threading.Thread(target=decoders, name="openidv-decoders", daemon=True).start()
         threading.Thread(target=warm_quality, name="openidv-warm-quality", daemon=True).start()
+        threading.Thread(target=compile_templates, name="openidv-pages", daemon=True).start()
 
     if start_decoders:
         app.router.add_event_handler("startup", spawn_decoders)
