@@ -88,12 +88,22 @@ def test_a_repair_is_right_or_not_made() -> None:
 
 
 def test_a_glyph_outside_the_alphabet_inside_a_line_is_not_dropped() -> None:
-    # 'ERIKSSON' read 'ER|KSSON': dropping '|' would shift the name and pad the line.
-    line1 = _line(TD3[0], {7: ("|", (("I", 0.35), ("1", 0.1)))})
+    # 'ERIKSSON' read 'ER!KSSON': dropping '!' would shift the name and pad the line.
+    line1 = _line(TD3[0], {7: ("!", (("I", 0.35), ("1", 0.1)))})
     result, legibility = read_ocr_lines([line1, _line(TD3[1], {})], today=TODAY)
     assert result.lines == TD3 and result.surname.value == "ERIKSSON"
     # The I was the runner-up: the surname is only as sure as it.
     assert legibility.field_confidence["surname"] == 0.35
+
+
+def test_a_bare_stroke_is_read_as_i_and_as_1_in_a_digit_column() -> None:
+    # MRZ fonts whose I has no serifs are read as a bar; the bar and the I are one reading
+    # of the glyph (0.6 + 0.35), and a digit's column makes it 1.
+    line1 = _line(TD3[0], {7: ("|", (("I", 0.35),))})
+    line2 = _line(TD3[1], {21: ("|", (("1", 0.05),))})  # the expiry's 1 (F1204159)
+    result, legibility = read_ocr_lines([line1, line2], today=TODAY)
+    assert result.lines == TD3 and result.valid and result.surname.value == "ERIKSSON"
+    assert legibility.field_confidence["surname"] == 0.95
 
 
 def test_the_passport_code_is_implied_by_a_layout_its_check_digits_prove() -> None:

@@ -63,6 +63,7 @@ def _candidates(grey: Array) -> list[MrzLineBox]:
     _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Drop isolated specks (guilloche fragments, noise) before fusing characters.
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    binary = _without_frame_edges(np.asarray(binary, np.uint8))
     fused = cv2.morphologyEx(
         binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (round(27 * unit), 3))
     )
@@ -83,6 +84,32 @@ def _candidates(grey: Array) -> list[MrzLineBox]:
             continue
         lines.append(MrzLineBox((cx, cy), w, h, angle))
     return sorted(lines, key=lambda line: line.centre[1])
+
+
+def _without_frame_edges(binary: Array) -> Array:
+    """``binary`` without the long strokes that touch the frame's edge: the edge of the
+    surface beside a document flattened by its outline, or a scanner's border. Fused with
+    the characters next to them they make an MRZ line part of a frame-sized blob. A
+    character touching the edge (an MRZ cut out tightly) is short and stays."""
+    height, width = binary.shape[:2]
+    if not (binary[0].any() or binary[-1].any() or binary[:, 0].any() or binary[:, -1].any()):
+        return binary  # nothing touches the edge: no labelling needed
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    left, top, w, h = (stats[:, i] for i in range(4))
+    touches = (left == 0) | (top == 0) | (left + w >= width) | (top + h >= height)
+    long = (w > _EDGE_STROKE_SHARE * width) | (h > _EDGE_STROKE_SHARE * height)
+    drop = touches & long
+    if not drop.any():
+        return binary
+    kept = np.where(drop, 0, 255).astype(np.uint8)
+    kept[0] = 0  # the background
+    return np.asarray(kept[labels], np.uint8)
+
+
+# A stroke touching the frame's edge longer than this share of the frame's width or height
+# is the frame's, not a character (`_without_frame_edges`): an MRZ glyph is a few hundredths
+# of the width, and under a quarter of the height of an MRZ cut out alone.
+_EDGE_STROKE_SHARE = 0.4
 
 
 def _stackable(a: MrzLineBox, b: MrzLineBox) -> bool:

@@ -35,7 +35,7 @@ from openidv.vision.documents.mrz_text import (
 )
 from openidv.vision.documents.ocr import VIZ_DET_LIMIT, OcrEngine, crop_quad
 from openidv.vision.documents.recogniser import LineRead
-from openidv.vision.documents.skew import rotate_page, text_angle
+from openidv.vision.documents.skew import rotate_page, text_angles
 from openidv.vision.documents.timing import elapsed_ms, timed
 from openidv.vision.mrz import MrzResult
 
@@ -48,6 +48,8 @@ MIN_STRAIGHTEN_DEG = 2.0
 # Stacks of MRZ-like lines the straightened search reads at most (lowest first): a capture
 # that shows a page of text around the document has paragraphs that look like one.
 MAX_STRAIGHT_STACKS = 3
+# Text directions the straightened search tries (`skew.text_angles`), strongest first.
+MAX_STRAIGHT_ANGLES = 2
 # A read whose lines hold fewer MRZ characters than this is not an MRZ with a clipped glyph:
 # not worth reading again with looser crops.
 MIN_RETRY_CHARS = 20
@@ -233,20 +235,42 @@ class MrzSearch:
     def _read_straightened(
         self, page: Array, today: dt.date, timings: dict[str, float]
     ) -> MrzRead | None:
-        """The MRZ of a page whose text lines are tilted (up to any angle: `skew.text_angle`
+        """The MRZ of a page whose text lines are tilted (up to any angle: `skew.text_angles`
         measures their direction) or that lies small in a plain frame (cut out by its ink),
-        read at the working width; None when there was nothing new to try."""
+        read at the working width; None when there was nothing new to try.
+
+        The strongest text direction first; when its stacks hold no MRZ, the next one (a
+        small card's text can weigh less than the straight edges and grain across it)."""
         start = time.perf_counter()
-        region = ink_crop(page)
-        angle = text_angle(region)
-        if angle is None or (abs(angle) < MIN_STRAIGHTEN_DEG and region is page):
-            timings["mrz_straighten"] = elapsed_ms(start)
-            return None
+        cropped = ink_crop(page)
+        angles = text_angles(cropped, limit=MAX_STRAIGHT_ANGLES)
+        timings["mrz_straighten"] = elapsed_ms(start)
+        best: MrzRead | None = None
+        for attempt, angle in enumerate(angles):
+            if abs(angle) < MIN_STRAIGHTEN_DEG and cropped is page:
+                continue  # the page as it is: the upright search has read it
+            found = self._read_at_angle(
+                cropped, angle, today, timings, "" if attempt == 0 else "_alt"
+            )
+            if found is not None and (best is None or rank(found.result) > rank(best.result)):
+                best = found
+            if best is not None and best.result is not None and best.result.format is not None:
+                break
+        return best
+
+    def _read_at_angle(
+        self, region: Array, angle: float, today: dt.date, timings: dict[str, float], key: str
+    ) -> MrzRead | None:
+        """The MRZ stacks of ``region`` turned by ``angle`` and read, the best read first
+        found with an MRZ layout; None when no stack stands out."""
+        start = time.perf_counter()
         if abs(angle) >= MIN_STRAIGHTEN_DEG:
             region = ink_crop(rotate_page(region, angle))
         region, zoom = _at_working_width(region)
         stacks = find_mrz_stacks(region, limit=MAX_STRAIGHT_STACKS)
-        timings["mrz_straighten"] = elapsed_ms(start)
+        timings[f"mrz_straighten{key}"] = timings.get(f"mrz_straighten{key}", 0.0) + elapsed_ms(
+            start
+        )
         best: MrzRead | None = None
         turned = np.ascontiguousarray(np.rot90(region, 2))
         for index, stack in enumerate(stacks):
@@ -256,7 +280,7 @@ class MrzSearch:
                 lines.sort(key=lambda line: line.centre[1])
                 trial, trial_texts, trial_lines = self._read_lines_of(
                     region if half == 0 else turned, today, timings,
-                    suffix=f"_straight{index}_{half * 90}", lines=lines,
+                    suffix=f"_straight{key}{index}_{half * 90}", lines=lines,
                 )  # fmt: skip
                 if trial is not None and (best is None or rank(trial) > rank(best.result)):
                     best = MrzRead(

@@ -84,6 +84,10 @@ _HOMOGLYPHS = str.maketrans(
     {
         **dict(zip(_GREEK, "ABEZHIKMNOPTYX", strict=True)),
         **dict(zip(_CYRILLIC, "ABEKMHOPCTYX", strict=True)),
+        # A bare vertical stroke: the I of MRZ fonts drawn without serifs (a Malaysian
+        # passport's HA|RUDDIN), which the recogniser reads as a bar. A digit's column
+        # turns it into 1 as it does any I (`mrz_repair.constrain_classes`).
+        "|": "I",
     }
 )
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ink_box", "rotate_page", "text_angle"]
+__all__ = ["ink_box", "rotate_page", "text_angle", "text_angles"]
 
 Array = NDArray[np.uint8]
 
@@ -30,6 +30,10 @@ _WORK_SIDE = 480  # resolution of the angle search: text lines stay several pixe
 _MAX_POINTS = 20000
 _COARSE_STEP = 2.0
 _FINE_STEP = 0.25
+# Candidate text directions closer than this are one peak of the projection energy.
+_MIN_PEAK_SEPARATION = 10.0
+# Share of the working side along each edge of the frame whose ink `ink_box` ignores.
+_EDGE_SHARE = 0.012
 
 
 def _ink(image: Array, side: int) -> tuple[Array, float]:
@@ -54,23 +58,49 @@ def text_angle(image: Array) -> float | None:
     """Direction of the text lines in degrees, in (-90, 90]: the angle from the image's x
     axis towards its y axis (down), so rotating the image by it (OpenCV's sense) lays the
     lines flat. None when the image holds too little ink to tell."""
+    angles = text_angles(image, limit=1)
+    return angles[0] if angles else None
+
+
+def text_angles(image: Array, *, limit: int = 2) -> list[float]:
+    """Up to ``limit`` candidate text directions (as `text_angle`), the strongest first:
+    the peaks of the projection energy at least `_MIN_PEAK_SEPARATION` apart. The second
+    is most often the first's perpendicular: a document's straight edges, a table's grain
+    or a turned frame's border run across its text and can outweigh small print. Empty
+    when the image holds too little ink to tell."""
     mask, _ = _ink(image, _WORK_SIDE)
     ys, xs = np.nonzero(mask)
     if len(xs) < 200:
-        return None
+        return []
     if len(xs) > _MAX_POINTS:
         pick = np.random.default_rng(0).choice(len(xs), _MAX_POINTS, replace=False)
         xs, ys = xs[pick], ys[pick]
     fx, fy = xs.astype(np.float32), ys.astype(np.float32)
     coarse = np.arange(-90 + _COARSE_STEP, 90 + 1e-6, _COARSE_STEP)
-    best = max(coarse, key=lambda a: _energy(fx, fy, float(a)))
-    fine = np.arange(best - _COARSE_STEP, best + _COARSE_STEP + 1e-6, _FINE_STEP)
-    angle = float(max(fine, key=lambda a: _energy(fx, fy, float(a))))
-    if angle <= -90:
-        angle += 180
-    elif angle > 90:
-        angle -= 180
-    return round(angle, 2)
+    energies = np.array([_energy(fx, fy, float(a)) for a in coarse])
+    # Local maxima over the half turn, which wraps around (-88 neighbours 90).
+    peaks = np.flatnonzero((energies >= np.roll(energies, 1)) & (energies >= np.roll(energies, -1)))
+    angles: list[float] = []
+    for index in sorted(peaks, key=lambda i: -energies[i]):
+        best = float(coarse[index])
+        if any(_separation(best, angle) < _MIN_PEAK_SEPARATION for angle in angles):
+            continue
+        fine = np.arange(best - _COARSE_STEP, best + _COARSE_STEP + 1e-6, _FINE_STEP)
+        angle = float(max(fine, key=lambda a: _energy(fx, fy, float(a))))
+        if angle <= -90:
+            angle += 180
+        elif angle > 90:
+            angle -= 180
+        angles.append(round(angle, 2))
+        if len(angles) == limit:
+            break
+    return angles
+
+
+def _separation(a: float, b: float) -> float:
+    """Degrees between two line directions (modulo a half turn)."""
+    gap = abs(a - b) % 180
+    return min(gap, 180 - gap)
 
 
 def rotate_page(image: Array, degrees: float) -> Array:
@@ -94,6 +124,11 @@ def ink_box(image: Array, *, keep: float = 0.995) -> tuple[int, int, int, int] |
     """(x0, y0, x1, y1) of the box holding ``keep`` of the dark strokes along each axis,
     grown by a margin, in image pixels; None when there is hardly any ink."""
     mask, factor = _ink(image, _WORK_SIDE)
+    # The frame's own edge is no ink of the document: the outline a flattened page was cut
+    # along, or a scanner's border, leaves a dark line on it that would stretch the box to
+    # the whole frame (a card lying small on a sheet of paper, photographed turned).
+    edge = max(2, round(_EDGE_SHARE * _WORK_SIDE))
+    mask[:edge], mask[-edge:], mask[:, :edge], mask[:, -edge:] = 0, 0, 0, 0
     ys, xs = np.nonzero(mask)
     if len(xs) < 200:
         return None
